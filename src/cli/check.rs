@@ -1,0 +1,44 @@
+//! `relplan check`: validate, print diagnostics, exit 0 or 1.
+
+use crate::cli::Exit;
+use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::compiler;
+use crate::diagnostic::Style;
+use crate::duration::format_seconds;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// How to print diagnostics: for people, or as GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum CheckFormat {
+    Human,
+    Github,
+}
+
+pub fn run(args: Args) -> Exit {
+    let compilation = compiler::compile_from_disk(&args.plan.request());
+    let style = match args.format {
+        CheckFormat::Human => stderr_style(),
+        CheckFormat::Github => Style::Github,
+    };
+    report(&compilation, style);
+    match &compilation.plan {
+        Some(plan) => {
+            println!(
+                "ok: {} jobs in {} groups, critical path {} ({})",
+                plan.jobs.len(),
+                plan.groups.len(),
+                format_seconds(plan.critical_path.estimate_s),
+                plan.plan_hash
+            );
+            Exit::Success
+        }
+        None => Exit::Failure,
+    }
+}

@@ -1,0 +1,72 @@
+//! Arguments shared by every command that reads a plan, and how their diagnostics are shown.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::compiled::CompiledPlan;
+use crate::compiler::{self, Compilation, Request};
+use crate::diagnostic::{self, Style};
+use crate::lower::Options;
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Plan TOML or compiled plan JSON; leave out to use the default plan over --versions.
+    pub plan: Option<PathBuf>,
+    /// The versions.toml manifest (overrides the plan's `release.versions`).
+    #[arg(long, value_name = "FILE")]
+    pub versions: Option<PathBuf>,
+    /// GitHub owner of the repositories (overrides the plan's `release.owner`).
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<String>,
+    /// Release version (overrides the plan's `version` and `version_from`).
+    #[arg(long, value_name = "VERSION")]
+    pub release_version: Option<String>,
+    /// Treat manifest entries without a pinned git_commit as errors.
+    #[arg(long)]
+    pub require_pinned: bool,
+}
+
+impl PlanArgs {
+    pub fn request(&self) -> Request {
+        Request {
+            plan: self.plan.clone(),
+            versions: self.versions.clone(),
+            options: Options {
+                owner: self.owner.clone(),
+                release_version: self.release_version.clone(),
+                require_pinned: self.require_pinned,
+            },
+        }
+    }
+}
+
+/// The style for diagnostics on stderr: colour only on a terminal without NO_COLOR.
+pub fn stderr_style() -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if std::io::stderr().is_terminal() && !no_color {
+        Style::Color
+    } else {
+        Style::Plain
+    }
+}
+
+/// Width of rendered diagnostics; fixed so output does not depend on the terminal.
+pub const DIAGNOSTIC_WIDTH: usize = 100;
+
+/// Prints every diagnostic of a compilation on stderr, then a one-line summary of errors.
+pub fn report(compilation: &Compilation, style: Style) {
+    let text = diagnostic::render(&compilation.diagnostics, &compilation.sources, style, DIAGNOSTIC_WIDTH);
+    eprint!("{text}");
+    let errors = compilation.diagnostics.error_count();
+    if errors > 0 && style != Style::Github {
+        let plural = if errors == 1 { "" } else { "s" };
+        eprintln!("error: {errors} problem{plural} found; fix them and run `relplan check` again");
+    }
+}
+
+/// Compiles and reports; the plan when there were no errors.
+pub fn compile_and_report(args: &PlanArgs) -> Option<CompiledPlan> {
+    let compilation = compiler::compile_from_disk(&args.request());
+    report(&compilation, stderr_style());
+    compilation.plan
+}

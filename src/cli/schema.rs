@@ -1,0 +1,52 @@
+//! `relplan schema`: write the generated JSON Schemas, or check that the written ones are
+//! current (exit 1 with a diff when stale).
+
+use std::path::PathBuf;
+
+use crate::cli::{Exit, print_error};
+use crate::{atomic_file, schema};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Check the files instead of writing them.
+    #[arg(long)]
+    check: bool,
+    /// Directory of the schema files.
+    #[arg(long, default_value = "schema", value_name = "DIR")]
+    dir: PathBuf,
+}
+
+pub fn run(args: Args) -> Exit {
+    let mut stale = 0;
+    for (name, expected) in schema::files() {
+        let path = args.dir.join(name);
+        if args.check {
+            let current = fs_err::read_to_string(&path).unwrap_or_default();
+            if current != expected {
+                stale += 1;
+                eprintln!("{} is stale:", path.display());
+                let diff = similar::TextDiff::from_lines(&current, &expected);
+                eprint!("{}", diff.unified_diff().header("checked in", "generated"));
+            }
+        } else {
+            let written = fs_err::create_dir_all(&args.dir)
+                .and_then(|()| atomic_file::write(&path, expected.as_bytes()));
+            if let Err(e) = written {
+                print_error(&e.to_string(), Some("run `relplan schema` from the repository root"));
+                return Exit::Failure;
+            }
+            println!("wrote {}", path.display());
+        }
+    }
+    if stale > 0 {
+        print_error(
+            &format!("{stale} schema file(s) are stale"),
+            Some("run `relplan schema` and commit the result"),
+        );
+        return Exit::Failure;
+    }
+    if args.check {
+        println!("schemas are up to date");
+    }
+    Exit::Success
+}

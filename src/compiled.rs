@@ -1,0 +1,265 @@
+//! The compiled plan: the single contract between the compiler and everything after it
+//! (renderers, diff, simulation, the executor, other tools reading the JSON).
+//!
+//! It is deliberately flat and concrete: every job carries its repository, ref, trigger,
+//! timeout, retries, estimate and publish globs, so nothing downstream needs the inputs.
+//! `plan_hash` covers everything that changes behaviour (see [`CompiledPlan::compute_hash`]).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use crate::dag;
+use crate::digest::sha256_hex;
+
+/// Bumped whenever a field changes meaning; readers refuse other versions.
+pub const FORMAT_VERSION: u32 = 1;
+
+pub type Payload = serde_json::Map<String, serde_json::Value>;
+
+/// A validated, lowered release plan: an execution DAG with its groups and critical path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "relplan compiled plan")]
+pub struct CompiledPlan {
+    pub format_version: u32,
+    /// `sha256:<hex>` over the canonical form of `format_version`, `release`, `jobs`, `fallback`.
+    pub plan_hash: String,
+    pub release: Release,
+    /// Ordered by group, then id.
+    pub jobs: Vec<Job>,
+    /// Depth levels: group n holds the jobs whose longest chain of needs has length n.
+    pub groups: Vec<Vec<String>>,
+    pub critical_path: CriticalPath,
+    /// Started when the release cannot finish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Trigger>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub name: String,
+    pub version: String,
+    pub tag: String,
+    pub prerelease: bool,
+    /// `owner/name` receiving the unified release; `None` publishes nothing.
+    pub repo: Option<String>,
+    /// Commit the release tag points at, when the manifest pins it.
+    pub commit: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Builds one repository (or one stage of it) of the manifest.
+    Build,
+    /// A `[[step]]` of the plan.
+    Step,
+    /// Collects artifacts, writes SHA256SUMS and publishes the unified release.
+    Release,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub id: String,
+    pub kind: JobKind,
+    /// `owner/name` on GitHub.
+    pub repo: String,
+    /// Git ref to build (the manifest's git_tag); `None` for steps.
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// Pinned commit, when the manifest has one.
+    pub commit: Option<String>,
+    /// The repository's version in the manifest.
+    pub version: Option<String>,
+    /// Ids of the jobs that must succeed first, sorted.
+    pub needs: Vec<String>,
+    pub group: usize,
+    /// How the job is started; `None` for the built-in release job.
+    pub trigger: Option<Trigger>,
+    /// Extra values sent with the trigger.
+    pub payload: Payload,
+    pub timeout_s: u64,
+    /// Further attempts after the first.
+    pub retries: u32,
+    pub estimate_s: u64,
+    /// Artifact-name globs published into the unified release.
+    pub publish: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    RepositoryDispatch {
+        /// `owner/name` receiving the event.
+        repo: String,
+        event_type: String,
+    },
+    WorkflowDispatch {
+        /// `owner/name` of the workflow.
+        repo: String,
+        workflow: String,
+        #[serde(rename = "ref")]
+        git_ref: String,
+        inputs: Payload,
+    },
+}
+
+impl Trigger {
+    pub fn repo(&self) -> &str {
+        match self {
+            Trigger::RepositoryDispatch { repo, .. } | Trigger::WorkflowDispatch { repo, .. } => {
+                repo
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriticalPath {
+    /// The longest chain by estimate, first job first.
+    pub jobs: Vec<String>,
+    /// Sum of the chain's estimates: the best possible makespan.
+    pub estimate_s: u64,
+}
+
+impl CompiledPlan {
+    /// Derives needs order, groups, the critical path and the hash from the jobs, or returns
+    /// every dependency cycle as a path of job ids (`a, b, …, a`, each needing the next).
+    pub fn assemble(
+        release: Release,
+        mut jobs: Vec<Job>,
+        fallback: Option<Trigger>,
+    ) -> Result<CompiledPlan, Vec<Vec<String>>> {
+        jobs.sort_by(|a, b| a.id.cmp(&b.id));
+        let index: std::collections::HashMap<&str, usize> =
+            jobs.iter().enumerate().map(|(i, j)| (j.id.as_str(), i)).collect();
+        let needs: Vec<Vec<usize>> = jobs
+            .iter()
+            .map(|j| j.needs.iter().filter_map(|n| index.get(n.as_str()).copied()).collect())
+            .collect();
+        let ids = |path: Vec<usize>| -> Vec<String> { path.into_iter().map(|i| jobs[i].id.clone()).collect() };
+        let order = match dag::topological_order(&needs) {
+            Ok(order) => order,
+            Err(cycles) => return Err(cycles.into_iter().map(ids).collect()),
+        };
+        let depth = dag::depths(&needs, &order);
+        let weights: Vec<u64> = jobs.iter().map(|j| j.estimate_s).collect();
+        let (path, estimate_s) = dag::critical_path(&needs, &weights, &order);
+        let critical_path = CriticalPath {
+            jobs: ids(path),
+            estimate_s,
+        };
+        let group_count = depth.iter().max().map_or(0, |d| d + 1);
+        let mut groups = vec![Vec::new(); group_count];
+        for (job, d) in jobs.iter_mut().zip(&depth) {
+            job.group = *d;
+            job.needs.sort();
+            job.needs.dedup();
+            groups[*d].push(job.id.clone());
+        }
+        jobs.sort_by(|a, b| (a.group, &a.id).cmp(&(b.group, &b.id)));
+        let mut plan = CompiledPlan {
+            format_version: FORMAT_VERSION,
+            plan_hash: String::new(),
+            release,
+            jobs,
+            groups,
+            critical_path,
+            fallback,
+        };
+        plan.plan_hash = plan.compute_hash();
+        Ok(plan)
+    }
+
+    /// Reads a compiled plan written by `relplan compile --format json`, refusing one whose
+    /// hash, groups or critical path do not match its jobs (edited by hand, or truncated).
+    pub fn from_json(text: &str) -> Result<CompiledPlan, String> {
+        let plan: CompiledPlan = serde_json::from_str(text).map_err(|e| format!("not a compiled plan: {e}"))?;
+        if plan.format_version != FORMAT_VERSION {
+            return Err(format!(
+                "format_version {} is not supported (this relplan reads {FORMAT_VERSION}); recompile the plan",
+                plan.format_version
+            ));
+        }
+        let ids: std::collections::HashSet<&str> = plan.jobs.iter().map(|j| j.id.as_str()).collect();
+        if ids.len() != plan.jobs.len() {
+            return Err("two jobs share an id".into());
+        }
+        for job in &plan.jobs {
+            if let Some(need) = job.needs.iter().find(|n| !ids.contains(n.as_str())) {
+                return Err(format!("job `{}` needs `{need}`, which is not a job", job.id));
+            }
+        }
+        let rebuilt = CompiledPlan::assemble(plan.release.clone(), plan.jobs.clone(), plan.fallback.clone())
+            .map_err(|cycles| format!("dependency cycle: {}", cycles[0].join(" → ")))?;
+        if rebuilt.plan_hash != plan.plan_hash {
+            return Err(format!(
+                "plan_hash is {} but the content hashes to {}; the file was changed after compiling",
+                plan.plan_hash, rebuilt.plan_hash
+            ));
+        }
+        if rebuilt != plan {
+            return Err("groups or critical_path do not follow from the jobs; recompile the plan".into());
+        }
+        Ok(plan)
+    }
+
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id == id)
+    }
+
+    /// SHA-256 over the canonical JSON (sorted keys, jobs sorted by id) of what changes
+    /// behaviour. Groups and the critical path are left out: they follow from the jobs.
+    pub fn compute_hash(&self) -> String {
+        let mut jobs: Vec<&Job> = self.jobs.iter().collect();
+        jobs.sort_by(|a, b| a.id.cmp(&b.id));
+        let content = serde_json::json!({
+            "format_version": self.format_version,
+            "release": self.release,
+            "jobs": jobs,
+            "fallback": self.fallback,
+        });
+        let mut canonical = String::new();
+        write_canonical(&content, &mut canonical);
+        format!("sha256:{}", sha256_hex(canonical.as_bytes()))
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a compiled plan serialises");
+        text.push('\n');
+        text
+    }
+}
+
+/// JSON with object keys sorted at every level, whatever map type serde_json uses.
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(value, out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}

@@ -1,0 +1,22 @@
+//! relplan: a declarative release-plan compiler and executor for releases that span several
+//! repositories. See ARCHITECTURE.md for the pipeline and where each stage lives.
+
+pub mod atomic_file;
+pub mod cli;
+pub mod compiled;
+pub mod compiler;
+pub mod dag;
+pub mod diagnostic;
+pub mod digest;
+pub mod duration;
+pub mod lower;
+pub mod manifest;
+pub mod placeholder;
+pub mod render;
+pub mod schema;
+pub mod plan_file;
+pub mod plan_reader;
+pub mod source;
+pub mod suggest;
+pub mod toml_reader;
+pub mod validate;

@@ -1,0 +1,773 @@
+//! Lowering: a validated manifest and plan become the explicit execution DAG.
+//!
+//! Every minute detail is decided here, ahead of time, so the executor only follows orders:
+//! 1. the release: version (CLI, `version`, `version_from`, or the one version all entries
+//!    share), tag, name, pre-release flag, receiving repository and fallback;
+//! 2. one job per manifest entry (one per stage when `stages` is set), one per module the
+//!    plan names, one per `[[step]]`, and `release` when `publish_to` is set;
+//! 3. each job's concrete values: `owner/repo`, ref and commit from the manifest, trigger,
+//!    payload with placeholders filled, timeout, retries, estimate and publish globs, taken
+//!    from the stage, then the repository, then `[defaults]`, then built-in defaults;
+//! 4. edges: stages in order, a repository's first stage after the last stage of every
+//!    repository it requires, `after` edges, and `release` after every publishing job;
+//! 5. cycle detection, depth groups, critical path and the plan hash (`CompiledPlan::assemble`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use semver::Version;
+
+use crate::compiled::{self, CompiledPlan, Job, JobKind, Payload, Release};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::manifest::Manifest;
+use crate::placeholder::{fill, fill_json};
+use crate::plan_file::{self, JobSettings, PlanFile, Prerelease, StepSection};
+use crate::source::{FileId, Sp, Span};
+use crate::suggest::did_you_mean;
+
+/// Built-in defaults, used when neither the plan nor `[defaults]` says otherwise.
+pub const DEFAULT_EVENT_TYPE: &str = "build-chain";
+pub const DEFAULT_TIMEOUT_S: u64 = 60 * 60;
+pub const DEFAULT_ESTIMATE_S: u64 = 20 * 60;
+pub const DEFAULT_RETRIES: u32 = 0;
+/// The built-in release job: collecting artifacts and publishing takes minutes, not hours.
+pub const RELEASE_JOB: &str = "release";
+pub const RELEASE_TIMEOUT_S: u64 = 30 * 60;
+pub const RELEASE_ESTIMATE_S: u64 = 2 * 60;
+/// GitHub accepts at most 10 top-level keys in `client_payload`; relplan uses one.
+pub const MAX_PAYLOAD_KEYS: usize = 9;
+/// GitHub accepts at most 25 workflow inputs; relplan adds `relplan_correlation_id`.
+pub const MAX_WORKFLOW_INPUTS: usize = 24;
+/// `client_payload` must stay under 64 KB; leave room for relplan's own key.
+pub const MAX_PAYLOAD_BYTES: usize = 60 * 1024;
+
+/// Command-line settings that override or complete the plan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub owner: Option<String>,
+    pub release_version: Option<String>,
+    pub require_pinned: bool,
+}
+
+/// A job before the graph is known: needs are still names, each with where it came from.
+struct Draft {
+    job: Job,
+    needs: Vec<Need>,
+    /// Where the job was declared, for duplicate-id reports.
+    origin: Option<(FileId, Span)>,
+}
+
+struct Need {
+    target: String,
+    origin: Option<(FileId, Span)>,
+}
+
+struct Lowerer<'a> {
+    plan: &'a PlanFile,
+    manifest: &'a Manifest,
+    plan_file: Option<FileId>,
+    owner: String,
+    diags: &'a mut Diagnostics,
+}
+
+pub fn lower(
+    plan: &PlanFile,
+    manifest: &Manifest,
+    plan_file: Option<FileId>,
+    options: &Options,
+    diags: &mut Diagnostics,
+) -> Option<CompiledPlan> {
+    let owner = options
+        .owner
+        .clone()
+        .or_else(|| plan.release.owner.as_ref().map(|o| o.value.clone()));
+    let Some(owner) = owner else {
+        let mut d = Diagnostic::error(Code::MissingKey, "no GitHub owner for the repositories")
+            .help("set `owner` in [release], or pass `--owner OWNER`");
+        if let Some(file) = plan_file {
+            d = d.at(file, 0..0, "no owner in this plan");
+        }
+        diags.push(d);
+        return None;
+    };
+    let mut lowerer = Lowerer {
+        plan,
+        manifest,
+        plan_file,
+        owner,
+        diags,
+    };
+    lowerer.check_repo_keys();
+    let release = lowerer.release(options);
+    let mut drafts = Vec::new();
+    if let Some(release) = &release {
+        lowerer.build_jobs(release, &mut drafts);
+        lowerer.step_jobs(release, &mut drafts);
+        lowerer.release_job(release, &mut drafts);
+    }
+    let fallback = release.as_ref().and_then(|r| lowerer.fallback(r));
+    if lowerer.diags.has_errors() {
+        return None;
+    }
+    lowerer.assemble(release?, drafts, fallback)
+}
+
+impl Lowerer<'_> {
+    fn error_at(&mut self, code: Code, message: String, span: &Span, label: &str) -> Diagnostic {
+        let d = Diagnostic::error(code, message);
+        match self.plan_file {
+            Some(file) => d.at(file, span.clone(), label),
+            None => d,
+        }
+    }
+
+    fn github_repo(&self, name: &str) -> String {
+        if name.contains('/') {
+            name.to_string()
+        } else {
+            format!("{}/{name}", self.owner)
+        }
+    }
+
+    /// `[repo.X]` must name an entry of `[versions]` or `[modules]`.
+    fn check_repo_keys(&mut self) {
+        for (name, _) in &self.plan.repo.0 {
+            if self.manifest.entry(name).is_none() && self.manifest.module(name).is_none() {
+                let names = self
+                    .manifest
+                    .entries
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .chain(self.manifest.modules.iter().map(|m| m.name.as_str()));
+                let help = did_you_mean(name, names)
+                    .unwrap_or_else(|| "keys of [repo] name entries of the manifest's [versions]".into());
+                let d = self
+                    .error_at(
+                        Code::UnknownRepo,
+                        format!("[repo.{}] names no repository of the manifest", **name),
+                        &name.span,
+                        "not in [versions] or [modules]",
+                    )
+                    .help(help);
+                self.diags.push(d);
+            }
+        }
+    }
+
+    fn release(&mut self, options: &Options) -> Option<Release> {
+        let section = &self.plan.release;
+        let version = self.release_version(options)?;
+        let tag_template = section.tag.as_ref().map_or("v{version}", |t| t.as_str());
+        let tag = fill(tag_template, &[("version", &version.to_string())]);
+        let prerelease = match section.prerelease.as_ref().map(|p| &p.value) {
+            Some(Prerelease::Flag(flag)) => *flag,
+            Some(Prerelease::Mode(_)) | None => !version.pre.is_empty(),
+        };
+        let (repo, commit) = match &section.publish_to {
+            Some(target) => {
+                let entry = self.manifest.entry(target);
+                let commit = entry.and_then(|e| pinned(&e.git_commit));
+                (Some(self.github_repo(&self.github_name(target))), commit)
+            }
+            None => (None, None),
+        };
+        Some(Release {
+            name: section.name.as_ref().map_or(tag.clone(), |n| n.value.clone()),
+            version: version.to_string(),
+            tag,
+            prerelease,
+            repo,
+            commit,
+        })
+    }
+
+    fn release_version(&mut self, options: &Options) -> Option<Version> {
+        let section = &self.plan.release;
+        if let (Some(version), Some(from)) = (&section.version, &section.version_from) {
+            let d = self
+                .error_at(
+                    Code::ReleaseVersion,
+                    "[release] sets both `version` and `version_from`".into(),
+                    &from.span,
+                    "second source of the version",
+                )
+                .help(format!("keep one: version = \"{}\" or version_from = \"{}\"", **version, **from));
+            self.diags.push(d);
+            return None;
+        }
+        if let Some(text) = &options.release_version {
+            return match Version::parse(text.strip_prefix('v').unwrap_or(text)) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.diags.push(
+                        Diagnostic::error(Code::InvalidSemver, format!("--release-version `{text}`: {e}"))
+                            .help("pass a semantic version such as 1.2.0 or 1.2.0-rc.1"),
+                    );
+                    None
+                }
+            };
+        }
+        if let Some(text) = &section.version {
+            return match Version::parse(text) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    let d = self
+                        .error_at(
+                            Code::InvalidSemver,
+                            format!("`{}` is not a semantic version", **text),
+                            &text.span,
+                            &e.to_string(),
+                        )
+                        .help("versions are MAJOR.MINOR.PATCH, e.g. \"1.2.0\"");
+                    self.diags.push(d);
+                    None
+                }
+            };
+        }
+        if let Some(from) = &section.version_from {
+            return match self.manifest.entry(from) {
+                Some(entry) => entry.version.as_ref().map(|v| v.value.clone()),
+                None => {
+                    let names = self.manifest.entries.iter().map(|e| e.name.as_str());
+                    let help = did_you_mean(from, names);
+                    let d = self
+                        .error_at(
+                            Code::UnknownRepo,
+                            format!("version_from names `{}`, which is not in [versions]", **from),
+                            &from.span,
+                            "unknown repository",
+                        )
+                        .maybe_help(help);
+                    self.diags.push(d);
+                    None
+                }
+            };
+        }
+        let mut versions = self.manifest.entries.iter().filter_map(|e| e.version.as_ref());
+        let first = versions.next()?;
+        if versions.all(|v| v.value == first.value) {
+            return Some(first.value.clone());
+        }
+        let d = self
+            .error_at(
+                Code::ReleaseVersion,
+                "the repositories have different versions, so the release version is unclear".into(),
+                &(0..0),
+                "no release version",
+            )
+            .help("set `version` or `version_from` in [release], or pass --release-version");
+        self.diags.push(d);
+        None
+    }
+
+    /// GitHub name of a manifest key: `[repo.X] github`, else the key itself.
+    fn github_name(&self, key: &str) -> String {
+        self.plan
+            .repo
+            .get(key)
+            .and_then(|r| r.github.as_ref())
+            .map_or(key.to_string(), |g| g.value.clone())
+    }
+
+    fn build_jobs(&mut self, release: &Release, drafts: &mut Vec<Draft>) {
+        let manifest = self.manifest;
+        let modules = self
+            .plan
+            .repo
+            .0
+            .iter()
+            .filter_map(|(name, _)| manifest.module(name).filter(|_| manifest.entry(name).is_none()));
+        let repos = manifest
+            .entries
+            .iter()
+            .map(|e| (&e.name, e.git_tag.as_ref(), pinned(&e.git_commit), e.version.as_ref().map(|v| v.to_string()), Some(e)))
+            .chain(modules.map(|m| (&m.name, m.git_tag.as_ref(), None, None, None)));
+        for (name, tag, commit, version, entry) in repos.collect::<Vec<_>>() {
+            let section = self.plan.repo.get(name);
+            let repo = self.github_repo(&self.github_name(name));
+            let git_ref = tag.filter(|t| !t.is_empty()).map(|t| t.value.clone());
+            let stages: Vec<&Sp<String>> = section
+                .and_then(|s| s.stages.as_ref())
+                .map(|s| s.iter().collect())
+                .unwrap_or_default();
+            if let Some(section) = section {
+                self.check_stage_tables(name, section, &stages);
+            }
+            let requires: Vec<Need> = entry
+                .map(|e| {
+                    e.requires
+                        .iter()
+                        .filter(|r| manifest.entry(&r.name).is_some())
+                        .map(|r| Need {
+                            target: self.last_job_of(&r.name),
+                            origin: Some((manifest.file, r.span.clone())),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let repo_after = section.and_then(|s| s.after.as_ref());
+            let mut layers_base: Vec<&JobSettings> = Vec::new();
+            if let Some(s) = section {
+                layers_base.push(&s.settings);
+            }
+            layers_base.push(&self.plan.defaults);
+            let stage_list: Vec<Option<&Sp<String>>> = if stages.is_empty() {
+                vec![None]
+            } else {
+                stages.iter().map(|s| Some(*s)).collect()
+            };
+            let mut previous: Option<String> = None;
+            for (i, stage) in stage_list.into_iter().enumerate() {
+                let id = match stage {
+                    Some(stage) => format!("{}/{}", **name, **stage),
+                    None => name.value.clone(),
+                };
+                let stage_section = stage.and_then(|s| section.and_then(|r| r.stage.get(s)));
+                let mut layers = Vec::new();
+                if let Some(s) = stage_section {
+                    layers.push(&s.settings);
+                }
+                layers.extend(layers_base.iter().copied());
+                let mut needs = Vec::new();
+                if i == 0 {
+                    needs.extend(requires.iter().map(|n| Need {
+                        target: n.target.clone(),
+                        origin: n.origin.clone(),
+                    }));
+                    needs.extend(self.after_needs(repo_after));
+                }
+                if let Some(prev) = previous.take() {
+                    needs.push(Need {
+                        target: prev,
+                        origin: stage.and_then(|s| self.plan_file.map(|f| (f, s.span.clone()))),
+                    });
+                }
+                needs.extend(self.after_needs(stage_section.and_then(|s| s.after.as_ref())));
+                let origin = stage
+                    .map(|s| s.span.clone())
+                    .or_else(|| self.plan.repo.0.iter().find(|(k, _)| **k == **name).map(|(k, _)| k.span.clone()));
+                let job = self.job(JobSpec {
+                    id: id.clone(),
+                    kind: JobKind::Build,
+                    repo: repo.clone(),
+                    git_ref: git_ref.clone(),
+                    commit: commit.clone(),
+                    version: version.clone(),
+                    layers: &layers,
+                    default_publish: &["*"],
+                    release,
+                    id_span: origin.clone(),
+                });
+                drafts.push(Draft {
+                    job,
+                    needs,
+                    origin: origin.and_then(|s| self.plan_file.map(|f| (f, s))),
+                });
+                previous = Some(id);
+            }
+        }
+    }
+
+    /// The id of a manifest entry's last job (its last stage, or the entry itself).
+    fn last_job_of(&self, name: &str) -> String {
+        match self
+            .plan
+            .repo
+            .get(name)
+            .and_then(|r| r.stages.as_ref())
+            .and_then(|s| s.last())
+        {
+            Some(stage) => format!("{name}/{}", **stage),
+            None => name.to_string(),
+        }
+    }
+
+    fn check_stage_tables(&mut self, name: &str, section: &plan_file::RepoSection, stages: &[&Sp<String>]) {
+        let mut seen: Vec<&str> = Vec::new();
+        for stage in stages {
+            if seen.contains(&stage.as_str()) {
+                let d = self.error_at(
+                    Code::DuplicateJob,
+                    format!("stage `{}` of `{name}` is listed twice", ***stage),
+                    &stage.span,
+                    "listed again here",
+                );
+                self.diags.push(d);
+            }
+            seen.push(stage);
+        }
+        for (stage, _) in &section.stage.0 {
+            if !seen.contains(&stage.as_str()) {
+                let help = did_you_mean(stage, seen.iter().copied()).unwrap_or_else(|| {
+                    format!("add \"{}\" to `stages` of [repo.{name}]", **stage)
+                });
+                let d = self
+                    .error_at(
+                        Code::UnknownStage,
+                        format!("[repo.{name}.stage.{}] is not one of the repository's stages", **stage),
+                        &stage.span,
+                        "not listed in `stages`",
+                    )
+                    .help(help);
+                self.diags.push(d);
+            }
+        }
+    }
+
+    fn after_needs(&self, after: Option<&Sp<Vec<Sp<String>>>>) -> Vec<Need> {
+        after
+            .map(|list| {
+                list.iter()
+                    .map(|a| Need {
+                        target: a.value.clone(),
+                        origin: self.plan_file.map(|f| (f, a.span.clone())),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn step_jobs(&mut self, release: &Release, drafts: &mut Vec<Draft>) {
+        let plan = self.plan;
+        for step in &plan.step {
+            let layers = [&step.settings, &plan.defaults];
+            let Some(repo) = self.step_repo(step, &layers) else {
+                continue;
+            };
+            let job = self.job(JobSpec {
+                id: step.id.value.clone(),
+                kind: JobKind::Step,
+                repo,
+                git_ref: None,
+                commit: None,
+                version: None,
+                layers: &layers,
+                default_publish: &[],
+                release,
+                id_span: Some(step.id.span.clone()),
+            });
+            drafts.push(Draft {
+                job,
+                needs: self.after_needs(step.after.as_ref()),
+                origin: self.plan_file.map(|f| (f, step.id.span.clone())),
+            });
+        }
+    }
+
+    /// A step runs wherever its trigger points; it has no manifest entry to fall back on.
+    fn step_repo(&mut self, step: &StepSection, layers: &[&JobSettings]) -> Option<String> {
+        let repo = pick(layers, |s| s.trigger.as_ref()).and_then(|t| match &t.value {
+            plan_file::Trigger::RepositoryDispatch(d) => d.repo.as_ref(),
+            plan_file::Trigger::WorkflowDispatch(w) => w.repo.as_ref(),
+        });
+        match repo {
+            Some(repo) => Some(self.github_repo(repo)),
+            None => {
+                let d = self
+                    .error_at(
+                        Code::MissingKey,
+                        format!("step `{}` has no repository to trigger", *step.id),
+                        &step.id.span,
+                        "no `repo` in this step's trigger",
+                    )
+                    .help("set `repo` in the step's trigger, e.g. trigger = { repository_dispatch = { repo = \"name\", event_type = \"…\" } }");
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn release_job(&mut self, release: &Release, drafts: &mut Vec<Draft>) {
+        let Some(repo) = &release.repo else {
+            return;
+        };
+        let needs = drafts
+            .iter()
+            .filter(|d| !d.job.publish.is_empty())
+            .map(|d| Need {
+                target: d.job.id.clone(),
+                origin: None,
+            })
+            .collect();
+        let retries = self.plan.defaults.retries.as_ref().map_or(DEFAULT_RETRIES, |r| r.value);
+        drafts.push(Draft {
+            job: Job {
+                id: RELEASE_JOB.into(),
+                kind: JobKind::Release,
+                repo: repo.clone(),
+                git_ref: Some(release.tag.clone()),
+                commit: release.commit.clone(),
+                version: Some(release.version.clone()),
+                needs: Vec::new(),
+                group: 0,
+                trigger: None,
+                payload: Payload::new(),
+                timeout_s: RELEASE_TIMEOUT_S,
+                retries,
+                estimate_s: RELEASE_ESTIMATE_S,
+                publish: Vec::new(),
+            },
+            needs,
+            origin: self.plan.release.publish_to.as_ref().and_then(|p| self.plan_file.map(|f| (f, p.span.clone()))),
+        });
+    }
+
+    fn fallback(&mut self, release: &Release) -> Option<compiled::Trigger> {
+        let fallback = self.plan.fallback.as_ref()?;
+        let default_repo = match &release.repo {
+            Some(repo) => repo.clone(),
+            None if trigger_repo(fallback).is_some() => String::new(),
+            None => {
+                let d = self
+                    .error_at(
+                        Code::MissingKey,
+                        "[fallback] has no repository".into(),
+                        &fallback.span,
+                        "no `repo` here and no `publish_to`",
+                    )
+                    .help("set `repo` in [fallback]");
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let values = placeholder_values(release, "fallback", &default_repo, &release.tag);
+        Some(self.trigger(fallback, &default_repo, Some(&release.tag), &values))
+    }
+
+    fn job(&mut self, spec: JobSpec<'_>) -> Job {
+        let layers = spec.layers;
+        let ref_text = spec.git_ref.clone().unwrap_or_default();
+        let values = placeholder_values(spec.release, &spec.id, &spec.repo, &ref_text);
+        let mut payload = Payload::new();
+        for layer in layers.iter().rev() {
+            if let Some(p) = &layer.payload {
+                for (k, v) in p.iter() {
+                    payload.insert(k.clone(), fill_json(v, &values));
+                }
+            }
+        }
+        let trigger = match pick(layers, |s| s.trigger.as_ref()) {
+            Some(t) => self.trigger(t, &spec.repo, spec.git_ref.as_deref(), &values),
+            None => compiled::Trigger::RepositoryDispatch {
+                repo: spec.repo.clone(),
+                event_type: DEFAULT_EVENT_TYPE.into(),
+            },
+        };
+        self.check_payload_limits(&spec, &trigger, &payload);
+        Job {
+            id: spec.id,
+            kind: spec.kind,
+            repo: spec.repo,
+            git_ref: spec.git_ref,
+            commit: spec.commit,
+            version: spec.version,
+            needs: Vec::new(),
+            group: 0,
+            trigger: Some(trigger),
+            payload,
+            timeout_s: pick(layers, |s| s.timeout.as_ref()).map_or(DEFAULT_TIMEOUT_S, |t| t.value.0),
+            retries: pick(layers, |s| s.retries.as_ref()).map_or(DEFAULT_RETRIES, |r| r.value),
+            estimate_s: pick(layers, |s| s.estimate.as_ref()).map_or(DEFAULT_ESTIMATE_S, |e| e.value.0),
+            publish: pick(layers, |s| s.publish.as_ref()).map_or_else(
+                || spec.default_publish.iter().map(|s| s.to_string()).collect(),
+                |p| p.iter().map(|g| g.value.clone()).collect(),
+            ),
+        }
+    }
+
+    fn trigger(
+        &mut self,
+        trigger: &Sp<plan_file::Trigger>,
+        default_repo: &str,
+        default_ref: Option<&str>,
+        values: &[(&str, &str)],
+    ) -> compiled::Trigger {
+        let repo = trigger_repo(trigger).map_or(default_repo.to_string(), |r| self.github_repo(r));
+        match &trigger.value {
+            plan_file::Trigger::RepositoryDispatch(d) => compiled::Trigger::RepositoryDispatch {
+                repo,
+                event_type: d.event_type.value.clone(),
+            },
+            plan_file::Trigger::WorkflowDispatch(w) => {
+                let git_ref = w.git_ref.as_ref().map(|r| fill(r, values)).or(default_ref.map(str::to_string));
+                let git_ref = git_ref.unwrap_or_else(|| {
+                    let d = self
+                        .error_at(
+                            Code::MissingKey,
+                            "workflow_dispatch needs a `ref`, and this job has no git_tag to default to".into(),
+                            &trigger.span,
+                            "no `ref` here",
+                        )
+                        .help("set `ref` in the trigger, e.g. ref = \"main\"");
+                    self.diags.push(d);
+                    String::new()
+                });
+                let inputs = w
+                    .inputs
+                    .as_ref()
+                    .map(|i| i.iter().map(|(k, v)| (k.clone(), fill_json(v, values))).collect())
+                    .unwrap_or_default();
+                compiled::Trigger::WorkflowDispatch {
+                    repo,
+                    workflow: w.workflow.value.clone(),
+                    git_ref,
+                    inputs,
+                }
+            }
+        }
+    }
+
+    fn check_payload_limits(&mut self, spec: &JobSpec<'_>, trigger: &compiled::Trigger, payload: &Payload) {
+        let (count, limit, what) = match trigger {
+            compiled::Trigger::RepositoryDispatch { .. } => {
+                (payload.len(), MAX_PAYLOAD_KEYS, "client_payload keys")
+            }
+            compiled::Trigger::WorkflowDispatch { inputs, .. } => {
+                let keys: std::collections::BTreeSet<&String> = inputs.keys().chain(payload.keys()).collect();
+                (keys.len(), MAX_WORKFLOW_INPUTS, "workflow inputs")
+            }
+        };
+        let bytes = serde_json::to_string(payload).map_or(0, |s| s.len());
+        let problem = if count > limit {
+            Some(format!("job `{}` sends {count} {what}; GitHub allows {limit} besides relplan's own", spec.id))
+        } else if bytes > MAX_PAYLOAD_BYTES {
+            Some(format!("job `{}` sends a {bytes}-byte payload; GitHub allows under 64 KB", spec.id))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let span = spec.id_span.clone().unwrap_or(0..0);
+            let d = self
+                .error_at(Code::PayloadTooLarge, message, &span, "this job")
+                .help("send fewer or smaller values, e.g. one JSON object under one key");
+            self.diags.push(d);
+        }
+    }
+
+    /// Resolves needs to indices, reports duplicates, unknown jobs and cycles, and builds the
+    /// compiled plan.
+    fn assemble(
+        &mut self,
+        release: Release,
+        mut drafts: Vec<Draft>,
+        fallback: Option<compiled::Trigger>,
+    ) -> Option<CompiledPlan> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (i, draft) in drafts.iter().enumerate() {
+            if index.insert(draft.job.id.clone(), i).is_some() {
+                let mut d = Diagnostic::error(Code::DuplicateJob, format!("two jobs are called `{}`", draft.job.id))
+                    .help("job ids must be unique: rename the step, or drop the duplicate stage");
+                if let Some((file, span)) = &draft.origin {
+                    d = d.at(*file, span.clone(), "second job with this id");
+                }
+                self.diags.push(d);
+            }
+        }
+        // `after = ["repo"]` may name a repository with stages: it means its last stage.
+        let aliases: BTreeMap<String, String> = self
+            .manifest
+            .entries
+            .iter()
+            .map(|e| (e.name.value.clone(), self.last_job_of(&e.name)))
+            .filter(|(name, last)| name != last)
+            .collect();
+        let known: Vec<String> = drafts.iter().map(|d| d.job.id.clone()).collect();
+        for draft in &mut drafts {
+            for need in &mut draft.needs {
+                if let Some(last) = aliases.get(&need.target) {
+                    need.target = last.clone();
+                }
+                if !index.contains_key(&need.target) {
+                    let help = did_you_mean(&need.target, known.iter().map(String::as_str)).or_else(|| {
+                        (need.target == RELEASE_JOB).then(|| "there is a `release` job only when [release] sets `publish_to`".to_string())
+                    });
+                    let mut d = Diagnostic::error(
+                        Code::UnknownJob,
+                        format!("`{}` waits for `{}`, which is not a job", draft.job.id, need.target),
+                    )
+                    .maybe_help(help);
+                    if let Some((file, span)) = &need.origin {
+                        d = d.at(*file, span.clone(), "unknown job");
+                    }
+                    self.diags.push(d);
+                }
+            }
+        }
+        if self.diags.has_errors() {
+            return None;
+        }
+        let origins: HashMap<(String, String), (FileId, Span)> = drafts
+            .iter()
+            .flat_map(|d| {
+                d.needs
+                    .iter()
+                    .filter_map(|n| n.origin.clone().map(|o| ((d.job.id.clone(), n.target.clone()), o)))
+            })
+            .collect();
+        let jobs: Vec<Job> = drafts
+            .into_iter()
+            .map(|d| {
+                let mut job = d.job;
+                job.needs = d.needs.into_iter().map(|n| n.target).collect();
+                job
+            })
+            .collect();
+        match CompiledPlan::assemble(release, jobs, fallback) {
+            Ok(plan) => Some(plan),
+            Err(cycles) => {
+                for cycle in cycles {
+                    let path = cycle.join(" → ");
+                    let mut d = Diagnostic::error(Code::DependencyCycle, format!("dependency cycle: {path}"))
+                        .help("remove one requirement or `after` entry of the cycle");
+                    let origin = cycle
+                        .windows(2)
+                        .find_map(|w| origins.get(&(w[0].clone(), w[1].clone())));
+                    if let Some((file, span)) = origin {
+                        d = d.at(*file, span.clone(), format!("`{}` needs `{}` here", cycle[0], cycle[1]));
+                    }
+                    self.diags.push(d);
+                }
+                None
+            }
+        }
+    }
+}
+
+struct JobSpec<'a> {
+    id: String,
+    kind: JobKind,
+    repo: String,
+    git_ref: Option<String>,
+    commit: Option<String>,
+    version: Option<String>,
+    layers: &'a [&'a JobSettings],
+    default_publish: &'a [&'a str],
+    release: &'a Release,
+    id_span: Option<Span>,
+}
+
+/// The first layer (stage, repository, defaults) that sets a value.
+fn pick<'a, T>(layers: &[&'a JobSettings], get: impl Fn(&'a JobSettings) -> Option<&'a T>) -> Option<&'a T> {
+    layers.iter().find_map(|l| get(l))
+}
+
+fn trigger_repo(trigger: &plan_file::Trigger) -> Option<&Sp<String>> {
+    match trigger {
+        plan_file::Trigger::RepositoryDispatch(d) => d.repo.as_ref(),
+        plan_file::Trigger::WorkflowDispatch(w) => w.repo.as_ref(),
+    }
+}
+
+fn pinned(commit: &Option<Sp<String>>) -> Option<String> {
+    commit.as_ref().filter(|c| !c.is_empty()).map(|c| c.value.clone())
+}
+
+fn placeholder_values<'a>(release: &'a Release, job: &'a str, repo: &'a str, git_ref: &'a str) -> [(&'static str, &'a str); 6] {
+    [
+        ("version", &release.version),
+        ("tag", &release.tag),
+        ("name", &release.name),
+        ("job", job),
+        ("repo", repo),
+        ("ref", git_ref),
+    ]
+}

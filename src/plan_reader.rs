@@ -1,0 +1,274 @@
+//! Reading a release-plan TOML file into [`PlanFile`], reporting every unknown key and
+//! wrongly typed value at once. The plan format is relplan's own, so unknown keys are errors.
+
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::plan_file::*;
+use crate::source::Sp;
+use crate::duration::parse_seconds;
+use crate::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
+use crate::suggest::did_you_mean;
+use crate::toml_reader::{Cx, Fields, Value, parse_document, to_json};
+
+pub fn read(text: &str, cx: &mut Cx<'_>) -> PlanFile {
+    let root = parse_document(text, cx);
+    let mut fields = Fields::new(&root, "the plan");
+    let mut plan = PlanFile::default();
+    match fields.get("release").and_then(|v| cx.table(v, "[release]")) {
+        Some(table) => plan.release = read_release(table, cx),
+        None if root.get("release").is_none() => cx.report(
+            Diagnostic::error(Code::MissingKey, "the plan has no [release] table")
+                .at(cx.file, 0..0, "expected [release] in this file")
+                .help("start the plan with `[release]` and at least `owner` and `versions`"),
+        ),
+        None => {}
+    }
+    if let Some(table) = fields.get("defaults").and_then(|v| cx.table(v, "[defaults]")) {
+        let mut defaults = Fields::new(table, "[defaults]");
+        plan.defaults = read_settings(&mut defaults, cx);
+        defaults.finish(cx, Severity::Error);
+    }
+    if let Some(table) = fields.get("repo").and_then(|v| cx.table(v, "[repo]")) {
+        plan.repo = named_tables(table, cx, "repo", read_repo);
+    }
+    if let Some(steps) = fields.get("step") {
+        plan.step = cx
+            .tables(steps, "each [[step]]")
+            .into_iter()
+            .filter_map(|step| read_step(step, cx))
+            .collect();
+    }
+    if let Some(value) = fields.get("fallback") {
+        plan.fallback = read_trigger(value, cx, "[fallback]");
+    }
+    fields.finish(cx, Severity::Error);
+    plan
+}
+
+fn named_tables<T>(
+    table: &DeTable<'_>,
+    cx: &mut Cx<'_>,
+    prefix: &str,
+    read_one: impl Fn(&DeTable<'_>, &str, &mut Cx<'_>) -> T,
+) -> NamedTables<T> {
+    let mut out = Vec::new();
+    for (key, value) in table.iter() {
+        let name = format!("[{prefix}.{}]", key.get_ref());
+        if let Some(inner) = cx.table(value, &name) {
+            let item = read_one(inner, &name, cx);
+            out.push((Sp::new(key.get_ref().to_string(), key.span()), item));
+        }
+    }
+    NamedTables(out)
+}
+
+fn read_release(table: &DeTable<'_>, cx: &mut Cx<'_>) -> ReleaseSection {
+    let mut f = Fields::new(table, "[release]");
+    let release = ReleaseSection {
+        name: f.string(cx, "name"),
+        owner: f.string(cx, "owner"),
+        versions: f.string(cx, "versions"),
+        version_from: f.string(cx, "version_from"),
+        version: f.string(cx, "version"),
+        tag: f.string(cx, "tag").inspect(|tag| check_placeholders_in(tag, cx, TAG_PLACEHOLDERS)),
+        publish_to: f.string(cx, "publish_to"),
+        prerelease: f.get("prerelease").and_then(|v| read_prerelease(v, cx)),
+    };
+    f.finish(cx, Severity::Error);
+    release
+}
+
+fn read_prerelease(value: &Value<'_>, cx: &mut Cx<'_>) -> Option<Sp<Prerelease>> {
+    let setting = match value.get_ref() {
+        DeValue::Boolean(b) => Prerelease::Flag(*b),
+        DeValue::String(s) if s == "auto" => Prerelease::Mode(PrereleaseMode::Auto),
+        _ => {
+            cx.error(
+                Code::InvalidValue,
+                "`prerelease` in [release] must be \"auto\", true or false".into(),
+                &value.span(),
+                "not \"auto\", true or false",
+            );
+            return None;
+        }
+    };
+    Some(Sp::new(setting, value.span()))
+}
+
+fn read_settings(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>) -> JobSettings {
+    let name = f.name().to_string();
+    JobSettings {
+        trigger: f
+            .get("trigger")
+            .and_then(|v| read_trigger(v, cx, &format!("`trigger` in {name}"))),
+        timeout: duration(f, cx, "timeout"),
+        retries: f.count(cx, "retries"),
+        estimate: duration(f, cx, "estimate"),
+        publish: f.string_list(cx, "publish"),
+        payload: f
+            .get("payload")
+            .and_then(|v| read_payload(v, cx, &format!("`payload` in {name}"))),
+    }
+}
+
+fn duration(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>, key: &'static str) -> Option<Sp<Seconds>> {
+    let text = f.string(cx, key)?;
+    match parse_seconds(&text) {
+        Ok(seconds) => Some(Sp::new(Seconds(seconds), text.span)),
+        Err(why) => {
+            cx.report(
+                Diagnostic::error(Code::InvalidDuration, format!("`{key}` in {}: {why}", f.name()))
+                    .at(cx.file, text.span, "not a duration")
+                    .help("write durations like \"90m\", \"1h30m\" or \"45s\""),
+            );
+            None
+        }
+    }
+}
+
+fn read_payload(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Payload>> {
+    cx.table(value, what)?;
+    check_placeholders(value, cx, PAYLOAD_PLACEHOLDERS);
+    match to_json(value.get_ref()) {
+        serde_json::Value::Object(map) => Some(Sp::new(map, value.span())),
+        _ => None,
+    }
+}
+
+fn read_trigger(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Trigger>> {
+    let table = cx.table(value, what)?;
+    let mut f = Fields::new(table, what.to_string());
+    let dispatch = f.get("repository_dispatch");
+    let workflow = f.get("workflow_dispatch");
+    f.finish(cx, Severity::Error);
+    let trigger = match (dispatch, workflow) {
+        (Some(inner), None) => {
+            let t = cx.table(inner, "`repository_dispatch`")?;
+            let mut f = Fields::new(t, "`repository_dispatch`");
+            let repo = f.string(cx, "repo");
+            let event_type = required(f.string(cx, "event_type"), "event_type", &f, inner, cx);
+            f.finish(cx, Severity::Error);
+            Trigger::RepositoryDispatch(RepositoryDispatch {
+                repo,
+                event_type: event_type?,
+            })
+        }
+        (None, Some(inner)) => {
+            let t = cx.table(inner, "`workflow_dispatch`")?;
+            let mut f = Fields::new(t, "`workflow_dispatch`");
+            let repo = f.string(cx, "repo");
+            let workflow = required(f.string(cx, "workflow"), "workflow", &f, inner, cx);
+            let git_ref = f.string(cx, "ref");
+            let inputs = f
+                .get("inputs")
+                .and_then(|v| read_payload(v, cx, "`inputs` of `workflow_dispatch`"));
+            f.finish(cx, Severity::Error);
+            Trigger::WorkflowDispatch(WorkflowDispatch {
+                repo,
+                workflow: workflow?,
+                git_ref,
+                inputs,
+            })
+        }
+        _ => {
+            cx.error(
+                Code::InvalidValue,
+                format!("{what} must have exactly one of `repository_dispatch` or `workflow_dispatch`"),
+                &value.span(),
+                "one of the two expected",
+            );
+            return None;
+        }
+    };
+    Some(Sp::new(trigger, value.span()))
+}
+
+fn required<T>(
+    value: Option<T>,
+    key: &str,
+    fields: &Fields<'_, '_>,
+    table: &Value<'_>,
+    cx: &mut Cx<'_>,
+) -> Option<T> {
+    if value.is_none() && !fields_has(table, key) {
+        cx.error(
+            Code::MissingKey,
+            format!("{} needs `{key}`", fields.name()),
+            &table.span(),
+            &format!("`{key}` missing"),
+        );
+    }
+    value
+}
+
+fn fields_has(table: &Value<'_>, key: &str) -> bool {
+    table.get_ref().as_table().is_some_and(|t| t.contains_key(key))
+}
+
+fn read_repo(table: &DeTable<'_>, name: &str, cx: &mut Cx<'_>) -> RepoSection {
+    let mut f = Fields::new(table, name);
+    let repo = RepoSection {
+        github: f.string(cx, "github"),
+        stages: f.string_list(cx, "stages"),
+        stage: f
+            .get("stage")
+            .and_then(|v| cx.table(v, &format!("`stage` in {name}")))
+            .map(|t| named_tables(t, cx, &format!("{}.stage", &name[1..name.len() - 1]), read_stage))
+            .unwrap_or_default(),
+        after: f.string_list(cx, "after"),
+        settings: read_settings(&mut f, cx),
+    };
+    f.finish(cx, Severity::Error);
+    repo
+}
+
+fn read_stage(table: &DeTable<'_>, name: &str, cx: &mut Cx<'_>) -> StageSection {
+    let mut f = Fields::new(table, name);
+    let stage = StageSection {
+        after: f.string_list(cx, "after"),
+        settings: read_settings(&mut f, cx),
+    };
+    f.finish(cx, Severity::Error);
+    stage
+}
+
+fn read_step(value: &Value<'_>, cx: &mut Cx<'_>) -> Option<StepSection> {
+    let table = value.get_ref().as_table()?;
+    let mut f = Fields::new(table, "[[step]]");
+    let id = required(f.string(cx, "id"), "id", &f, value, cx);
+    let after = f.string_list(cx, "after");
+    let settings = read_settings(&mut f, cx);
+    f.finish(cx, Severity::Error);
+    Some(StepSection {
+        id: id?,
+        after,
+        settings,
+    })
+}
+
+/// Reports `{name}` placeholders in every string of a value that are not in `allowed`.
+fn check_placeholders(value: &Value<'_>, cx: &mut Cx<'_>, allowed: &[&str]) {
+    match value.get_ref() {
+        DeValue::String(s) => check_placeholders_in(&Sp::new(s.to_string(), value.span()), cx, allowed),
+        DeValue::Array(items) => items.iter().for_each(|v| check_placeholders(v, cx, allowed)),
+        DeValue::Table(t) => t.values().for_each(|v| check_placeholders(v, cx, allowed)),
+        _ => {}
+    }
+}
+
+fn check_placeholders_in(text: &Sp<String>, cx: &mut Cx<'_>, allowed: &[&str]) {
+    for name in placeholder::names(text) {
+        if !allowed.contains(&name) {
+            let help = did_you_mean(name, allowed.iter().copied()).unwrap_or_else(|| {
+                let list: Vec<String> = allowed.iter().map(|a| format!("{{{a}}}")).collect();
+                format!("placeholders here are {}", list.join(", "))
+            });
+            cx.report(
+                Diagnostic::error(Code::UnknownPlaceholder, format!("unknown placeholder `{{{name}}}`"))
+                    .at(cx.file, text.span.clone(), "in this string")
+                    .help(help),
+            );
+        }
+    }
+}

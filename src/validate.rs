@@ -1,0 +1,75 @@
+//! Checks between manifest entries: requirements naming existing entries at the versions
+//! they declare, duplicate names, pinned refs. Cycles are found later, on the job graph,
+//! where `after` edges and stages can close them too.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::manifest::Manifest;
+use crate::suggest::did_you_mean;
+
+pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Diagnostics) {
+    let file = manifest.file;
+    if manifest.entries.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::EmptyManifest, "the manifest lists no repositories")
+                .at(file, 0..0, "in this file")
+                .help("add entries under [versions], e.g. name = { version = \"0.1.0\", git_tag = \"v0.1.0\" }"),
+        );
+    }
+    let names = || manifest.entries.iter().map(|e| e.name.as_str());
+    for entry in &manifest.entries {
+        for require in &entry.requires {
+            let Some(required) = manifest.entry(&require.name) else {
+                let help = if manifest.module(&require.name).is_some() {
+                    Some(format!(
+                        "`{}` is in [modules], which is released on its own; move it to [versions]",
+                        require.name
+                    ))
+                } else {
+                    did_you_mean(&require.name, names())
+                };
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownRequire,
+                        format!(
+                            "`{}` requires `{}`, which is not in [versions]",
+                            *entry.name, require.name
+                        ),
+                    )
+                    .at(file, require.span.clone(), "unknown repository")
+                    .maybe_help(help),
+                );
+                continue;
+            };
+            if let (Some(wanted), Some(declared)) = (&require.version, &required.version)
+                && *wanted != declared.value
+            {
+                diags.push(
+                    Diagnostic::error(
+                        Code::RequireMismatch,
+                        format!(
+                            "`{}` requires {} {wanted}, but the manifest declares {}",
+                            *entry.name, require.name, **declared
+                        ),
+                    )
+                    .at(file, require.span.clone(), format!("{} is {}", require.name, **declared))
+                    .help(format!("require \"{}={}\"", require.name, **declared)),
+                );
+            }
+        }
+        let unpinned = entry.git_commit.as_ref().is_none_or(|c| c.is_empty());
+        if unpinned {
+            let message = format!("`{}` does not pin a git_commit", *entry.name);
+            let diagnostic = if require_pinned {
+                Diagnostic::error(Code::UnpinnedRef, message)
+            } else {
+                Diagnostic::warning(Code::UnpinnedRef, message)
+            };
+            let span = entry.git_commit.as_ref().map_or(entry.name.span.clone(), |c| c.span.clone());
+            diags.push(
+                diagnostic
+                    .at(file, span, "the tag alone decides what is built")
+                    .help("set git_commit to the tag's commit SHA so a moved tag is caught"),
+            );
+        }
+    }
+}
