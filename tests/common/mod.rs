@@ -1,0 +1,33 @@
+//! Helpers shared by the integration tests: running the real binary, paths to inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The crate root; tests run relplan from here so relative paths match the README.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn corpus(name: &str) -> PathBuf {
+    root().join("tests/corpus/versions").join(format!("{name}__versions.toml"))
+}
+
+/// Runs the relplan binary with colour off, from the crate root.
+pub fn relplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relplan"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .expect("the relplan binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
