@@ -354,6 +354,7 @@ impl Lowerer<'_> {
                     version: version.clone(),
                     layers: &layers,
                     default_publish: &["*"],
+                    publish_layers: layers.len(),
                     release,
                     id_span: origin.clone(),
                 });
@@ -442,6 +443,7 @@ impl Lowerer<'_> {
                 version: None,
                 layers: &layers,
                 default_publish: &[],
+                publish_layers: 1,
                 release,
                 id_span: Some(step.id.span.clone()),
             });
@@ -567,7 +569,7 @@ impl Lowerer<'_> {
             timeout_s: pick(layers, |s| s.timeout.as_ref()).map_or(DEFAULT_TIMEOUT_S, |t| t.value.0),
             retries: pick(layers, |s| s.retries.as_ref()).map_or(DEFAULT_RETRIES, |r| r.value),
             estimate_s: pick(layers, |s| s.estimate.as_ref()).map_or(DEFAULT_ESTIMATE_S, |e| e.value.0),
-            publish: pick(layers, |s| s.publish.as_ref()).map_or_else(
+            publish: pick(&layers[..spec.publish_layers], |s| s.publish.as_ref()).map_or_else(
                 || spec.default_publish.iter().map(|s| s.to_string()).collect(),
                 |p| p.iter().map(|g| g.value.clone()).collect(),
             ),
@@ -741,6 +743,9 @@ struct JobSpec<'a> {
     version: Option<String>,
     layers: &'a [&'a JobSettings],
     default_publish: &'a [&'a str],
+    /// How many of `layers` may set `publish`: steps do not inherit `[defaults].publish`,
+    /// since a step after `release` cannot publish into it.
+    publish_layers: usize,
     release: &'a Release,
     id_span: Option<Span>,
 }

@@ -82,7 +82,8 @@ pub struct JobSettings {
     pub retries: Option<Sp<u32>>,
     /// Expected duration, for the critical path and simulation, e.g. "20m".
     pub estimate: Option<Sp<Seconds>>,
-    /// Globs of artifact names published into the unified release.
+    /// Globs of artifact names published into the unified release. Repositories default to
+    /// ["*"]; steps publish only what they set themselves (not `[defaults]`).
     pub publish: Option<Sp<Vec<Sp<String>>>>,
     /// Extra values sent with the trigger (client_payload or inputs).
     pub payload: Option<Sp<Payload>>,

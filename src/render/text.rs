@@ -43,6 +43,10 @@ pub fn render(plan: &CompiledPlan) -> String {
                 format!("timeout {}", format_seconds(job.timeout_s)),
                 format!("retries {}", job.retries),
             ];
+            if !job.payload.is_empty() {
+                let keys: Vec<&str> = job.payload.keys().map(String::as_str).collect();
+                facts.push(format!("payload {}", keys.join(", ")));
+            }
             if !job.publish.is_empty() {
                 facts.push(format!("publish {}", job.publish.join(" ")));
             }
