@@ -5,10 +5,10 @@
 //! timeout, retries, estimate and publish globs, so nothing downstream needs the inputs.
 //! `plan_hash` covers everything that changes behaviour (see [`CompiledPlan::compute_hash`]).
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use crate::dag;
 use crate::digest::sha256_hex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a field changes meaning; readers refuse other versions.
 pub const FORMAT_VERSION: u32 = 1;
@@ -133,13 +133,23 @@ impl CompiledPlan {
         fallback: Option<Trigger>,
     ) -> Result<CompiledPlan, Vec<Vec<String>>> {
         jobs.sort_by(|a, b| a.id.cmp(&b.id));
-        let index: std::collections::HashMap<&str, usize> =
-            jobs.iter().enumerate().map(|(i, j)| (j.id.as_str(), i)).collect();
+        let index: std::collections::HashMap<&str, usize> = jobs
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (j.id.as_str(), i))
+            .collect();
         let needs: Vec<Vec<usize>> = jobs
             .iter()
-            .map(|j| j.needs.iter().filter_map(|n| index.get(n.as_str()).copied()).collect())
+            .map(|j| {
+                j.needs
+                    .iter()
+                    .filter_map(|n| index.get(n.as_str()).copied())
+                    .collect()
+            })
             .collect();
-        let ids = |path: Vec<usize>| -> Vec<String> { path.into_iter().map(|i| jobs[i].id.clone()).collect() };
+        let ids = |path: Vec<usize>| -> Vec<String> {
+            path.into_iter().map(|i| jobs[i].id.clone()).collect()
+        };
         let order = match dag::topological_order(&needs) {
             Ok(order) => order,
             Err(cycles) => return Err(cycles.into_iter().map(ids).collect()),
@@ -176,24 +186,33 @@ impl CompiledPlan {
     /// Reads a compiled plan written by `relplan compile --format json`, refusing one whose
     /// hash, groups or critical path do not match its jobs (edited by hand, or truncated).
     pub fn from_json(text: &str) -> Result<CompiledPlan, String> {
-        let plan: CompiledPlan = serde_json::from_str(text).map_err(|e| format!("not a compiled plan: {e}"))?;
+        let plan: CompiledPlan =
+            serde_json::from_str(text).map_err(|e| format!("not a compiled plan: {e}"))?;
         if plan.format_version != FORMAT_VERSION {
             return Err(format!(
                 "format_version {} is not supported (this relplan reads {FORMAT_VERSION}); recompile the plan",
                 plan.format_version
             ));
         }
-        let ids: std::collections::HashSet<&str> = plan.jobs.iter().map(|j| j.id.as_str()).collect();
+        let ids: std::collections::HashSet<&str> =
+            plan.jobs.iter().map(|j| j.id.as_str()).collect();
         if ids.len() != plan.jobs.len() {
             return Err("two jobs share an id".into());
         }
         for job in &plan.jobs {
             if let Some(need) = job.needs.iter().find(|n| !ids.contains(n.as_str())) {
-                return Err(format!("job `{}` needs `{need}`, which is not a job", job.id));
+                return Err(format!(
+                    "job `{}` needs `{need}`, which is not a job",
+                    job.id
+                ));
             }
         }
-        let rebuilt = CompiledPlan::assemble(plan.release.clone(), plan.jobs.clone(), plan.fallback.clone())
-            .map_err(|cycles| format!("dependency cycle: {}", cycles[0].join(" → ")))?;
+        let rebuilt = CompiledPlan::assemble(
+            plan.release.clone(),
+            plan.jobs.clone(),
+            plan.fallback.clone(),
+        )
+        .map_err(|cycles| format!("dependency cycle: {}", cycles[0].join(" → ")))?;
         if rebuilt.plan_hash != plan.plan_hash {
             return Err(format!(
                 "plan_hash is {} but the content hashes to {}; the file was changed after compiling",
@@ -201,7 +220,9 @@ impl CompiledPlan {
             ));
         }
         if rebuilt != plan {
-            return Err("groups or critical_path do not follow from the jobs; recompile the plan".into());
+            return Err(
+                "groups or critical_path do not follow from the jobs; recompile the plan".into(),
+            );
         }
         Ok(plan)
     }

@@ -12,7 +12,7 @@ use crate::compiled::CompiledPlan;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::lower::{self, Options};
 use crate::plan_file::PlanFile;
-use crate::source::Sources;
+use crate::source::{FileId, Sources, Span};
 use crate::toml_reader::Cx;
 use crate::{manifest, plan_reader, validate};
 
@@ -44,30 +44,34 @@ pub fn compile_from_disk(request: &Request) -> Compilation {
 
 pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
     let mut c = Compilation::default();
-    let plan_file = match &request.plan {
-        Some(path) if is_json(path) => {
-            c.plan = load_compiled(path, read, &mut c);
-            return c;
-        }
-        Some(path) => {
-            let Some(text) = read_source(path, read, &mut c.diagnostics) else {
-                return c;
-            };
-            let file = c.sources.add(display(path), text.as_str());
-            let mut cx = Cx {
-                file,
-                diags: &mut c.diagnostics,
-            };
-            Some((path, file, plan_reader::read(&text, &mut cx)))
-        }
-        None => None,
-    };
-    let versions_path = match (&request.versions, &plan_file) {
-        (Some(path), _) => path.clone(),
-        (None, Some((plan_path, _, plan))) => match &plan.release.versions {
-            Some(relative) => plan_path.parent().unwrap_or(Path::new("")).join(&relative.value),
+    if let Some(path) = request.plan.as_deref().filter(|p| is_json(p)) {
+        c.plan = load_compiled(path, read, &mut c);
+        return c;
+    }
+    // The plan, when there is one: `None` inside when it is not valid TOML.
+    let plan = request.plan.as_deref().and_then(|path| {
+        let text = read_source(path, read, &mut c.diagnostics, None)?;
+        let file = c.sources.add(display(path), text.as_str());
+        let mut cx = Cx {
+            file,
+            diags: &mut c.diagnostics,
+        };
+        Some((path, file, plan_reader::read(&text, &mut cx)))
+    });
+    if request.plan.is_some() && plan.is_none() {
+        return c;
+    }
+    let (versions_path, named_at) = match (&request.versions, &plan) {
+        (Some(path), _) => (path.clone(), None),
+        (None, Some((plan_path, file, Some(p)))) => match &p.release.versions {
+            Some(relative) => (
+                plan_path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(&relative.value),
+                Some((*file, relative.span.clone())),
+            ),
             None => {
-                let (_, file, _) = plan_file.as_ref().expect("matched Some");
                 c.diagnostics.push(
                     Diagnostic::error(Code::MissingKey, "the plan names no manifest")
                         .at(*file, 0..0, "no `versions` in [release]")
@@ -76,6 +80,7 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
                 return c;
             }
         },
+        (None, Some((_, _, None))) => return c,
         (None, None) => {
             c.diagnostics.push(
                 Diagnostic::error(Code::MissingKey, "nothing to compile")
@@ -84,39 +89,39 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
             return c;
         }
     };
-    let Some(text) = read_source(&versions_path, read, &mut c.diagnostics) else {
+    let Some(text) = read_source(&versions_path, read, &mut c.diagnostics, named_at) else {
         return c;
     };
     let manifest_file = c.sources.add(display(&versions_path), text.as_str());
-    let syntax_errors_before = count_syntax_errors(&c.diagnostics);
-    let manifest = {
-        let mut cx = Cx {
-            file: manifest_file,
-            diags: &mut c.diagnostics,
-        };
-        manifest::read(&text, &mut cx)
+    let mut cx = Cx {
+        file: manifest_file,
+        diags: &mut c.diagnostics,
     };
-    validate::check_manifest(&manifest, request.options.require_pinned, &mut c.diagnostics);
-    if count_syntax_errors(&c.diagnostics) > 0 && syntax_errors_before == 0 {
-        // Lowering a half-parsed manifest would only report follow-on errors.
+    let Some(manifest) = manifest::read(&text, &mut cx) else {
         return c;
-    }
+    };
+    validate::check_manifest(
+        &manifest,
+        request.options.require_pinned,
+        &mut c.diagnostics,
+    );
     let default_plan = PlanFile::default();
-    let (plan, plan_id) = match &plan_file {
-        Some((_, file, plan)) => (plan, Some(*file)),
+    let (plan, plan_file) = match &plan {
+        Some((_, file, Some(plan))) => (plan, Some(*file)),
+        Some((_, _, None)) => return c,
         None => (&default_plan, None),
     };
-    if count_syntax_errors(&c.diagnostics) == 0 {
-        c.plan = lower::lower(plan, &manifest, plan_id, &request.options, &mut c.diagnostics);
-    }
+    c.plan = lower::lower(
+        plan,
+        &manifest,
+        plan_file,
+        &request.options,
+        &mut c.diagnostics,
+    );
     if c.diagnostics.has_errors() {
         c.plan = None;
     }
     c
-}
-
-fn count_syntax_errors(diags: &Diagnostics) -> usize {
-    diags.items.iter().filter(|d| d.code == Code::TomlSyntax).count()
 }
 
 fn is_json(path: &Path) -> bool {
@@ -127,7 +132,13 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn read_source(path: &Path, read: &mut ReadFile<'_>, diags: &mut Diagnostics) -> Option<String> {
+/// Reads one input; on failure reports it, pointing at where the path was named if known.
+fn read_source(
+    path: &Path,
+    read: &mut ReadFile<'_>,
+    diags: &mut Diagnostics,
+    named_at: Option<(FileId, Span)>,
+) -> Option<String> {
     match read(path) {
         Ok(text) => Some(text),
         Err(error) => {
@@ -137,22 +148,34 @@ fn read_source(path: &Path, read: &mut ReadFile<'_>, diags: &mut Diagnostics) ->
             } else {
                 format!("failed to read `{}`: {message}", display(path))
             };
-            diags.push(Diagnostic::error(Code::ReadFile, message).help("check the path; relative paths in a plan are relative to the plan file"));
+            let mut d = Diagnostic::error(Code::ReadFile, message)
+                .help("check the path; relative paths in a plan are relative to the plan file");
+            if let Some((file, span)) = named_at {
+                d = d.at(file, span, "named here");
+            }
+            diags.push(d);
             None
         }
     }
 }
 
-fn load_compiled(path: &Path, read: &mut ReadFile<'_>, c: &mut Compilation) -> Option<CompiledPlan> {
-    let text = read_source(path, read, &mut c.diagnostics)?;
+fn load_compiled(
+    path: &Path,
+    read: &mut ReadFile<'_>,
+    c: &mut Compilation,
+) -> Option<CompiledPlan> {
+    let text = read_source(path, read, &mut c.diagnostics, None)?;
     let file = c.sources.add(display(path), text.as_str());
     match CompiledPlan::from_json(&text) {
         Ok(plan) => Some(plan),
         Err(why) => {
             c.diagnostics.push(
-                Diagnostic::error(Code::CompiledPlan, format!("`{}` is not a valid compiled plan", display(path)))
-                    .at(file, 0..0, why)
-                    .help("compile the plan again with `relplan compile PLAN --format json`"),
+                Diagnostic::error(
+                    Code::CompiledPlan,
+                    format!("`{}` is not a valid compiled plan", display(path)),
+                )
+                .at(file, 0..0, why)
+                .help("compile the plan again with `relplan compile PLAN --format json`"),
             );
             None
         }

@@ -142,13 +142,22 @@ mod tests {
     fn critical_path_takes_the_heavier_branch() {
         let needs = diamond();
         let order = topological_order(&needs).unwrap();
-        assert_eq!(critical_path(&needs, &[10, 5, 7, 1], &order), (vec![0, 2, 3], 18));
-        assert_eq!(remaining_path(&needs, &[10, 5, 7, 1], &order), vec![18, 6, 8, 1]);
+        assert_eq!(
+            critical_path(&needs, &[10, 5, 7, 1], &order),
+            (vec![0, 2, 3], 18)
+        );
+        assert_eq!(
+            remaining_path(&needs, &[10, 5, 7, 1], &order),
+            vec![18, 6, 8, 1]
+        );
     }
 
     #[test]
     fn reports_every_cycle_with_its_path() {
         let needs = vec![vec![1], vec![2], vec![0], vec![3], vec![]];
-        assert_eq!(topological_order(&needs), Err(vec![vec![0, 1, 2, 0], vec![3, 3]]));
+        assert_eq!(
+            topological_order(&needs),
+            Err(vec![vec![0, 1, 2, 0], vec![3, 3]])
+        );
     }
 }

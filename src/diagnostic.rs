@@ -210,7 +210,10 @@ fn github_annotation(diagnostic: &Diagnostic, sources: &Sources) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut properties = vec![format!("title={}", escape_property(diagnostic.code.as_str()))];
+    let mut properties = vec![format!(
+        "title={}",
+        escape_property(diagnostic.code.as_str())
+    )];
     if let Some(location) = &diagnostic.location {
         let file = sources.get(location.file);
         let (line, col) = file.line_col(location.span.start);

@@ -105,9 +105,6 @@ pub fn lower(
         lowerer.release_job(release, &mut drafts);
     }
     let fallback = release.as_ref().and_then(|r| lowerer.fallback(r));
-    if lowerer.diags.has_errors() {
-        return None;
-    }
     lowerer.assemble(release?, drafts, fallback)
 }
 
@@ -138,8 +135,9 @@ impl Lowerer<'_> {
                     .iter()
                     .map(|e| e.name.as_str())
                     .chain(self.manifest.modules.iter().map(|m| m.name.as_str()));
-                let help = did_you_mean(name, names)
-                    .unwrap_or_else(|| "keys of [repo] name entries of the manifest's [versions]".into());
+                let help = did_you_mean(name, names).unwrap_or_else(|| {
+                    "keys of [repo] name entries of the manifest's [versions]".into()
+                });
                 let d = self
                     .error_at(
                         Code::UnknownRepo,
@@ -171,7 +169,10 @@ impl Lowerer<'_> {
             None => (None, None),
         };
         Some(Release {
-            name: section.name.as_ref().map_or(tag.clone(), |n| n.value.clone()),
+            name: section
+                .name
+                .as_ref()
+                .map_or(tag.clone(), |n| n.value.clone()),
             version: version.to_string(),
             tag,
             prerelease,
@@ -190,7 +191,10 @@ impl Lowerer<'_> {
                     &from.span,
                     "second source of the version",
                 )
-                .help(format!("keep one: version = \"{}\" or version_from = \"{}\"", **version, **from));
+                .help(format!(
+                    "keep one: version = \"{}\" or version_from = \"{}\"",
+                    **version, **from
+                ));
             self.diags.push(d);
             return None;
         }
@@ -199,8 +203,11 @@ impl Lowerer<'_> {
                 Ok(v) => Some(v),
                 Err(e) => {
                     self.diags.push(
-                        Diagnostic::error(Code::InvalidSemver, format!("--release-version `{text}`: {e}"))
-                            .help("pass a semantic version such as 1.2.0 or 1.2.0-rc.1"),
+                        Diagnostic::error(
+                            Code::InvalidSemver,
+                            format!("--release-version `{text}`: {e}"),
+                        )
+                        .help("pass a semantic version such as 1.2.0 or 1.2.0-rc.1"),
                     );
                     None
                 }
@@ -232,7 +239,10 @@ impl Lowerer<'_> {
                     let d = self
                         .error_at(
                             Code::UnknownRepo,
-                            format!("version_from names `{}`, which is not in [versions]", **from),
+                            format!(
+                                "version_from names `{}`, which is not in [versions]",
+                                **from
+                            ),
                             &from.span,
                             "unknown repository",
                         )
@@ -242,7 +252,11 @@ impl Lowerer<'_> {
                 }
             };
         }
-        let mut versions = self.manifest.entries.iter().filter_map(|e| e.version.as_ref());
+        let mut versions = self
+            .manifest
+            .entries
+            .iter()
+            .filter_map(|e| e.version.as_ref());
         let first = versions.next()?;
         if versions.all(|v| v.value == first.value) {
             return Some(first.value.clone());
@@ -250,7 +264,8 @@ impl Lowerer<'_> {
         let d = self
             .error_at(
                 Code::ReleaseVersion,
-                "the repositories have different versions, so the release version is unclear".into(),
+                "the repositories have different versions, so the release version is unclear"
+                    .into(),
                 &(0..0),
                 "no release version",
             )
@@ -270,28 +285,32 @@ impl Lowerer<'_> {
 
     fn build_jobs(&mut self, release: &Release, drafts: &mut Vec<Draft>) {
         let manifest = self.manifest;
-        let modules = self
-            .plan
-            .repo
-            .0
-            .iter()
-            .filter_map(|(name, _)| manifest.module(name).filter(|_| manifest.entry(name).is_none()));
+        let modules = self.plan.repo.0.iter().filter_map(|(name, _)| {
+            manifest
+                .module(name)
+                .filter(|_| manifest.entry(name).is_none())
+        });
         let repos = manifest
             .entries
             .iter()
-            .map(|e| (&e.name, e.git_tag.as_ref(), pinned(&e.git_commit), e.version.as_ref().map(|v| v.to_string()), Some(e)))
+            .map(|e| {
+                (
+                    &e.name,
+                    e.git_tag.as_ref(),
+                    pinned(&e.git_commit),
+                    e.version.as_ref().map(|v| v.to_string()),
+                    Some(e),
+                )
+            })
             .chain(modules.map(|m| (&m.name, m.git_tag.as_ref(), None, None, None)));
         for (name, tag, commit, version, entry) in repos.collect::<Vec<_>>() {
             let section = self.plan.repo.get(name);
             let repo = self.github_repo(&self.github_name(name));
             let git_ref = tag.filter(|t| !t.is_empty()).map(|t| t.value.clone());
-            let stages: Vec<&Sp<String>> = section
-                .and_then(|s| s.stages.as_ref())
-                .map(|s| s.iter().collect())
-                .unwrap_or_default();
-            if let Some(section) = section {
-                self.check_stage_tables(name, section, &stages);
-            }
+            let stages = match section {
+                Some(section) => self.stages(name, section),
+                None => Vec::new(),
+            };
             let requires: Vec<Need> = entry
                 .map(|e| {
                     e.requires
@@ -342,9 +361,14 @@ impl Lowerer<'_> {
                     });
                 }
                 needs.extend(self.after_needs(stage_section.and_then(|s| s.after.as_ref())));
-                let origin = stage
-                    .map(|s| s.span.clone())
-                    .or_else(|| self.plan.repo.0.iter().find(|(k, _)| **k == **name).map(|(k, _)| k.span.clone()));
+                let origin = stage.map(|s| s.span.clone()).or_else(|| {
+                    self.plan
+                        .repo
+                        .0
+                        .iter()
+                        .find(|(k, _)| **k == **name)
+                        .map(|(k, _)| k.span.clone())
+                });
                 let job = self.job(JobSpec {
                     id: id.clone(),
                     kind: JobKind::Build,
@@ -382,29 +406,41 @@ impl Lowerer<'_> {
         }
     }
 
-    fn check_stage_tables(&mut self, name: &str, section: &plan_file::RepoSection, stages: &[&Sp<String>]) {
+    /// The repository's stages, each once; reports repeated stages and stage tables that
+    /// name no stage.
+    fn stages<'p>(
+        &mut self,
+        name: &str,
+        section: &'p plan_file::RepoSection,
+    ) -> Vec<&'p Sp<String>> {
+        let listed = section.stages.iter().flat_map(|s| s.iter());
         let mut seen: Vec<&str> = Vec::new();
-        for stage in stages {
+        let mut stages = Vec::new();
+        for stage in listed {
             if seen.contains(&stage.as_str()) {
                 let d = self.error_at(
                     Code::DuplicateJob,
-                    format!("stage `{}` of `{name}` is listed twice", ***stage),
+                    format!("stage `{}` of `{name}` is listed twice", **stage),
                     &stage.span,
                     "listed again here",
                 );
                 self.diags.push(d);
+                continue;
             }
             seen.push(stage);
+            stages.push(stage);
         }
         for (stage, _) in &section.stage.0 {
             if !seen.contains(&stage.as_str()) {
-                let help = did_you_mean(stage, seen.iter().copied()).unwrap_or_else(|| {
-                    format!("add \"{}\" to `stages` of [repo.{name}]", **stage)
-                });
+                let help = did_you_mean(stage, seen.iter().copied())
+                    .unwrap_or_else(|| format!("add \"{}\" to `stages` of [repo.{name}]", **stage));
                 let d = self
                     .error_at(
                         Code::UnknownStage,
-                        format!("[repo.{name}.stage.{}] is not one of the repository's stages", **stage),
+                        format!(
+                            "[repo.{name}.stage.{}] is not one of the repository's stages",
+                            **stage
+                        ),
                         &stage.span,
                         "not listed in `stages`",
                     )
@@ -412,6 +448,7 @@ impl Lowerer<'_> {
                 self.diags.push(d);
             }
         }
+        stages
     }
 
     fn after_needs(&self, after: Option<&Sp<Vec<Sp<String>>>>) -> Vec<Need> {
@@ -490,7 +527,12 @@ impl Lowerer<'_> {
                 origin: None,
             })
             .collect();
-        let retries = self.plan.defaults.retries.as_ref().map_or(DEFAULT_RETRIES, |r| r.value);
+        let retries = self
+            .plan
+            .defaults
+            .retries
+            .as_ref()
+            .map_or(DEFAULT_RETRIES, |r| r.value);
         drafts.push(Draft {
             job: Job {
                 id: RELEASE_JOB.into(),
@@ -509,7 +551,12 @@ impl Lowerer<'_> {
                 publish: Vec::new(),
             },
             needs,
-            origin: self.plan.release.publish_to.as_ref().and_then(|p| self.plan_file.map(|f| (f, p.span.clone()))),
+            origin: self
+                .plan
+                .release
+                .publish_to
+                .as_ref()
+                .and_then(|p| self.plan_file.map(|f| (f, p.span.clone()))),
         });
     }
 
@@ -566,9 +613,11 @@ impl Lowerer<'_> {
             group: 0,
             trigger: Some(trigger),
             payload,
-            timeout_s: pick(layers, |s| s.timeout.as_ref()).map_or(DEFAULT_TIMEOUT_S, |t| t.value.0),
+            timeout_s: pick(layers, |s| s.timeout.as_ref())
+                .map_or(DEFAULT_TIMEOUT_S, |t| t.value.0),
             retries: pick(layers, |s| s.retries.as_ref()).map_or(DEFAULT_RETRIES, |r| r.value),
-            estimate_s: pick(layers, |s| s.estimate.as_ref()).map_or(DEFAULT_ESTIMATE_S, |e| e.value.0),
+            estimate_s: pick(layers, |s| s.estimate.as_ref())
+                .map_or(DEFAULT_ESTIMATE_S, |e| e.value.0),
             publish: pick(&layers[..spec.publish_layers], |s| s.publish.as_ref()).map_or_else(
                 || spec.default_publish.iter().map(|s| s.to_string()).collect(),
                 |p| p.iter().map(|g| g.value.clone()).collect(),
@@ -590,7 +639,11 @@ impl Lowerer<'_> {
                 event_type: d.event_type.value.clone(),
             },
             plan_file::Trigger::WorkflowDispatch(w) => {
-                let git_ref = w.git_ref.as_ref().map(|r| fill(r, values)).or(default_ref.map(str::to_string));
+                let git_ref = w
+                    .git_ref
+                    .as_ref()
+                    .map(|r| fill(r, values))
+                    .or(default_ref.map(str::to_string));
                 let git_ref = git_ref.unwrap_or_else(|| {
                     let d = self
                         .error_at(
@@ -606,7 +659,11 @@ impl Lowerer<'_> {
                 let inputs = w
                     .inputs
                     .as_ref()
-                    .map(|i| i.iter().map(|(k, v)| (k.clone(), fill_json(v, values))).collect())
+                    .map(|i| {
+                        i.iter()
+                            .map(|(k, v)| (k.clone(), fill_json(v, values)))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 compiled::Trigger::WorkflowDispatch {
                     repo,
@@ -618,21 +675,33 @@ impl Lowerer<'_> {
         }
     }
 
-    fn check_payload_limits(&mut self, spec: &JobSpec<'_>, trigger: &compiled::Trigger, payload: &Payload) {
+    fn check_payload_limits(
+        &mut self,
+        spec: &JobSpec<'_>,
+        trigger: &compiled::Trigger,
+        payload: &Payload,
+    ) {
         let (count, limit, what) = match trigger {
             compiled::Trigger::RepositoryDispatch { .. } => {
                 (payload.len(), MAX_PAYLOAD_KEYS, "client_payload keys")
             }
             compiled::Trigger::WorkflowDispatch { inputs, .. } => {
-                let keys: std::collections::BTreeSet<&String> = inputs.keys().chain(payload.keys()).collect();
+                let keys: std::collections::BTreeSet<&String> =
+                    inputs.keys().chain(payload.keys()).collect();
                 (keys.len(), MAX_WORKFLOW_INPUTS, "workflow inputs")
             }
         };
         let bytes = serde_json::to_string(payload).map_or(0, |s| s.len());
         let problem = if count > limit {
-            Some(format!("job `{}` sends {count} {what}; GitHub allows {limit} besides relplan's own", spec.id))
+            Some(format!(
+                "job `{}` sends {count} {what}; GitHub allows {limit} besides relplan's own",
+                spec.id
+            ))
         } else if bytes > MAX_PAYLOAD_BYTES {
-            Some(format!("job `{}` sends a {bytes}-byte payload; GitHub allows under 64 KB", spec.id))
+            Some(format!(
+                "job `{}` sends a {bytes}-byte payload; GitHub allows under 64 KB",
+                spec.id
+            ))
         } else {
             None
         };
@@ -656,8 +725,11 @@ impl Lowerer<'_> {
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, draft) in drafts.iter().enumerate() {
             if index.insert(draft.job.id.clone(), i).is_some() {
-                let mut d = Diagnostic::error(Code::DuplicateJob, format!("two jobs are called `{}`", draft.job.id))
-                    .help("job ids must be unique: rename the step, or drop the duplicate stage");
+                let mut d = Diagnostic::error(
+                    Code::DuplicateJob,
+                    format!("two jobs are called `{}`", draft.job.id),
+                )
+                .help("job ids must be unique: rename the step, or drop the duplicate stage");
                 if let Some((file, span)) = &draft.origin {
                     d = d.at(*file, span.clone(), "second job with this id");
                 }
@@ -679,12 +751,19 @@ impl Lowerer<'_> {
                     need.target = last.clone();
                 }
                 if !index.contains_key(&need.target) {
-                    let help = did_you_mean(&need.target, known.iter().map(String::as_str)).or_else(|| {
-                        (need.target == RELEASE_JOB).then(|| "there is a `release` job only when [release] sets `publish_to`".to_string())
-                    });
+                    let help = did_you_mean(&need.target, known.iter().map(String::as_str))
+                        .or_else(|| {
+                            (need.target == RELEASE_JOB).then(|| {
+                                "there is a `release` job only when [release] sets `publish_to`"
+                                    .to_string()
+                            })
+                        });
                     let mut d = Diagnostic::error(
                         Code::UnknownJob,
-                        format!("`{}` waits for `{}`, which is not a job", draft.job.id, need.target),
+                        format!(
+                            "`{}` waits for `{}`, which is not a job",
+                            draft.job.id, need.target
+                        ),
                     )
                     .maybe_help(help);
                     if let Some((file, span)) = &need.origin {
@@ -700,9 +779,11 @@ impl Lowerer<'_> {
         let origins: HashMap<(String, String), (FileId, Span)> = drafts
             .iter()
             .flat_map(|d| {
-                d.needs
-                    .iter()
-                    .filter_map(|n| n.origin.clone().map(|o| ((d.job.id.clone(), n.target.clone()), o)))
+                d.needs.iter().filter_map(|n| {
+                    n.origin
+                        .clone()
+                        .map(|o| ((d.job.id.clone(), n.target.clone()), o))
+                })
             })
             .collect();
         let jobs: Vec<Job> = drafts
@@ -718,13 +799,22 @@ impl Lowerer<'_> {
             Err(cycles) => {
                 for cycle in cycles {
                     let path = cycle.join(" → ");
-                    let mut d = Diagnostic::error(Code::DependencyCycle, format!("dependency cycle: {path}"))
-                        .help("remove one requirement or `after` entry of the cycle");
-                    let origin = cycle
+                    let mut d = Diagnostic::error(
+                        Code::DependencyCycle,
+                        format!("dependency cycle: {path}"),
+                    )
+                    .help("remove one requirement or `after` entry of the cycle");
+                    // Point at the plan's edge when there is one: the manifest is the truth.
+                    let edges: Vec<&(FileId, Span)> = cycle
                         .windows(2)
-                        .find_map(|w| origins.get(&(w[0].clone(), w[1].clone())));
+                        .filter_map(|w| origins.get(&(w[0].clone(), w[1].clone())))
+                        .collect();
+                    let origin = edges
+                        .iter()
+                        .find(|(file, _)| Some(*file) == self.plan_file)
+                        .or(edges.first());
                     if let Some((file, span)) = origin {
-                        d = d.at(*file, span.clone(), format!("`{}` needs `{}` here", cycle[0], cycle[1]));
+                        d = d.at(*file, span.clone(), "this edge closes the cycle");
                     }
                     self.diags.push(d);
                 }
@@ -751,7 +841,10 @@ struct JobSpec<'a> {
 }
 
 /// The first layer (stage, repository, defaults) that sets a value.
-fn pick<'a, T>(layers: &[&'a JobSettings], get: impl Fn(&'a JobSettings) -> Option<&'a T>) -> Option<&'a T> {
+fn pick<'a, T>(
+    layers: &[&'a JobSettings],
+    get: impl Fn(&'a JobSettings) -> Option<&'a T>,
+) -> Option<&'a T> {
     layers.iter().find_map(|l| get(l))
 }
 
@@ -763,10 +856,18 @@ fn trigger_repo(trigger: &plan_file::Trigger) -> Option<&Sp<String>> {
 }
 
 fn pinned(commit: &Option<Sp<String>>) -> Option<String> {
-    commit.as_ref().filter(|c| !c.is_empty()).map(|c| c.value.clone())
+    commit
+        .as_ref()
+        .filter(|c| !c.is_empty())
+        .map(|c| c.value.clone())
 }
 
-fn placeholder_values<'a>(release: &'a Release, job: &'a str, repo: &'a str, git_ref: &'a str) -> [(&'static str, &'a str); 6] {
+fn placeholder_values<'a>(
+    release: &'a Release,
+    job: &'a str,
+    repo: &'a str,
+    git_ref: &'a str,
+) -> [(&'static str, &'a str); 6] {
     [
         ("version", &release.version),
         ("tag", &release.tag),

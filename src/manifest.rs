@@ -58,9 +58,10 @@ impl Manifest {
     }
 }
 
-/// Reads a manifest, reporting every problem found in single entries.
-pub fn read(text: &str, cx: &mut Cx<'_>) -> Manifest {
-    let root = parse_document(text, cx);
+/// Reads a manifest, reporting every problem found in single entries; `None` when it is not
+/// valid TOML.
+pub fn read(text: &str, cx: &mut Cx<'_>) -> Option<Manifest> {
+    let root = parse_document(text, cx)?;
     let mut manifest = Manifest {
         file: cx.file,
         entries: Vec::new(),
@@ -86,7 +87,7 @@ pub fn read(text: &str, cx: &mut Cx<'_>) -> Manifest {
     if let Some(modules) = root.get("modules").and_then(|m| cx.table(m, "[modules]")) {
         manifest.modules = read_modules(modules, cx);
     }
-    manifest
+    Some(manifest)
 }
 
 /// `None` for children of `[versions]` that are not repositories, such as `[versions.develop]`.
@@ -159,7 +160,12 @@ fn read_entry_table(name: Sp<String>, table: &DeTable<'_>, cx: &mut Cx<'_>) -> E
         check_commit(commit, cx);
     }
     let requires = requires
-        .map(|list| list.value.iter().filter_map(|r| parse_require(r, cx)).collect())
+        .map(|list| {
+            list.value
+                .iter()
+                .filter_map(|r| parse_require(r, cx))
+                .collect()
+        })
         .unwrap_or_default();
     Entry {
         name,

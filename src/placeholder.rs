@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn finds_and_fills_placeholders() {
-        assert_eq!(names("v{version}-{tag} {not a name} {}"), vec!["version", "tag"]);
+        assert_eq!(
+            names("v{version}-{tag} {not a name} {}"),
+            vec!["version", "tag"]
+        );
         assert_eq!(fill("v{version}", &[("version", "1.0.0")]), "v1.0.0");
     }
 }

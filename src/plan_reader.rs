@@ -4,15 +4,16 @@
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::plan_file::*;
-use crate::source::Sp;
 use crate::duration::parse_seconds;
 use crate::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
+use crate::plan_file::*;
+use crate::source::Sp;
 use crate::suggest::did_you_mean;
 use crate::toml_reader::{Cx, Fields, Value, parse_document, to_json};
 
-pub fn read(text: &str, cx: &mut Cx<'_>) -> PlanFile {
-    let root = parse_document(text, cx);
+/// Reads a plan; `None` when it is not valid TOML.
+pub fn read(text: &str, cx: &mut Cx<'_>) -> Option<PlanFile> {
+    let root = parse_document(text, cx)?;
     let mut fields = Fields::new(&root, "the plan");
     let mut plan = PlanFile::default();
     match fields.get("release").and_then(|v| cx.table(v, "[release]")) {
@@ -24,7 +25,10 @@ pub fn read(text: &str, cx: &mut Cx<'_>) -> PlanFile {
         ),
         None => {}
     }
-    if let Some(table) = fields.get("defaults").and_then(|v| cx.table(v, "[defaults]")) {
+    if let Some(table) = fields
+        .get("defaults")
+        .and_then(|v| cx.table(v, "[defaults]"))
+    {
         let mut defaults = Fields::new(table, "[defaults]");
         plan.defaults = read_settings(&mut defaults, cx);
         defaults.finish(cx, Severity::Error);
@@ -43,7 +47,7 @@ pub fn read(text: &str, cx: &mut Cx<'_>) -> PlanFile {
         plan.fallback = read_trigger(value, cx, "[fallback]");
     }
     fields.finish(cx, Severity::Error);
-    plan
+    Some(plan)
 }
 
 fn named_tables<T>(
@@ -71,7 +75,9 @@ fn read_release(table: &DeTable<'_>, cx: &mut Cx<'_>) -> ReleaseSection {
         versions: f.string(cx, "versions"),
         version_from: f.string(cx, "version_from"),
         version: f.string(cx, "version"),
-        tag: f.string(cx, "tag").inspect(|tag| check_placeholders_in(tag, cx, TAG_PLACEHOLDERS)),
+        tag: f
+            .string(cx, "tag")
+            .inspect(|tag| check_placeholders_in(tag, cx, TAG_PLACEHOLDERS)),
         publish_to: f.string(cx, "publish_to"),
         prerelease: f.get("prerelease").and_then(|v| read_prerelease(v, cx)),
     };
@@ -118,9 +124,16 @@ fn duration(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>, key: &'static str) -> Optio
         Ok(seconds) => Some(Sp::new(Seconds(seconds), text.span)),
         Err(why) => {
             cx.report(
-                Diagnostic::error(Code::InvalidDuration, format!("`{key}` in {}: {why}", f.name()))
-                    .at(cx.file, text.span, "not a duration")
-                    .help("write durations like \"90m\", \"1h30m\" or \"45s\""),
+                Diagnostic::error(
+                    Code::InvalidDuration,
+                    format!("`{key}` in {}: {why}", f.name()),
+                )
+                .at(cx.file, text.span.clone(), "not a duration")
+                .help(if text.trim().parse::<f64>().is_ok() {
+                    format!("add a unit: \"{}m\" or \"{}s\"", text.trim(), text.trim())
+                } else {
+                    "write durations like \"90m\", \"1h30m\" or \"45s\"".to_string()
+                }),
             );
             None
         }
@@ -174,7 +187,9 @@ fn read_trigger(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Tri
         _ => {
             cx.error(
                 Code::InvalidValue,
-                format!("{what} must have exactly one of `repository_dispatch` or `workflow_dispatch`"),
+                format!(
+                    "{what} must have exactly one of `repository_dispatch` or `workflow_dispatch`"
+                ),
                 &value.span(),
                 "one of the two expected",
             );
@@ -203,7 +218,10 @@ fn required<T>(
 }
 
 fn fields_has(table: &Value<'_>, key: &str) -> bool {
-    table.get_ref().as_table().is_some_and(|t| t.contains_key(key))
+    table
+        .get_ref()
+        .as_table()
+        .is_some_and(|t| t.contains_key(key))
 }
 
 fn read_repo(table: &DeTable<'_>, name: &str, cx: &mut Cx<'_>) -> RepoSection {
@@ -214,7 +232,14 @@ fn read_repo(table: &DeTable<'_>, name: &str, cx: &mut Cx<'_>) -> RepoSection {
         stage: f
             .get("stage")
             .and_then(|v| cx.table(v, &format!("`stage` in {name}")))
-            .map(|t| named_tables(t, cx, &format!("{}.stage", &name[1..name.len() - 1]), read_stage))
+            .map(|t| {
+                named_tables(
+                    t,
+                    cx,
+                    &format!("{}.stage", &name[1..name.len() - 1]),
+                    read_stage,
+                )
+            })
             .unwrap_or_default(),
         after: f.string_list(cx, "after"),
         settings: read_settings(&mut f, cx),
@@ -250,8 +275,12 @@ fn read_step(value: &Value<'_>, cx: &mut Cx<'_>) -> Option<StepSection> {
 /// Reports `{name}` placeholders in every string of a value that are not in `allowed`.
 fn check_placeholders(value: &Value<'_>, cx: &mut Cx<'_>, allowed: &[&str]) {
     match value.get_ref() {
-        DeValue::String(s) => check_placeholders_in(&Sp::new(s.to_string(), value.span()), cx, allowed),
-        DeValue::Array(items) => items.iter().for_each(|v| check_placeholders(v, cx, allowed)),
+        DeValue::String(s) => {
+            check_placeholders_in(&Sp::new(s.to_string(), value.span()), cx, allowed)
+        }
+        DeValue::Array(items) => items
+            .iter()
+            .for_each(|v| check_placeholders(v, cx, allowed)),
         DeValue::Table(t) => t.values().for_each(|v| check_placeholders(v, cx, allowed)),
         _ => {}
     }
@@ -265,9 +294,12 @@ fn check_placeholders_in(text: &Sp<String>, cx: &mut Cx<'_>, allowed: &[&str]) {
                 format!("placeholders here are {}", list.join(", "))
             });
             cx.report(
-                Diagnostic::error(Code::UnknownPlaceholder, format!("unknown placeholder `{{{name}}}`"))
-                    .at(cx.file, text.span.clone(), "in this string")
-                    .help(help),
+                Diagnostic::error(
+                    Code::UnknownPlaceholder,
+                    format!("unknown placeholder `{{{name}}}`"),
+                )
+                .at(cx.file, text.span.clone(), "in this string")
+                .help(help),
             );
         }
     }

@@ -8,8 +8,14 @@ use crate::plan_file::PlanFile;
 /// Every generated schema as (file name, contents).
 pub fn files() -> Vec<(&'static str, String)> {
     vec![
-        ("release-plan.schema.json", pretty(schemars::schema_for!(PlanFile))),
-        ("compiled-plan.schema.json", pretty(schemars::schema_for!(CompiledPlan))),
+        (
+            "release-plan.schema.json",
+            pretty(schemars::schema_for!(PlanFile)),
+        ),
+        (
+            "compiled-plan.schema.json",
+            pretty(schemars::schema_for!(CompiledPlan)),
+        ),
     ]
 }
 

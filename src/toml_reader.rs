@@ -26,7 +26,13 @@ impl Cx<'_> {
         self.diags.push(diagnostic);
     }
 
-    pub fn error(&mut self, code: Code, message: String, span: &std::ops::Range<usize>, label: &str) {
+    pub fn error(
+        &mut self,
+        code: Code,
+        message: String,
+        span: &std::ops::Range<usize>,
+        label: &str,
+    ) {
         let diagnostic = Diagnostic::error(code, message).at(self.file, span.clone(), label);
         self.diags.push(diagnostic);
     }
@@ -133,21 +139,20 @@ fn a_type(value: &DeValue<'_>) -> &'static str {
     }
 }
 
-/// Parses a whole document, reporting every syntax error it can recover from.
-pub fn parse_document<'i>(text: &'i str, cx: &mut Cx<'_>) -> DeTable<'i> {
+/// Parses a whole document, reporting every syntax error it can recover from. `None` when
+/// there were any: reading a half-parsed document would only add follow-on errors.
+pub fn parse_document<'i>(text: &'i str, cx: &mut Cx<'_>) -> Option<DeTable<'i>> {
     let (table, errors) = DeTable::parse_recoverable(text);
+    let valid = errors.is_empty();
     for error in errors {
         let span = error.span().unwrap_or(0..0);
         let message = error.message().trim().to_string();
         cx.report(
-            Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}")).at(
-                cx.file,
-                span,
-                "here",
-            ),
+            Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}"))
+                .at(cx.file, span, "here"),
         );
     }
-    table.into_inner()
+    valid.then(|| table.into_inner())
 }
 
 /// The keys of one table, read one by one; what is left over was not expected.
@@ -182,7 +187,11 @@ impl<'t, 'i> Fields<'t, 'i> {
         self.get(key).and_then(|v| cx.string(v, &what))
     }
 
-    pub fn string_list(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Sp<Vec<Sp<String>>>> {
+    pub fn string_list(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+    ) -> Option<Sp<Vec<Sp<String>>>> {
         let what = format!("`{key}` in {}", self.name);
         self.get(key).and_then(|v| cx.string_list(v, &what))
     }
@@ -204,11 +213,14 @@ impl<'t, 'i> Fields<'t, 'i> {
                 Severity::Error => Diagnostic::error(Code::UnknownKey, message),
                 Severity::Warning => Diagnostic::warning(Code::UnknownKey, message),
             };
-            let help = did_you_mean(key_name, self.known.iter().copied()).unwrap_or_else(|| {
-                format!("{} accepts: {}", self.name, self.known.join(", "))
-            });
+            let help = did_you_mean(key_name, self.known.iter().copied())
+                .unwrap_or_else(|| format!("{} accepts: {}", self.name, self.known.join(", ")));
             let span = key.span().start..value.span().end.max(key.span().end);
-            let span = if span.end - span.start > 200 { key.span() } else { span };
+            let span = if span.end - span.start > 200 {
+                key.span()
+            } else {
+                span
+            };
             cx.report(diagnostic.at(cx.file, span, "not expected here").help(help));
         }
     }
@@ -218,8 +230,10 @@ impl<'t, 'i> Fields<'t, 'i> {
 pub fn to_json(value: &DeValue<'_>) -> serde_json::Value {
     match value {
         DeValue::String(s) => serde_json::Value::String(s.to_string()),
-        DeValue::Integer(i) => integer(i)
-            .map_or_else(|| serde_json::Value::String(i.to_string()), serde_json::Value::from),
+        DeValue::Integer(i) => integer(i).map_or_else(
+            || serde_json::Value::String(i.to_string()),
+            serde_json::Value::from,
+        ),
         DeValue::Float(f) => f
             .as_str()
             .replace('_', "")

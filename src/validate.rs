@@ -51,7 +51,11 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
                             *entry.name, require.name, **declared
                         ),
                     )
-                    .at(file, require.span.clone(), format!("{} is {}", require.name, **declared))
+                    .at(
+                        file,
+                        require.span.clone(),
+                        format!("{} is {}", require.name, **declared),
+                    )
                     .help(format!("require \"{}={}\"", require.name, **declared)),
                 );
             }
@@ -64,7 +68,10 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
             } else {
                 Diagnostic::warning(Code::UnpinnedRef, message)
             };
-            let span = entry.git_commit.as_ref().map_or(entry.name.span.clone(), |c| c.span.clone());
+            let span = entry
+                .git_commit
+                .as_ref()
+                .map_or(entry.name.span.clone(), |c| c.span.clone());
             diags.push(
                 diagnostic
                     .at(file, span, "the tag alone decides what is built")

@@ -3,4 +3,5 @@
 
 mod common;
 
+mod check_cases;
 mod compile;

@@ -44,7 +44,10 @@ pub fn run(args: Args) -> Exit {
         Some(path) => match atomic_file::write(path, text.as_bytes()) {
             Ok(()) => Exit::Success,
             Err(e) => {
-                print_error(&e.to_string(), Some("check that the directory exists and is writable"));
+                print_error(
+                    &e.to_string(),
+                    Some("check that the directory exists and is writable"),
+                );
                 Exit::Failure
             }
         },

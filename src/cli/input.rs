@@ -55,7 +55,12 @@ pub const DIAGNOSTIC_WIDTH: usize = 100;
 
 /// Prints every diagnostic of a compilation on stderr, then a one-line summary of errors.
 pub fn report(compilation: &Compilation, style: Style) {
-    let text = diagnostic::render(&compilation.diagnostics, &compilation.sources, style, DIAGNOSTIC_WIDTH);
+    let text = diagnostic::render(
+        &compilation.diagnostics,
+        &compilation.sources,
+        style,
+        DIAGNOSTIC_WIDTH,
+    );
     eprint!("{text}");
     let errors = compilation.diagnostics.error_count();
     if errors > 0 && style != Style::Github {

@@ -25,7 +25,11 @@ pub enum Exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "relplan", version, about = "Compile, review and run multi-repository release plans")]
+#[command(
+    name = "relplan",
+    version,
+    about = "Compile, review and run multi-repository release plans"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -32,7 +32,10 @@ pub fn run(args: Args) -> Exit {
             let written = fs_err::create_dir_all(&args.dir)
                 .and_then(|()| atomic_file::write(&path, expected.as_bytes()));
             if let Err(e) = written {
-                print_error(&e.to_string(), Some("run `relplan schema` from the repository root"));
+                print_error(
+                    &e.to_string(),
+                    Some("run `relplan schema` from the repository root"),
+                );
                 return Exit::Failure;
             }
             println!("wrote {}", path.display());

@@ -18,7 +18,11 @@ pub fn render(plan: &CompiledPlan) -> String {
         for id in group {
             let Some(job) = plan.job(id) else { continue };
             let label = format!("{id}\n{}", format_seconds(job.estimate_s));
-            let style = if critical.contains(&id.as_str()) { ", penwidth=3" } else { "" };
+            let style = if critical.contains(&id.as_str()) {
+                ", penwidth=3"
+            } else {
+                ""
+            };
             let _ = writeln!(out, "    {} [label={}{style}];", quote(id), quote(&label));
         }
         out.push_str("  }\n");

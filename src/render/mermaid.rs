@@ -31,7 +31,12 @@ pub fn render(plan: &CompiledPlan) -> String {
     }
     for job in &plan.jobs {
         for need in &job.needs {
-            let _ = writeln!(out, "  {} --> {}", node[need.as_str()], node[job.id.as_str()]);
+            let _ = writeln!(
+                out,
+                "  {} --> {}",
+                node[need.as_str()],
+                node[job.id.as_str()]
+            );
         }
     }
     let critical: Vec<&str> = plan

@@ -15,7 +15,11 @@ pub fn render(plan: &CompiledPlan) -> String {
         Some(repo) => format!("published to {repo}"),
         None => "not published (no publish_to)".into(),
     };
-    let kind = if r.prerelease { "pre-release" } else { "release" };
+    let kind = if r.prerelease {
+        "pre-release"
+    } else {
+        "release"
+    };
     let _ = writeln!(out, "  {kind}, {target}");
     let _ = writeln!(out, "  plan {}", plan.plan_hash);
     let _ = writeln!(

@@ -9,19 +9,14 @@ pub fn root() -> &'static Path {
 }
 
 pub fn corpus(name: &str) -> PathBuf {
-    root().join("tests/corpus/versions").join(format!("{name}__versions.toml"))
+    root()
+        .join("tests/corpus/versions")
+        .join(format!("{name}__versions.toml"))
 }
 
 /// Runs the relplan binary with colour off, from the crate root.
 pub fn relplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relplan"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .output()
-        .expect("the relplan binary runs")
+    relplan_in(root(), args)
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -30,4 +25,29 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs the relplan binary with colour off, from the given directory.
+pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relplan"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .expect("the relplan binary runs")
+}
+
+/// Exit code, stdout and stderr in one text, for snapshots.
+pub fn transcript(output: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output
+            .status
+            .code()
+            .map_or("signal".into(), |c| c.to_string()),
+        stdout(output),
+        stderr(output)
+    )
 }
