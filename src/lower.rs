@@ -252,14 +252,16 @@ impl Lowerer<'_> {
                 }
             };
         }
-        let mut versions = self
+        let versions: Vec<&Version> = self
             .manifest
             .entries
             .iter()
-            .filter_map(|e| e.version.as_ref());
-        let first = versions.next()?;
-        if versions.all(|v| v.value == first.value) {
-            return Some(first.value.clone());
+            .filter_map(|e| e.version.as_deref())
+            .collect();
+        let highest = versions.iter().copied().max()?;
+        // Without a release to publish, the version only names the run: the highest will do.
+        if versions.iter().all(|v| *v == highest) || section.publish_to.is_none() {
+            return Some(highest.clone());
         }
         let d = self
             .error_at(

@@ -5,3 +5,4 @@ mod common;
 
 mod check_cases;
 mod compile;
+mod fuzz;
