@@ -6,6 +6,8 @@
 //! `[metadata]`, `[release_set]`, channel tables such as `[versions.develop]`). Problems that
 //! concern one entry are found here; problems between entries are found in `validate`.
 
+use std::collections::HashMap;
+
 use semver::Version;
 use toml::de::{DeTable, DeValue};
 
@@ -20,6 +22,8 @@ pub struct Manifest {
     pub entries: Vec<Entry>,
     /// Independently released modules: part of a release only when a plan names them.
     pub modules: Vec<Module>,
+    /// Position of each entry by name, so lookups stay O(1) on manifests of thousands.
+    index: HashMap<String, usize>,
 }
 
 /// One repository of `[versions]`.
@@ -50,7 +54,7 @@ pub struct Module {
 
 impl Manifest {
     pub fn entry(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| *e.name == name)
+        self.index.get(name).map(|&i| &self.entries[i])
     }
 
     pub fn module(&self, name: &str) -> Option<&Module> {
@@ -66,6 +70,7 @@ pub fn read(text: &str, cx: &mut Cx<'_>) -> Option<Manifest> {
         file: cx.file,
         entries: Vec::new(),
         modules: Vec::new(),
+        index: HashMap::new(),
     };
     match root.get("versions") {
         Some(versions) => {
@@ -73,6 +78,7 @@ pub fn read(text: &str, cx: &mut Cx<'_>) -> Option<Manifest> {
                 for (name, value) in table.iter() {
                     let name = Sp::new(name.get_ref().to_string(), name.span());
                     if let Some(entry) = read_entry(name, value, cx) {
+                        manifest.index.insert(entry.name.value.clone(), manifest.entries.len());
                         manifest.entries.push(entry);
                     }
                 }
