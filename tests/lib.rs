@@ -6,3 +6,5 @@ mod common;
 mod check_cases;
 mod compile;
 mod fuzz;
+mod schedule;
+mod simulate;

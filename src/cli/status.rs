@@ -118,14 +118,14 @@ fn text(report: &Status<'_>, dir: &str) -> String {
         .max(3);
     let _ = writeln!(
         out,
-        "\n  {:width$}  {:9}  {:>8}  {:>8}  {:>8}",
+        "\n  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
         "job", "state", "attempts", "start", "end"
     );
     for job in &report.jobs {
         let time = |t: Option<u64>| t.map_or("-".to_string(), format_seconds);
         let _ = writeln!(
             out,
-            "  {:width$}  {:9}  {:>8}  {:>8}  {:>8}",
+            "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
             job.id,
             job.state.as_str(),
             job.attempts,

@@ -24,6 +24,13 @@ pub struct Simulation {
     pub machine: Machine,
     /// Assets of the release, when it was published.
     pub assets: Vec<AssetDigest>,
+    /// Every event applied, `Started` first: the journal `apply` would have written.
+    pub events: Vec<Event>,
+}
+
+fn record(machine: &mut Machine, events: &mut Vec<Event>, event: Event) {
+    machine.apply(&event);
+    events.push(event);
 }
 
 /// Runs `plan` to its end in the world of `scenario`.
@@ -42,6 +49,10 @@ pub fn simulate(
         scenario: scenario.clone(),
         origin_unix_ms: 0,
     };
+    let mut events = vec![Event::Started {
+        plan: Box::new(plan.clone()),
+        settings: settings.clone(),
+    }];
     let mut machine = Machine::new(plan, settings);
     // Attempt completions: (time, job, attempt, success).
     let mut ends: BinaryHeap<Reverse<(u64, usize, u32, bool)>> = BinaryHeap::new();
@@ -59,16 +70,17 @@ pub fn simulate(
                 (AttemptOutcome::Failure, Some("the run failed".to_string()))
             };
             let job = machine.job(i).id.clone();
-            machine.apply(&Event::AttemptFinished {
+            let event = Event::AttemptFinished {
                 job,
                 attempt,
                 outcome,
                 at,
                 reason,
-            });
+            };
+            record(&mut machine, &mut events, event);
         }
         while let Some(event) = machine.decide(now) {
-            machine.apply(&event);
+            record(&mut machine, &mut events, event.clone());
             let Event::AttemptStarting {
                 job,
                 attempt,
@@ -87,32 +99,35 @@ pub fn simulate(
                 match release_assets(&machine, i) {
                     Ok(digests) => {
                         assets = digests.clone();
-                        machine.apply(&Event::PublishIntent {
+                        let event = Event::PublishIntent {
                             job,
                             attempt,
                             assets: digests,
-                        });
+                        };
+                        record(&mut machine, &mut events, event);
                     }
                     Err(reason) => {
-                        machine.apply(&Event::AttemptFinished {
+                        let event = Event::AttemptFinished {
                             job,
                             attempt,
                             outcome: AttemptOutcome::Failure,
                             at: now,
                             reason: Some(reason),
-                        });
+                        };
+                        record(&mut machine, &mut events, event);
                         continue;
                     }
                 }
             } else {
-                machine.apply(&Event::AttemptDispatched {
+                let event = Event::AttemptDispatched {
                     job,
                     attempt,
                     run: RunRef {
                         runs: vec![format!("sim:{correlation_id}")],
                         started_s: now,
                     },
-                });
+                };
+                record(&mut machine, &mut events, event);
             }
             if outcome == Outcome::Timeout {
                 continue;
@@ -134,7 +149,11 @@ pub fn simulate(
     if !machine.published() {
         assets.clear();
     }
-    Simulation { machine, assets }
+    Simulation {
+        machine,
+        assets,
+        events,
+    }
 }
 
 /// The release's assets from the synthetic artifacts of the publishing jobs it needs.

@@ -97,14 +97,14 @@ pub fn text(sim: &Simulation) -> String {
     let width = r.jobs.iter().map(|j| j.id.len()).max().unwrap_or(3).max(3);
     let _ = writeln!(
         out,
-        "  {:width$}  {:9}  {:>8}  {:>8}  {:>8}",
+        "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
         "job", "state", "attempts", "start", "end"
     );
     for job in &r.jobs {
         let time = |t: Option<u64>| t.map_or("-".to_string(), format_seconds);
         let _ = writeln!(
             out,
-            "  {:width$}  {:9}  {:>8}  {:>8}  {:>8}",
+            "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
             job.id,
             job.state.as_str(),
             job.attempts,
