@@ -144,10 +144,9 @@ pub fn mermaid(sim: &Simulation) -> String {
             if row.history.is_empty() {
                 let _ = writeln!(
                     out,
-                    "    {} ({}) :milestone, {}, 0s",
+                    "    %% {}: {}, never started",
                     clean(&row.id),
-                    row.state.as_str(),
-                    row.start_s.unwrap_or(0)
+                    row.state.as_str()
                 );
             }
             for attempt in &row.history {
