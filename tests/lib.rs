@@ -5,6 +5,7 @@ mod common;
 
 mod check_cases;
 mod compile;
+mod crash;
 mod fuzz;
 mod schedule;
 mod simulate;

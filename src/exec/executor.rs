@@ -135,6 +135,7 @@ impl<B: Backend> Executor<B> {
             self.advance(i).await?;
         }
         while let Some(event) = self.machine.decide(self.backend.now()) {
+            let event = self.confirm_timeout(event).await;
             self.record(event.clone())?;
             match event {
                 Event::AttemptStarting { job, attempt, .. } => {
@@ -152,6 +153,42 @@ impl<B: Backend> Executor<B> {
             }
         }
         Ok(())
+    }
+
+    /// Before a run is declared timed out, it is observed once more: a run that ended in
+    /// time (while relplan was busy or down) ends as it did.
+    async fn confirm_timeout(&mut self, event: Event) -> Event {
+        let Event::AttemptFinished {
+            job: job_id,
+            attempt,
+            outcome: AttemptOutcome::TimedOut,
+            at: deadline,
+            ..
+        } = &event
+        else {
+            return event;
+        };
+        let Some(i) = self.machine.index_of(job_id) else {
+            return event;
+        };
+        let job = self.machine.job(i).clone();
+        let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
+            return event;
+        };
+        match self.backend.observe(&job, &run).await {
+            Ok(RunStatus::Finished { success, at }) if at <= *deadline => Event::AttemptFinished {
+                job: job.id.clone(),
+                attempt: *attempt,
+                outcome: if success {
+                    AttemptOutcome::Success
+                } else {
+                    AttemptOutcome::Failure
+                },
+                at,
+                reason: (!success).then(|| "the run failed".to_string()),
+            },
+            _ => event,
+        }
     }
 
     /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
@@ -183,43 +220,49 @@ impl<B: Backend> Executor<B> {
         if job.kind == JobKind::Release {
             return self.publish(i).await;
         }
-        let Some(run) = attempt.run else {
-            let found = if self.fresh.contains(&(i, attempt.number)) {
-                Ok(None)
-            } else {
-                self.backend.find(&job, &attempt.correlation_id).await
-            };
-            let run = match found {
-                Ok(Some(run)) => run,
-                Ok(None) => match self
-                    .backend
-                    .dispatch(&job, attempt.number, &attempt.correlation_id)
-                    .await
-                {
-                    Ok(run) => run,
+        let run = match attempt.run {
+            Some(run) => run,
+            None => {
+                let found = if self.fresh.contains(&(i, attempt.number)) {
+                    Ok(None)
+                } else {
+                    self.backend.find(&job, &attempt.correlation_id).await
+                };
+                let run = match found {
+                    Ok(Some(run)) => run,
+                    Ok(None) => match self
+                        .backend
+                        .dispatch(&job, attempt.number, &attempt.correlation_id)
+                        .await
+                    {
+                        Ok(run) => run,
+                        Err(e) => {
+                            // It may have gone through: look it up before dispatching again.
+                            self.fresh.remove(&(i, attempt.number));
+                            eprintln!(
+                                "warning: dispatch of {} failed, will check and retry: {e}",
+                                job.id
+                            );
+                            return Ok(());
+                        }
+                    },
                     Err(e) => {
-                        // It may have gone through: look it up before dispatching again.
-                        self.fresh.remove(&(i, attempt.number));
                         eprintln!(
-                            "warning: dispatch of {} failed, will check and retry: {e}",
+                            "warning: cannot look up {} on the backend, will retry: {e}",
                             job.id
                         );
                         return Ok(());
                     }
-                },
-                Err(e) => {
-                    eprintln!(
-                        "warning: cannot look up {} on the backend, will retry: {e}",
-                        job.id
-                    );
-                    return Ok(());
-                }
-            };
-            return self.record(Event::AttemptDispatched {
-                job: job.id.clone(),
-                attempt: attempt.number,
-                run,
-            });
+                };
+                self.record(Event::AttemptDispatched {
+                    job: job.id.clone(),
+                    attempt: attempt.number,
+                    run: run.clone(),
+                })?;
+                // Observed at once: after a crash the run may have ended long ago, and its
+                // timeout must be judged by when it ended, not by when relplan looked.
+                run
+            }
         };
         match self.backend.observe(&job, &run).await {
             Ok(RunStatus::Running) => Ok(()),
