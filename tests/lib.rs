@@ -3,6 +3,7 @@
 
 mod common;
 
+mod apply;
 mod check_cases;
 mod compile;
 mod crash;
