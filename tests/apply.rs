@@ -295,3 +295,41 @@ fn status_without_a_run_says_how_to_start_one() {
         stderr(&out).contains("hint: give the --state-dir of a run started with `relplan apply`")
     );
 }
+
+#[test]
+fn a_torn_last_journal_line_is_dropped_on_replay_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "2000",
+            "--scenario",
+            "tests/scenarios/short.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let path = journal::journal_path(dir.path());
+    let whole = fs_err::read_to_string(&path).unwrap();
+    // A write cut short by the crash: half an event, no newline.
+    fs_err::write(
+        &path,
+        format!("{whole}{{\"event\":\"attempt_finished\",\"job\":\"blvm-s"),
+    )
+    .unwrap();
+    assert_eq!(
+        journal::read(dir.path()).unwrap().len(),
+        whole.lines().count()
+    );
+    assert_eq!(status_json(dir.path())["status"], "stopped");
+    let out = relplan(&["resume", "--state-dir", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(dir.path());
+    assert!(
+        fs_err::read_to_string(&path).unwrap().ends_with("}\n"),
+        "the torn line was cut off"
+    );
+}

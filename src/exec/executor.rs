@@ -127,7 +127,7 @@ impl<B: Backend> Executor<B> {
         let at = self.backend.now();
         if pause_requested && !self.machine.is_paused() {
             self.record(Event::Paused { at })?;
-        } else if !pause_requested && self.machine.is_paused() {
+        } else if !pause_requested && (self.machine.is_paused() || self.machine.was_interrupted()) {
             self.record(Event::Resumed { at })?;
         }
         let active: Vec<usize> = self.machine.active().collect();

@@ -537,3 +537,142 @@ fn correlation_id(plan_hash: &str, origin_unix_ms: u64, job: &str, attempt: u32)
     let short = hash.get(..12).unwrap_or(hash);
     format!("relplan-{short}-{origin_unix_ms}-{job}-{attempt}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compiled::{Release, Trigger};
+    use crate::exec::event::BackendKind;
+    use crate::scenario::Scenario;
+
+    /// a and b need nothing, c needs a; estimates 10, 50, 30.
+    fn machine(concurrency: Option<usize>, fail_fast: bool) -> Machine {
+        let job = |id: &str, needs: &[&str], estimate_s| Job {
+            id: id.into(),
+            kind: JobKind::Build,
+            repo: format!("o/{id}"),
+            git_ref: None,
+            commit: None,
+            version: None,
+            needs: needs.iter().map(|n| n.to_string()).collect(),
+            group: 0,
+            trigger: Some(Trigger::RepositoryDispatch {
+                repo: format!("o/{id}"),
+                event_type: "build".into(),
+            }),
+            payload: Default::default(),
+            timeout_s: 100,
+            retries: 1,
+            estimate_s,
+            publish: Vec::new(),
+        };
+        let release = Release {
+            name: "t".into(),
+            version: "1.0.0".into(),
+            tag: "v1.0.0".into(),
+            prerelease: false,
+            repo: None,
+            commit: None,
+        };
+        let jobs = vec![job("a", &[], 10), job("b", &[], 50), job("c", &["a"], 30)];
+        let plan = CompiledPlan::assemble(release, jobs, None).unwrap();
+        let settings = Settings {
+            backend: BackendKind::Sim,
+            concurrency,
+            fail_fast,
+            seed: 1,
+            speed: 1.0,
+            scenario: Scenario::default(),
+            origin_unix_ms: 0,
+        };
+        Machine::new(plan, settings)
+    }
+
+    fn take(m: &mut Machine, now: u64) -> Event {
+        let event = m.decide(now).expect("a decision");
+        m.apply(&event);
+        event
+    }
+
+    fn started(event: &Event) -> &str {
+        match event {
+            Event::AttemptStarting { job, .. } => job,
+            other => panic!("expected a start, got {other:?}"),
+        }
+    }
+
+    fn finished(job: &str, attempt: u32, outcome: AttemptOutcome, at: u64) -> Event {
+        Event::AttemptFinished {
+            job: job.into(),
+            attempt,
+            outcome,
+            at,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn the_longest_remaining_path_goes_first_within_the_concurrency() {
+        let mut m = machine(Some(1), false);
+        // b's remaining path (50) is longer than a's (10, then c's 30).
+        assert_eq!(started(&take(&mut m, 0)), "b");
+        assert_eq!(m.decide(0), None, "one at a time");
+        m.apply(&finished("b", 1, AttemptOutcome::Success, 50));
+        assert_eq!(started(&take(&mut m, 50)), "a");
+    }
+
+    #[test]
+    fn a_failure_is_retried_after_its_backoff_then_skips_dependents() {
+        let mut m = machine(None, false);
+        assert_eq!(started(&take(&mut m, 0)), "b");
+        assert_eq!(started(&take(&mut m, 0)), "a");
+        m.apply(&finished("a", 1, AttemptOutcome::Failure, 10));
+        let wake = m.next_wakeup().unwrap();
+        assert!((25..=40).contains(&wake), "{wake}");
+        assert_eq!(m.decide(wake - 1), None);
+        assert_eq!(started(&take(&mut m, wake)), "a");
+        m.apply(&finished("a", 2, AttemptOutcome::Failure, wake + 10));
+        assert_eq!(m.run(m.index_of("a").unwrap()).phase, Phase::Failed);
+        assert_eq!(m.run(m.index_of("c").unwrap()).phase, Phase::Skipped);
+        assert_eq!(
+            m.run(m.index_of("b").unwrap()).phase,
+            Phase::Starting,
+            "the other branch goes on"
+        );
+    }
+
+    #[test]
+    fn stale_and_unknown_results_are_ignored() {
+        let mut m = machine(None, false);
+        take(&mut m, 0);
+        let before = format!("{:?}", m.jobs);
+        m.apply(&finished("b", 7, AttemptOutcome::Success, 5));
+        m.apply(&finished("nope", 1, AttemptOutcome::Success, 5));
+        assert_eq!(format!("{:?}", m.jobs), before);
+    }
+
+    #[test]
+    fn a_pause_starts_nothing_and_fail_fast_cancels_what_runs() {
+        let mut m = machine(None, true);
+        m.apply(&Event::Paused { at: 0 });
+        assert_eq!(m.decide(0), None);
+        m.apply(&Event::Resumed { at: 1 });
+        assert_eq!(started(&take(&mut m, 1)), "b");
+        assert_eq!(started(&take(&mut m, 1)), "a");
+        m.apply(&finished("a", 1, AttemptOutcome::Failure, 5));
+        take(&mut m, 40);
+        m.apply(&finished("a", 2, AttemptOutcome::Failure, 45));
+        match take(&mut m, 45) {
+            Event::AttemptFinished { job, outcome, .. } => {
+                assert_eq!((job.as_str(), outcome), ("b", AttemptOutcome::Cancelled))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(take(&mut m, 45), Event::Finished { .. }));
+        let states: Vec<JobState> = (0..3).map(|i| m.run(i).state()).collect();
+        assert_eq!(
+            states,
+            [JobState::Failed, JobState::Cancelled, JobState::Skipped]
+        );
+    }
+}
