@@ -148,8 +148,7 @@ mod tests {
     use crate::compiler::{Request, compile};
 
     fn plan() -> CompiledPlan {
-        let manifest =
-            "[versions]\na = { version = \"1.0.0\", git_tag = \"v1.0.0\", git_commit = \"abc\" }\n";
+        let manifest = "[versions]\na = { version = \"1.0.0\", git_tag = \"v1.0.0\", git_commit = \"abcdef1\" }\n";
         let request = Request {
             versions: Some("versions.toml".into()),
             options: crate::lower::Options {
@@ -158,9 +157,9 @@ mod tests {
             },
             ..Default::default()
         };
-        compile(&request, &mut |_| Ok(manifest.to_string()))
-            .plan
-            .expect("compiles")
+        let compilation = compile(&request, &mut |_| Ok(manifest.to_string()));
+        let diagnostics = format!("{:?}", compilation.diagnostics);
+        compilation.plan.expect(&diagnostics)
     }
 
     #[test]
