@@ -10,3 +10,4 @@ mod crash;
 mod fuzz;
 mod schedule;
 mod simulate;
+mod status;

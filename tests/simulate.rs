@@ -78,6 +78,10 @@ fn a_flaky_job_is_retried_and_a_dead_one_skips_exactly_its_dependents() {
         .collect();
     assert_eq!(states(&report), expected);
     assert_eq!(report["published"], false);
+    assert_eq!(
+        report["fallback"], true,
+        "the plan's [fallback] would be started"
+    );
     // The node's retry waits out a backoff after its 35-minute first attempt.
     let node = &job(&report, "blvm-node")["history"];
     assert_eq!(node[0]["start_s"], 14400);

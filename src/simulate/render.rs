@@ -18,6 +18,8 @@ struct Report<'a> {
     tag: &'a str,
     succeeded: bool,
     published: bool,
+    /// Whether the plan's `[fallback]` would be started (the release did not complete).
+    fallback: bool,
     makespan_s: u64,
     critical_path: &'a CriticalPath,
     seed: u64,
@@ -36,6 +38,7 @@ fn report(sim: &Simulation) -> Report<'_> {
         tag: &plan.release.tag,
         succeeded: sim.machine.succeeded(),
         published: sim.machine.published(),
+        fallback: plan.fallback.is_some() && !sim.machine.succeeded(),
         makespan_s: view::makespan_s(&sim.machine),
         critical_path: &plan.critical_path,
         seed: settings.seed,
@@ -83,6 +86,13 @@ pub fn text(sim: &Simulation) -> String {
         (None, _) => "nothing to publish (no publish_to)".to_string(),
     };
     let _ = writeln!(out, "  release {verdict}; {release}");
+    if let Some(fallback) = plan.fallback.as_ref().filter(|_| r.fallback) {
+        let _ = writeln!(
+            out,
+            "  fallback would start: {}",
+            crate::render::describe_trigger(Some(fallback))
+        );
+    }
     let ratio = if r.critical_path.estimate_s == 0 {
         1.0
     } else {
