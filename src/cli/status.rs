@@ -100,11 +100,14 @@ pub fn run(args: Args) -> Exit {
 
 fn text(report: &Status<'_>, dir: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} (tag {}): {}",
-        report.release, report.tag, report.status
-    );
+    let explained = match report.status {
+        "stopped" => "stopped: no executor is running (it was killed or crashed)",
+        "interrupted" => "interrupted (Ctrl-C): jobs that were running went on",
+        "paused" => "paused: nothing new starts until `relplan resume`",
+        "pausing" => "pausing: running jobs finish, nothing new starts",
+        other => other,
+    };
+    let _ = writeln!(out, "{} (tag {}): {explained}", report.release, report.tag);
     let _ = writeln!(out, "  plan {}", report.plan_hash);
     if report.published {
         let _ = writeln!(out, "  release published");
