@@ -203,3 +203,40 @@ fn scenario_mistakes_are_all_reported_with_their_place() {
         .map_or(text.as_str(), |at| &text[at..]);
     insta::assert_snapshot!(scenario_part);
 }
+
+mod fuzz {
+    //! Any scenario text, however broken, gives diagnostics or a scenario, never a panic;
+    //! and whatever scenario comes out simulates to an end.
+
+    use proptest::prelude::*;
+    use relplan::compiler::{Request, compile_from_disk};
+    use relplan::diagnostic::Diagnostics;
+    use relplan::scenario;
+    use relplan::simulate::simulate;
+    use relplan::source::Sources;
+
+    use crate::common::root;
+
+    const VALID: &str = "seed = 42\n[job.blvm-node]\nduration = \"35m\"\noutcomes = [\"failure\", \"timeout\", \"success\"]\n[job.\"blvm-consensus/verify\"]\noutcomes = [\"timeout\"]\n";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn scenarios_never_panic(cut in 0..VALID.len(), insert in "[ -~\n]{0,12}", junk in "[ -~\n]{0,60}") {
+            let plan = compile_from_disk(&Request {
+                plan: Some(root().join(super::PLAN)),
+                ..Request::default()
+            })
+            .plan
+            .unwrap();
+            let cut = (0..=cut).rev().find(|&i| VALID.is_char_boundary(i)).unwrap_or(0);
+            for text in [format!("{}{insert}{}", &VALID[..cut], &VALID[cut..]), junk.clone()] {
+                let mut diags = Diagnostics::default();
+                let read = scenario::read("s.toml", &text, &plan, &mut Sources::default(), &mut diags);
+                let sim = simulate(plan.clone(), read, Some(2), false);
+                prop_assert!(sim.machine.is_finished());
+            }
+        }
+    }
+}
