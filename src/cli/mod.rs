@@ -56,10 +56,11 @@ pub fn run() -> i32 {
     exit as i32
 }
 
-/// Prints an error in the one style of every command: `error: what` then `hint: next step`.
+/// Prints an error in the one style of every command: `error: what` then `help: next step`
+/// (the word miette uses under diagnostics).
 pub fn print_error(what: &str, hint: Option<&str>) {
     eprintln!("error: {what}");
     if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
+        eprintln!("help: {hint}");
     }
 }
