@@ -6,6 +6,7 @@ pub mod cli;
 pub mod compiled;
 pub mod compiler;
 pub mod dag;
+pub mod diff;
 pub mod diagnostic;
 pub mod digest;
 pub mod duration;
