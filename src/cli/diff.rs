@@ -101,9 +101,8 @@ pub fn run(args: Args) -> Exit {
             return Exit::Usage;
         }
     };
-    if args.versions.is_some()
-        && let Some(manifest) = [&old, &new].into_iter().find(|s| s.kind == Kind::Manifest)
-    {
+    let manifest_side = [&old, &new].into_iter().find(|s| s.kind == Kind::Manifest);
+    if let (Some(_), Some(manifest)) = (&args.versions, manifest_side) {
         print_error(
             &format!(
                 "--versions overrides a plan's manifest, but {} is a manifest itself",

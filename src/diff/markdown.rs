@@ -55,8 +55,8 @@ pub fn render_within(diff: &PlanDiff, limit: usize) -> String {
         doc.out.push_str(&format!(
             "> **{} of {} changes are not shown** to keep this comment under {} characters. \
              Run `relplan diff` locally, or with `--format json`, to see all of them.\n",
-            doc.left_out,
-            doc.left_out + doc.shown,
+            thousands(doc.left_out),
+            thousands(doc.left_out + doc.shown),
             thousands(limit)
         ));
     }
@@ -192,10 +192,18 @@ fn summary_table(doc: &mut Doc, diff: &PlanDiff) {
 
 fn critical_path(doc: &mut Doc, diff: &PlanDiff) {
     let (old, new) = (&diff.old.critical_path, &diff.new.critical_path);
-    if !diff.critical_path_changed() {
+    if old.jobs == new.jobs {
+        let estimate = if old.estimate_s == new.estimate_s {
+            format!("unchanged, {}", format_seconds(new.estimate_s))
+        } else {
+            format!(
+                "{} → {}",
+                format_seconds(old.estimate_s),
+                format_seconds(new.estimate_s)
+            )
+        };
         doc.push(&format!(
-            "Critical path unchanged ({}): {}\n\n",
-            format_seconds(new.estimate_s),
+            "Critical path ({estimate}): {}\n\n",
             chain(&new.jobs)
         ));
         return;

@@ -68,13 +68,19 @@ pub fn render(diff: &PlanDiff, color: bool) -> String {
         );
     }
     let (old_cp, new_cp) = (&old.critical_path, &new.critical_path);
-    let _ = writeln!(
-        out,
-        "\ncritical path {} → {}",
-        format_seconds(old_cp.estimate_s),
-        format_seconds(new_cp.estimate_s)
-    );
-    if diff.critical_path_changed() {
+    let estimate = if old_cp.estimate_s == new_cp.estimate_s {
+        format!("{} (unchanged)", format_seconds(new_cp.estimate_s))
+    } else {
+        let (before, after) = (
+            format_seconds(old_cp.estimate_s),
+            format_seconds(new_cp.estimate_s),
+        );
+        paint.yellow(&format!("{before} → {after}"))
+    };
+    let _ = writeln!(out, "\ncritical path {estimate}");
+    if old_cp.jobs == new_cp.jobs {
+        let _ = writeln!(out, "  {}", new_cp.jobs.join(" → "));
+    } else {
         let _ = writeln!(
             out,
             "{}",
@@ -85,8 +91,6 @@ pub fn render(diff: &PlanDiff, color: bool) -> String {
             "{}",
             paint.green(&format!("+ {}", new_cp.jobs.join(" → ")))
         );
-    } else {
-        let _ = writeln!(out, "  {} (unchanged)", new_cp.jobs.join(" → "));
     }
     out
 }
