@@ -17,9 +17,17 @@ use crate::lower::Options;
 #[derive(Debug, clap::Args)]
 #[command(
     override_usage = "relplan diff [OPTIONS] OLD NEW\n       relplan diff [OPTIONS] PLAN --against GIT_REV",
-    after_help = "Each side is a plan TOML, a compiled plan JSON (*.json), or a versions.toml manifest \
-                  (a TOML file without [release]) compiled under the default plan with --owner.\n\
-                  Exit codes: 0 diff shown; 3 with --exit-code when the plans differ; 1 invalid input."
+    after_help = "Each side is one of:
+  a plan TOML      has a [release] table; --versions and --owner override it
+  a compiled plan  *.json, written by `relplan compile --format json`
+  a manifest       versions.toml (no [release]), under the default plan; needs --owner
+
+Examples:
+  relplan diff plans/release.toml --against origin/main --format markdown
+  relplan diff versions.toml --against HEAD~1 --owner BTCDecoded --exit-code
+  relplan diff plan.json plans/release.toml --format json
+
+Exit codes: 0 diff shown; 3 with --exit-code when the plans differ; 1 invalid input; 2 usage error."
 )]
 pub struct Args {
     /// The old side; with --against, the PLAN in the working tree.

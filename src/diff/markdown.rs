@@ -24,7 +24,7 @@ pub fn render(diff: &PlanDiff) -> String {
 }
 
 /// Renders within `limit` characters (at least [`RESERVE`] plus the summary).
-pub fn render_within(diff: &PlanDiff, limit: usize) -> String {
+fn render_within(diff: &PlanDiff, limit: usize) -> String {
     let mut doc = Doc {
         out: String::new(),
         chars: 0,
