@@ -371,6 +371,46 @@ fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::model::{diff, tests::default_plan};
+
+    fn manifest(repos: usize, version: &str) -> String {
+        let mut text = String::from("[versions]\n");
+        for i in 0..repos {
+            text.push_str(&format!(
+                "r{i} = {{ version = \"{version}\", git_tag = \"v{version}\" }}\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn stays_within_the_limit_and_counts_what_it_left_out() {
+        let diff = diff(
+            &default_plan(&manifest(300, "1.0.0")),
+            &default_plan(&manifest(300, "2.0.0")),
+        );
+        let markdown = render_within(&diff, 6_000);
+        assert!(
+            markdown.chars().count() <= 6_000,
+            "{}",
+            markdown.chars().count()
+        );
+        // 300 changed jobs and the release's name, version and tag.
+        assert!(
+            markdown.contains(" of 303 changes are not shown"),
+            "{markdown}"
+        );
+        assert_eq!(
+            markdown.matches("<details").count(),
+            markdown.matches("</details>").count()
+        );
+        let whole = render(&diff);
+        assert!(!whole.contains("not shown"));
+        assert!(
+            whole.contains("| `r299` | ref | v1.0.0 | v2.0.0 |"),
+            "{whole}"
+        );
+    }
 
     #[test]
     fn groups_thousands() {

@@ -336,3 +336,86 @@ fn compact_json<T: serde::Serialize>(value: &T) -> String {
 fn optional(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "none".into())
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::compiler::{self, Request};
+    use crate::lower::Options;
+
+    /// Compiles a manifest, given as text, under the default plan with owner `o`.
+    pub(crate) fn default_plan(manifest: &str) -> CompiledPlan {
+        let request = Request {
+            plan: None,
+            versions: Some("versions.toml".into()),
+            options: Options {
+                owner: Some("o".into()),
+                ..Options::default()
+            },
+        };
+        let compilation = compiler::compile(&request, &mut |_| Ok(manifest.to_string()));
+        compilation.plan.expect("the test manifest compiles")
+    }
+
+    const TWO: &str = r#"[versions]
+a = { version = "1.0.0", git_tag = "v1.0.0" }
+b = { version = "1.0.0", git_tag = "v1.0.0", requires = ["a=1.0.0"] }
+"#;
+
+    #[test]
+    fn reordered_entries_are_no_change() {
+        let reordered = r#"[versions]
+b = { version = "1.0.0", git_tag = "v1.0.0", requires = ["a=1.0.0"] }
+a = { version = "1.0.0", git_tag = "v1.0.0" }
+"#;
+        let diff = diff(&default_plan(TWO), &default_plan(reordered));
+        assert!(!diff.is_changed());
+        assert_eq!(diff.change_count(), 0);
+    }
+
+    #[test]
+    fn dropped_requirement_removes_an_edge_and_moves_a_group() {
+        let independent = TWO.replace(", requires = [\"a=1.0.0\"]", "");
+        let diff = diff(&default_plan(TWO), &default_plan(&independent));
+        assert_eq!(
+            diff.edges_removed,
+            [Edge {
+                from: "a".into(),
+                to: "b".into()
+            }]
+        );
+        assert_eq!(
+            diff.group_moves,
+            [GroupMove {
+                id: "b".into(),
+                old: 1,
+                new: 0
+            }]
+        );
+        assert!(diff.jobs_changed.is_empty());
+        assert_eq!(
+            diff.touched_jobs().into_iter().collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn changed_tag_shows_ref_and_keeps_json_values() {
+        let retagged = TWO.replace(
+            "b = { version = \"1.0.0\", git_tag = \"v1.0.0\"",
+            "b = { version = \"1.0.0\", git_tag = \"v1.0.1\"",
+        );
+        let diff = diff(&default_plan(TWO), &default_plan(&retagged));
+        assert_eq!(diff.jobs_changed.len(), 1);
+        let change = &diff.jobs_changed[0].changes[0];
+        assert_eq!((change.field, change.label()), ("ref", "ref"));
+        assert_eq!(
+            (&change.old, &change.new),
+            (&Value::from("v1.0.0"), &Value::from("v1.0.1"))
+        );
+        assert_eq!(
+            (change.old_text.as_str(), change.new_text.as_str()),
+            ("v1.0.0", "v1.0.1")
+        );
+    }
+}

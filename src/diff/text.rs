@@ -147,3 +147,26 @@ impl Paint {
         self.code("33", text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::model::{diff, tests::default_plan};
+
+    #[test]
+    fn colours_only_when_asked() {
+        let old = default_plan("[versions]\na = { version = \"1.0.0\", git_tag = \"v1.0.0\" }\n");
+        let new = default_plan("[versions]\nb = { version = \"1.0.0\", git_tag = \"v1.0.0\" }\n");
+        let diff = diff(&old, &new);
+        let coloured = render(&diff, true);
+        assert!(
+            coloured.contains("\x1b[32m+ b (group 0) o/b@v1.0.0"),
+            "{coloured}"
+        );
+        assert!(
+            coloured.contains("\x1b[31m- a (group 0) o/a@v1.0.0"),
+            "{coloured}"
+        );
+        assert!(!render(&diff, false).contains('\x1b'));
+    }
+}
