@@ -68,6 +68,8 @@ struct Side {
     label: &'static str,
     /// The path, and the revision it was read at.
     name: String,
+    /// What to do when the side is invalid.
+    hint: String,
     kind: Kind,
     compilation: Compilation,
 }
@@ -147,13 +149,22 @@ fn compile_side(
     read: &mut crate::compiler::ReadFile<'_>,
 ) -> Side {
     let (kind, compilation) = side::compile(path, shared, read);
-    let name = match rev {
-        Some(rev) => format!("`{}` at `{rev}`", path.display()),
-        None => format!("`{}`", path.display()),
+    let (name, hint) = match rev {
+        Some(rev) => (
+            format!("`{}` at `{rev}`", path.display()),
+            format!(
+                "this side is read from git at `{rev}`; pass another GIT_REV, or compare two files with `relplan diff OLD NEW`"
+            ),
+        ),
+        None => (
+            format!("`{}`", path.display()),
+            format!("fix the {label} side and run `relplan diff` again"),
+        ),
     };
     Side {
         label,
         name,
+        hint,
         kind,
         compilation,
     }
@@ -176,10 +187,7 @@ fn plan_or_report(side: Side) -> Option<CompiledPlan> {
             "the {} side, {}, is invalid ({errors} problem{plural})",
             side.label, side.name
         ),
-        Some(&format!(
-            "fix the {} side and run `relplan diff` again",
-            side.label
-        )),
+        Some(&side.hint),
     );
     None
 }
