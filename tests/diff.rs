@@ -525,6 +525,10 @@ fn against_an_unknown_revision_or_outside_git_exits_one_with_a_hint() {
         err.contains("error: the old side, `plans/new.toml` at `HEAD`, is invalid"),
         "{err}"
     );
+    assert!(
+        err.contains("hint: this side is read from git at `HEAD`"),
+        "{err}"
+    );
 
     let outside = tempfile::tempdir().unwrap();
     let out = relplan_in(outside.path(), &["diff", "plan.toml", "--against", "HEAD"]);
