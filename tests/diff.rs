@@ -410,6 +410,8 @@ fn git(dir: &Path, args: &[&str]) {
             "user.name=relplan",
             "-c",
             "user.email=relplan@example.com",
+            "-c",
+            "commit.gpgsign=false",
         ])
         .args(args)
         .current_dir(dir)
