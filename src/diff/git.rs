@@ -11,7 +11,7 @@ use std::process::Command;
 #[derive(Clone, Debug)]
 pub struct Revision {
     /// As the user wrote it, for messages.
-    pub name: String,
+    name: String,
     commit: String,
     toplevel: PathBuf,
     /// The current directory relative to `toplevel`.
