@@ -5,4 +5,5 @@ mod common;
 
 mod check_cases;
 mod compile;
+mod diff;
 mod fuzz;

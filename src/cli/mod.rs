@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod diff;
 mod input;
 mod schema;
 
@@ -41,6 +42,8 @@ enum Command {
     Check(check::Args),
     /// Compile a plan into its execution DAG and print or write it.
     Compile(compile::Args),
+    /// Show what changes between two plans, or between a plan and a git revision of it.
+    Diff(diff::Args),
     /// Write, or check, the JSON Schemas in schema/.
     Schema(schema::Args),
 }
@@ -51,6 +54,7 @@ pub fn run() -> i32 {
     let exit = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
     };
     exit as i32
