@@ -71,24 +71,7 @@ impl Revision {
 
     /// The path from the repository root, with `/` separators, as git names it.
     fn repo_path(&self, path: &Path) -> io::Result<String> {
-        let full = if path.is_absolute() {
-            let real = fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-            real.strip_prefix(&self.toplevel)
-                .map(Path::to_path_buf)
-                .map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::NotFound,
-                        format!(
-                            "`{}` is outside the git repository `{}`",
-                            path.display(),
-                            self.toplevel.display()
-                        ),
-                    )
-                })?
-        } else {
-            self.prefix.join(path)
-        };
-        normalize(&full).ok_or_else(|| {
+        let outside = || {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(
@@ -97,7 +80,16 @@ impl Revision {
                     self.toplevel.display()
                 ),
             )
-        })
+        };
+        let full = if path.is_absolute() {
+            let real = fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            real.strip_prefix(&self.toplevel)
+                .map(Path::to_path_buf)
+                .map_err(|_| outside())?
+        } else {
+            self.prefix.join(path)
+        };
+        normalize(&full).ok_or_else(outside)
     }
 }
 
