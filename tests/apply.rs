@@ -292,7 +292,7 @@ fn status_without_a_run_says_how_to_start_one() {
     let out = relplan(&["status", "--state-dir", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("hint: give the --state-dir of a run started with `relplan apply`")
+        stderr(&out).contains("help: give the --state-dir of a run started with `relplan apply`")
     );
 }
 
