@@ -333,3 +333,52 @@ fn a_torn_last_journal_line_is_dropped_on_replay_and_resume() {
         "the torn line was cut off"
     );
 }
+
+#[test]
+fn a_hanging_job_is_timed_out_cancelled_and_its_dependents_never_dispatched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000000",
+            "--scenario",
+            "tests/scenarios/protocol-hangs.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("4 succeeded, 1 failed, 4 skipped, 0 cancelled;"),
+        "{}",
+        stdout(&out)
+    );
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["published"], false);
+    let protocol = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "blvm-protocol")
+        .unwrap();
+    assert_eq!(protocol["attempts"], 2);
+    for attempt in protocol["history"].as_array().unwrap() {
+        assert_eq!(attempt["outcome"], "timed_out");
+    }
+    let world = load_world(dir.path()).unwrap();
+    let protocol_runs: Vec<_> = world
+        .runs
+        .values()
+        .filter(|r| r.job == "blvm-protocol")
+        .collect();
+    assert_eq!(protocol_runs.len(), 2);
+    assert!(
+        protocol_runs.iter().all(|r| r.cancelled_at.is_some()),
+        "timed-out runs are cancelled"
+    );
+    let dispatched: std::collections::BTreeSet<&str> =
+        world.runs.values().map(|r| r.job.as_str()).collect();
+    for never in ["blvm-node", "blvm", "deploy-signal"] {
+        assert!(!dispatched.contains(never), "{never} was dispatched");
+    }
+}

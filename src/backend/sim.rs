@@ -175,14 +175,17 @@ impl Backend for SimBackend {
                 run.runs
             )));
         };
-        let end = sim.started_s.saturating_add(sim.duration_s);
+        // A `timeout` run never ends by itself.
+        let end = match sim.outcome {
+            Outcome::Timeout => u64::MAX,
+            _ => sim.started_s.saturating_add(sim.duration_s),
+        };
         let now = self.clock.now();
-        Ok(match (sim.cancelled_at, sim.outcome) {
-            (Some(at), _) if at <= end => RunStatus::Finished { success: false, at },
-            (_, Outcome::Timeout) => RunStatus::Running,
+        Ok(match sim.cancelled_at {
+            Some(at) if at <= end => RunStatus::Finished { success: false, at },
             _ if end > now => RunStatus::Running,
-            (_, outcome) => RunStatus::Finished {
-                success: outcome == Outcome::Success,
+            _ => RunStatus::Finished {
+                success: sim.outcome == Outcome::Success,
                 at: end,
             },
         })

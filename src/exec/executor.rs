@@ -72,10 +72,6 @@ impl<B: Backend> Executor<B> {
         &self.machine
     }
 
-    pub fn journal_mut(&mut self) -> &mut Journal {
-        &mut self.journal
-    }
-
     /// Runs until the release is finished, paused with nothing running, or `interrupt` fires.
     /// An error is a journal write that failed: the process must stop, and `resume` continues.
     pub async fn run(
