@@ -382,3 +382,44 @@ fn a_hanging_job_is_timed_out_cancelled_and_its_dependents_never_dispatched() {
         assert!(!dispatched.contains(never), "{never} was dispatched");
     }
 }
+
+#[test]
+fn fail_fast_cancels_running_runs_and_ends_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000000",
+            "--fail-fast",
+            "--scenario",
+            "tests/scenarios/node-flaky-sdk-dead.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "failed");
+    let state = |id: &str| {
+        let jobs = status["jobs"].as_array().unwrap();
+        jobs.iter().find(|j| j["id"] == id).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("blvm-sdk"), "failed");
+    for skipped in ["governance-app", "release", "deploy-signal"] {
+        assert_eq!(state(skipped), "skipped", "{skipped}");
+    }
+    // Nothing is left running or waiting; every cancelled run belongs to a cancelled job.
+    for job in status["jobs"].as_array().unwrap() {
+        assert!(
+            !["running", "pending"].contains(&job["state"].as_str().unwrap()),
+            "{job}"
+        );
+    }
+    let world = load_world(dir.path()).unwrap();
+    for run in world.runs.values().filter(|r| r.cancelled_at.is_some()) {
+        assert_eq!(state(&run.job), "cancelled", "{}", run.job);
+    }
+    assert!(world.release.is_none(), "nothing is published");
+}

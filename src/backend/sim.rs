@@ -134,11 +134,13 @@ impl Backend for SimBackend {
             .min()
     }
 
+    /// The simulated world has no re-runs: every attempt is a new run.
     async fn dispatch(
         &mut self,
         job: &Job,
         attempt: u32,
         correlation_id: &str,
+        _previous: Option<&RunRef>,
     ) -> Result<RunRef, BackendError> {
         let (outcome, duration_s) = self.scenario.attempt(job, attempt);
         let run = SimRun {

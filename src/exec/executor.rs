@@ -210,6 +210,11 @@ impl<B: Backend> Executor<B> {
         let Some(attempt) = self.machine.run(i).current().cloned() else {
             return Ok(());
         };
+        let attempts = &self.machine.run(i).attempts;
+        let previous = attempts
+            .len()
+            .checked_sub(2)
+            .and_then(|p| attempts[p].run.clone());
         if attempt.outcome.is_some() {
             return Ok(());
         }
@@ -228,7 +233,12 @@ impl<B: Backend> Executor<B> {
                     Ok(Some(run)) => run,
                     Ok(None) => match self
                         .backend
-                        .dispatch(&job, attempt.number, &attempt.correlation_id)
+                        .dispatch(
+                            &job,
+                            attempt.number,
+                            &attempt.correlation_id,
+                            previous.as_ref(),
+                        )
                         .await
                     {
                         Ok(run) => run,
