@@ -215,9 +215,9 @@ fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
         dir.path(),
         &[
             "--speed",
-            "2000",
+            "1000",
             "--scenario",
-            "tests/scenarios/short.toml",
+            "tests/scenarios/slow-start.toml",
         ],
     );
     wait_for_line(&mut child, "running");
@@ -247,9 +247,9 @@ fn pause_lets_running_jobs_finish_and_starts_nothing_until_resume() {
         dir.path(),
         &[
             "--speed",
-            "2000",
+            "1000",
             "--scenario",
-            "tests/scenarios/short.toml",
+            "tests/scenarios/slow-start.toml",
         ],
     );
     wait_for_line(&mut child, "running");
