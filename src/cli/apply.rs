@@ -95,7 +95,7 @@ pub fn run(args: Args) -> Exit {
         origin_unix_ms: unix_ms(),
     };
     let (machine, journal, continued) =
-        match session::open_for_apply(&args.state_dir, &plan, settings) {
+        match session::open_for_apply(&args.state_dir, &plan, settings.clone()) {
             Ok(opened) => opened,
             Err(e) => return session_error(e),
         };
@@ -104,6 +104,15 @@ pub fn run(args: Args) -> Exit {
             "note: `{}` already holds a run of this plan; continuing it",
             args.state_dir.display()
         );
+        let journaled = Settings {
+            origin_unix_ms: settings.origin_unix_ms,
+            ..machine.settings().clone()
+        };
+        if journaled != settings {
+            eprintln!(
+                "note: the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them"
+            );
+        }
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
     }
     drive(&args.state_dir, machine, journal)
