@@ -169,6 +169,7 @@ fn every_stop_ends_the_same(
         .unwrap()
         .len()
         - 1;
+    assert!(writes > 15, "only {writes} journal writes");
     for limit in 0..writes {
         let dir = tempfile::tempdir().unwrap();
         let first = run(dir.path(), plan, scenario, Some(limit));
