@@ -133,5 +133,16 @@ proptest! {
         let replayed = Machine::replay(&sim.events).unwrap();
         prop_assert_eq!(view::rows(&replayed), view::rows(&sim.machine));
         prop_assert_eq!(replayed.is_finished(), true);
+        // Retries, timeouts and backoffs never break the concurrency limit either.
+        if let Some(limit) = limit {
+            let attempts: Vec<(u64, u64)> = view::rows(&sim.machine)
+                .iter()
+                .flat_map(|r| r.history.iter().map(|a| (a.start_s, a.end_s.unwrap_or(u64::MAX))))
+                .collect();
+            for &(start, _) in &attempts {
+                let running = attempts.iter().filter(|&&(s, e)| s <= start && start < e).count();
+                prop_assert!(running <= limit, "{running} attempts at {start}");
+            }
+        }
     }
 }
