@@ -221,6 +221,7 @@ fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
         ],
     );
     wait_for_line(&mut child, "running");
+    assert_eq!(status_json(dir.path())["status"], "running");
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -422,4 +423,27 @@ fn fail_fast_cancels_running_runs_and_ends_the_release() {
         assert_eq!(state(&run.job), "cancelled", "{}", run.job);
     }
     assert!(world.release.is_none(), "nothing is published");
+}
+
+#[test]
+fn sigterm_stops_cleanly_like_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000",
+            "--scenario",
+            "tests/scenarios/slow-start.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let events = journal::read(dir.path()).unwrap();
+    assert!(matches!(events.last(), Some(Event::Interrupted { .. })));
 }
