@@ -447,3 +447,33 @@ fn sigterm_stops_cleanly_like_ctrl_c() {
     let events = journal::read(dir.path()).unwrap();
     assert!(matches!(events.last(), Some(Event::Interrupted { .. })));
 }
+
+#[test]
+fn an_approved_compiled_plan_is_applied_as_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let compiled = dir.path().join("plan.json");
+    let out = relplan(&[
+        "compile",
+        PLAN,
+        "--format",
+        "json",
+        "-o",
+        compiled.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let state = dir.path().join("state");
+    let out = relplan(&[
+        "apply",
+        compiled.to_str().unwrap(),
+        "--backend",
+        "sim",
+        "--speed",
+        "1000000",
+        "--expect-hash",
+        HASH,
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(&state);
+}
