@@ -477,3 +477,38 @@ fn an_approved_compiled_plan_is_applied_as_reviewed() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_clean_release(&state);
 }
+
+#[test]
+fn runs_lost_from_the_world_fail_their_attempt_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000",
+            "--scenario",
+            "tests/scenarios/slow-start.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    fs_err::remove_file(dir.path().join(relplan::backend::sim::WORLD_FILE)).unwrap();
+    let out = relplan(&["resume", "--state-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the simulated world has no run"),
+        "{}",
+        stderr(&out)
+    );
+    // The lost attempt failed; its retry (the plan allows one) ran and succeeded.
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "succeeded");
+    let retried: Vec<&Value> = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["attempts"] == 2)
+        .collect();
+    assert!(!retried.is_empty());
+}

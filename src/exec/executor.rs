@@ -288,6 +288,13 @@ impl<B: Backend> Executor<B> {
                         .await
                     {
                         Ok(run) => run,
+                        Err(e) if e.permanent => {
+                            return self.fail_attempt(
+                                &job.id,
+                                attempt.number,
+                                format!("cannot dispatch: {e}"),
+                            );
+                        }
                         Err(e) => {
                             // It may have gone through: look it up before dispatching again.
                             self.fresh.remove(&(i, attempt.number));
@@ -298,6 +305,13 @@ impl<B: Backend> Executor<B> {
                             return Ok(());
                         }
                     },
+                    Err(e) if e.permanent => {
+                        return self.fail_attempt(
+                            &job.id,
+                            attempt.number,
+                            format!("cannot look it up: {e}"),
+                        );
+                    }
                     Err(e) => {
                         eprintln!(
                             "warning: cannot look up {} on the backend, will retry: {e}",
@@ -343,11 +357,29 @@ impl<B: Backend> Executor<B> {
                     reason,
                 })
             }
+            Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.to_string()),
             Err(e) => {
                 eprintln!("warning: cannot observe {}, will retry: {e}", job.id);
                 Ok(())
             }
         }
+    }
+
+    /// Ends an attempt the backend cannot go on with; retries (if any remain) start anew.
+    fn fail_attempt(
+        &mut self,
+        job: &str,
+        attempt: u32,
+        reason: String,
+    ) -> Result<(), JournalError> {
+        let at = self.backend.now();
+        self.record(Event::AttemptFinished {
+            job: job.to_string(),
+            attempt,
+            outcome: AttemptOutcome::Failure,
+            at,
+            reason: Some(reason),
+        })
     }
 
     /// The release job: collect the publishing jobs' artifacts, journal the assets, publish.
