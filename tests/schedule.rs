@@ -146,3 +146,81 @@ proptest! {
         }
     }
 }
+
+mod replay_fuzz {
+    //! Journals with arbitrary (even nonsensical) event sequences replay without panicking,
+    //! and the machine's decisions always take effect: deciding and applying in a loop
+    //! reaches a state with nothing to decide in a bounded number of steps.
+
+    use proptest::prelude::*;
+    use relplan::exec::event::{AttemptOutcome, Event, RunRef};
+    use relplan::exec::machine::Machine;
+
+    fn event() -> impl Strategy<Value = Event> {
+        let job = prop::sample::select(vec!["j000", "j001", "j002", "j003", "nope"])
+            .prop_map(String::from);
+        let outcome = prop::sample::select(vec![
+            AttemptOutcome::Success,
+            AttemptOutcome::Failure,
+            AttemptOutcome::TimedOut,
+            AttemptOutcome::Cancelled,
+        ]);
+        prop_oneof![
+            (job.clone(), 0u32..4, 0u64..500).prop_map(|(job, attempt, at)| {
+                Event::AttemptStarting {
+                    job,
+                    attempt,
+                    correlation_id: "c".into(),
+                    at,
+                }
+            }),
+            (job.clone(), 0u32..4, 0u64..500).prop_map(|(job, attempt, started_s)| {
+                Event::AttemptDispatched {
+                    job,
+                    attempt,
+                    run: RunRef {
+                        runs: vec!["r".into()],
+                        started_s,
+                    },
+                }
+            }),
+            (job, 0u32..4, outcome, 0u64..500).prop_map(|(job, attempt, outcome, at)| {
+                Event::AttemptFinished {
+                    job,
+                    attempt,
+                    outcome,
+                    at,
+                    reason: None,
+                }
+            }),
+            (0u64..500).prop_map(|at| Event::Paused { at }),
+            (0u64..500).prop_map(|at| Event::Resumed { at }),
+            (0u64..500).prop_map(|at| Event::Interrupted { at }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_journal_replays_and_its_decisions_take_effect(events in prop::collection::vec(event(), 0..40), fail_fast in any::<bool>(), now in 0u64..2000) {
+            let plan = super::plan(&[10, 20, 30, 40], &[vec![], vec![0], vec![0], vec![1, 2]], 1);
+            let settings = relplan::exec::event::Settings {
+                backend: relplan::exec::event::BackendKind::Sim,
+                concurrency: Some(2),
+                fail_fast,
+                seed: 3,
+                speed: 1.0,
+                scenario: Default::default(),
+                origin_unix_ms: 0,
+            };
+            let mut journal = vec![Event::Started { plan: Box::new(plan), settings }];
+            journal.extend(events);
+            let mut machine = Machine::replay(&journal).unwrap();
+            let mut steps = 0;
+            while let Some(decision) = machine.decide(now) {
+                machine.apply(&decision);
+                steps += 1;
+                prop_assert!(steps < 100, "the machine keeps deciding {decision:?}");
+            }
+        }
+    }
+}
