@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod digest;
 pub mod duration;
+pub mod github_names;
 pub mod lower;
 pub mod manifest;
 pub mod placeholder;
