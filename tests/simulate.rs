@@ -264,3 +264,16 @@ fn a_run_that_ends_exactly_at_its_timeout_succeeds() {
         );
     }
 }
+
+#[test]
+fn the_example_failure_scenario_skips_the_release_and_starts_the_fallback() {
+    let (code, report) = simulate_json(&["--scenario", "plans/scenarios/node-fails-twice.toml"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(job(&report, "blvm-node")["state"], "failed");
+    assert_eq!(job(&report, "blvm-node")["attempts"], 2);
+    for skipped in ["blvm", "release", "deploy-signal"] {
+        assert_eq!(job(&report, skipped)["state"], "skipped", "{skipped}");
+    }
+    assert_eq!(job(&report, "governance-app")["state"], "succeeded");
+    assert_eq!(report["published"], false);
+}
