@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::{Exit, print_error};
-use crate::duration::format_seconds;
 use crate::exec::journal;
 use crate::exec::machine::Machine;
 use crate::exec::view::{self, JobRow};
@@ -112,30 +111,8 @@ fn text(report: &Status<'_>, dir: &str) -> String {
     if report.published {
         let _ = writeln!(out, "  release published");
     }
-    let width = report
-        .jobs
-        .iter()
-        .map(|j| j.id.len())
-        .max()
-        .unwrap_or(3)
-        .max(3);
-    let _ = writeln!(
-        out,
-        "\n  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
-        "job", "state", "attempts", "start", "end"
-    );
-    for job in &report.jobs {
-        let time = |t: Option<u64>| t.map_or("-".to_string(), format_seconds);
-        let _ = writeln!(
-            out,
-            "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
-            job.id,
-            job.state.as_str(),
-            job.attempts,
-            time(job.start_s),
-            time(job.end_s)
-        );
-    }
+    out.push('\n');
+    out.push_str(&view::table(&report.jobs, false));
     match report.status {
         "paused" | "interrupted" | "stopped" => {
             let _ = writeln!(out, "\ncontinue with `relplan resume --state-dir {dir}`");

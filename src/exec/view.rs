@@ -1,7 +1,11 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
 //! field names are a contract (DESIGN.md): `id`, `state`, `attempts`, `start_s`, `end_s`.
 
+use std::fmt::Write;
+
 use serde::Serialize;
+
+use crate::duration::format_seconds;
 
 use crate::exec::event::AttemptOutcome;
 use crate::exec::machine::{JobState, Machine};
@@ -65,4 +69,38 @@ pub fn makespan_s(machine: &Machine) -> u64 {
         .flat_map(|i| machine.run(i).attempts.iter().filter_map(|a| a.end_s))
         .max()
         .unwrap_or(0)
+}
+
+/// The job table of `status` and `simulate`: id, state, attempts, first start, last end;
+/// with `reasons`, each attempt that ended with a reason on a line of its own.
+pub fn table(rows: &[JobRow], reasons: bool) -> String {
+    let mut out = String::new();
+    let width = rows.iter().map(|j| j.id.len()).max().unwrap_or(3).max(3);
+    let _ = writeln!(
+        out,
+        "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
+        "job", "state", "attempts", "start", "end"
+    );
+    let time = |t: Option<u64>| t.map_or("-".to_string(), format_seconds);
+    for job in rows {
+        let _ = writeln!(
+            out,
+            "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
+            job.id,
+            job.state.as_str(),
+            job.attempts,
+            time(job.start_s),
+            time(job.end_s)
+        );
+        for attempt in job.history.iter().filter(|_| reasons) {
+            if let Some(reason) = &attempt.reason {
+                let _ = writeln!(
+                    out,
+                    "  {:width$}    attempt {}: {reason}",
+                    "", attempt.attempt
+                );
+            }
+        }
+    }
+    out
 }

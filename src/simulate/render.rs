@@ -104,33 +104,7 @@ pub fn text(sim: &Simulation) -> String {
         format_seconds(r.makespan_s),
         format_seconds(r.critical_path.estimate_s)
     );
-    let width = r.jobs.iter().map(|j| j.id.len()).max().unwrap_or(3).max(3);
-    let _ = writeln!(
-        out,
-        "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
-        "job", "state", "attempts", "start", "end"
-    );
-    for job in &r.jobs {
-        let time = |t: Option<u64>| t.map_or("-".to_string(), format_seconds);
-        let _ = writeln!(
-            out,
-            "  {:width$}  {:9}  {:>8}  {:>10}  {:>10}",
-            job.id,
-            job.state.as_str(),
-            job.attempts,
-            time(job.start_s),
-            time(job.end_s)
-        );
-        for attempt in &job.history {
-            if let Some(reason) = &attempt.reason {
-                let _ = writeln!(
-                    out,
-                    "  {:width$}    attempt {}: {reason}",
-                    "", attempt.attempt
-                );
-            }
-        }
-    }
+    out.push_str(&view::table(&r.jobs, true));
     out
 }
 
