@@ -9,6 +9,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod duration;
+pub mod github;
 pub mod lower;
 pub mod manifest;
 pub mod placeholder;

@@ -5,4 +5,11 @@ mod common;
 
 mod check_cases;
 mod compile;
+mod fake_github;
 mod fuzz;
+mod github_artifacts;
+mod github_dispatch;
+mod github_release;
+mod github_requests;
+mod github_token;
+mod github_watch;
