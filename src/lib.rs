@@ -2,6 +2,7 @@
 //! repositories. See ARCHITECTURE.md for the pipeline and where each stage lives.
 
 pub mod atomic_file;
+pub mod backend;
 pub mod cli;
 pub mod compiled;
 pub mod compiler;
@@ -9,6 +10,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod duration;
+pub mod exec;
 pub mod github;
 pub mod lower;
 pub mod manifest;
@@ -16,7 +18,9 @@ pub mod placeholder;
 pub mod plan_file;
 pub mod plan_reader;
 pub mod render;
+pub mod scenario;
 pub mod schema;
+pub mod simulate;
 pub mod source;
 pub mod suggest;
 pub mod toml_reader;

@@ -3,8 +3,10 @@
 
 mod common;
 
+mod apply;
 mod check_cases;
 mod compile;
+mod crash;
 mod fake_github;
 mod fuzz;
 mod github_artifacts;
@@ -13,3 +15,6 @@ mod github_release;
 mod github_requests;
 mod github_token;
 mod github_watch;
+mod schedule;
+mod simulate;
+mod status;

@@ -1,10 +1,15 @@
 //! The command line: argument definitions and dispatch. Each command lives in its own file
 //! and only glues library calls together; no compiler or executor logic lives here.
 
+mod apply;
 mod check;
 mod compile;
 mod input;
+mod pause;
+mod resume;
 mod schema;
+mod simulate;
+mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -43,6 +48,16 @@ enum Command {
     Compile(compile::Args),
     /// Write, or check, the JSON Schemas in schema/.
     Schema(schema::Args),
+    /// Dry-run a plan on a virtual clock: timeline, makespan, failures, skips.
+    Simulate(simulate::Args),
+    /// Run a plan against a backend, journaled in a state directory (default `.relplan/`).
+    Apply(apply::Args),
+    /// Show where the run in a state directory stands.
+    Status(status::Args),
+    /// Start nothing new; running jobs finish, then the executor stops.
+    Pause(pause::Args),
+    /// Continue a paused, interrupted or crashed run from its state directory.
+    Resume(resume::Args),
 }
 
 /// Parses the arguments, runs the command and returns the process exit code.
@@ -52,6 +67,11 @@ pub fn run() -> i32 {
         Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Pause(args) => pause::run(args),
+        Command::Resume(args) => resume::run(args),
     };
     exit as i32
 }

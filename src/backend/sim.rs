@@ -1,0 +1,260 @@
+//! The simulated backend behind `apply --backend sim`: a world of runs that follow the
+//! scenario, in scaled real time, kept durable in `<state-dir>/sim-world.json` so that a
+//! killed and resumed apply meets the runs it dispatched before, as it would on GitHub.
+//!
+//! Every dispatch is recorded (`dispatches`, duplicates included) so tests can prove that no
+//! attempt was dispatched twice. Artifacts are deterministic bytes per job. A published
+//! release is written to `<state-dir>/sim-release/<tag>/`, SHA256SUMS included, where
+//! `sha256sum -c SHA256SUMS` checks it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::atomic_file;
+use crate::backend::{Backend, BackendError, Clock, RunStatus};
+use crate::compiled::{Job, Release};
+use crate::digest::sha256_hex;
+use crate::exec::event::{AssetDigest, RunRef};
+use crate::exec::release::{Artifact, Asset, SUMS_NAME};
+use crate::scenario::{Outcome, Scenario};
+
+pub const WORLD_FILE: &str = "sim-world.json";
+pub const RELEASE_DIR: &str = "sim-release";
+
+/// Everything the simulated world remembers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct World {
+    /// Runs by correlation id.
+    pub runs: BTreeMap<String, SimRun>,
+    /// Correlation id of every dispatch received, in order, duplicates included.
+    pub dispatches: Vec<String>,
+    pub release: Option<SimRelease>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimRun {
+    pub job: String,
+    pub attempt: u32,
+    pub started_s: u64,
+    pub outcome: Outcome,
+    pub duration_s: u64,
+    pub cancelled_at: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimRelease {
+    pub tag: String,
+    pub assets: Vec<AssetDigest>,
+    pub published: bool,
+    /// How many publish calls changed something (a second publish of the same release is 0).
+    pub publications: u32,
+}
+
+pub struct SimBackend {
+    dir: PathBuf,
+    clock: Clock,
+    scenario: Scenario,
+    world: World,
+}
+
+impl SimBackend {
+    /// Opens (or starts) the world of the state directory `dir`.
+    pub fn open(dir: &Path, clock: Clock, scenario: Scenario) -> Result<SimBackend, BackendError> {
+        Ok(SimBackend {
+            dir: dir.to_path_buf(),
+            clock,
+            scenario,
+            world: load_world(dir)?,
+        })
+    }
+
+    fn save(&self) -> Result<(), BackendError> {
+        let text = serde_json::to_string_pretty(&self.world)
+            .map_err(|e| BackendError::new(e.to_string()))?;
+        atomic_file::write(&self.dir.join(WORLD_FILE), text.as_bytes())
+            .map_err(|e| BackendError::new(e.to_string()))
+    }
+}
+
+/// The world of a state directory (empty when nothing was dispatched yet).
+pub fn load_world(dir: &Path) -> Result<World, BackendError> {
+    let path = dir.join(WORLD_FILE);
+    if !path.exists() {
+        return Ok(World::default());
+    }
+    let text = fs_err::read_to_string(&path).map_err(|e| BackendError::new(e.to_string()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| BackendError::new(format!("`{}` is damaged: {e}", path.display())))
+}
+
+/// The artifacts a job's build produces in the simulated world: deterministic bytes.
+pub fn synthetic_artifacts(job: &Job) -> Vec<Artifact> {
+    let stem = job.id.replace('/', "-");
+    let version = job.version.as_deref().unwrap_or("0.0.0");
+    ["x86_64-linux.tar.gz", "sbom.json"]
+        .into_iter()
+        .map(|suffix| {
+            let name = format!("{stem}-{version}-{suffix}");
+            let bytes = format!(
+                "relplan simulated artifact\njob {}\nrepo {}\nname {name}\n",
+                job.id, job.repo
+            )
+            .into_bytes();
+            Artifact { name, bytes }
+        })
+        .collect()
+}
+
+fn run_ref(correlation_id: &str, run: &SimRun) -> RunRef {
+    RunRef {
+        runs: vec![format!("sim:{correlation_id}")],
+        started_s: run.started_s,
+    }
+}
+
+fn correlation_of(run: &RunRef) -> Option<&str> {
+    run.runs.first().and_then(|r| r.strip_prefix("sim:"))
+}
+
+impl Backend for SimBackend {
+    fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    fn next_change(&self) -> Option<u64> {
+        let now = self.clock.now();
+        self.world
+            .runs
+            .values()
+            .filter(|run| run.cancelled_at.is_none() && run.outcome != Outcome::Timeout)
+            .map(|run| run.started_s.saturating_add(run.duration_s))
+            .filter(|&end| end >= now)
+            .min()
+    }
+
+    async fn dispatch(
+        &mut self,
+        job: &Job,
+        attempt: u32,
+        correlation_id: &str,
+    ) -> Result<RunRef, BackendError> {
+        let (outcome, duration_s) = self.scenario.attempt(job, attempt);
+        let run = SimRun {
+            job: job.id.clone(),
+            attempt,
+            started_s: self.clock.now(),
+            outcome,
+            duration_s,
+            cancelled_at: None,
+        };
+        let reference = run_ref(correlation_id, &run);
+        self.world.dispatches.push(correlation_id.to_string());
+        self.world.runs.insert(correlation_id.to_string(), run);
+        self.save()?;
+        Ok(reference)
+    }
+
+    async fn find(
+        &mut self,
+        _job: &Job,
+        correlation_id: &str,
+    ) -> Result<Option<RunRef>, BackendError> {
+        Ok(self
+            .world
+            .runs
+            .get(correlation_id)
+            .map(|run| run_ref(correlation_id, run)))
+    }
+
+    async fn observe(&mut self, _job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
+        let Some(sim) = correlation_of(run).and_then(|c| self.world.runs.get(c)) else {
+            return Err(BackendError::new(format!(
+                "no simulated run {:?}",
+                run.runs
+            )));
+        };
+        let end = sim.started_s.saturating_add(sim.duration_s);
+        let now = self.clock.now();
+        Ok(match (sim.cancelled_at, sim.outcome) {
+            (Some(at), _) if at <= end => RunStatus::Finished { success: false, at },
+            (_, Outcome::Timeout) => RunStatus::Running,
+            _ if end > now => RunStatus::Running,
+            (_, outcome) => RunStatus::Finished {
+                success: outcome == Outcome::Success,
+                at: end,
+            },
+        })
+    }
+
+    async fn cancel(&mut self, _job: &Job, run: &RunRef) -> Result<(), BackendError> {
+        let now = self.clock.now();
+        if let Some(sim) = correlation_of(run).and_then(|c| self.world.runs.get_mut(c))
+            && sim.cancelled_at.is_none()
+        {
+            sim.cancelled_at = Some(now);
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    async fn artifacts(&mut self, job: &Job, _run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
+        Ok(synthetic_artifacts(job))
+    }
+
+    async fn publish(
+        &mut self,
+        release: &Release,
+        assets: &[Asset],
+        sums: &str,
+    ) -> Result<(), BackendError> {
+        let folder = self.dir.join(RELEASE_DIR).join(&release.tag);
+        let draft = self.world.release.get_or_insert_with(|| SimRelease {
+            tag: release.tag.clone(),
+            assets: Vec::new(),
+            published: false,
+            publications: 0,
+        });
+        let mut changed = false;
+        let mut wanted: Vec<(String, &[u8])> = assets
+            .iter()
+            .map(|a| (a.name.clone(), a.bytes.as_slice()))
+            .collect();
+        wanted.push((SUMS_NAME.to_string(), sums.as_bytes()));
+        for (name, bytes) in wanted {
+            let sha256 = sha256_hex(bytes);
+            match draft.assets.iter().find(|a| a.name == name) {
+                Some(existing) if existing.sha256 == sha256 => {}
+                Some(_) => {
+                    return Err(BackendError::new(format!(
+                        "release {} already has an asset `{name}` with other bytes; it is never overwritten",
+                        release.tag
+                    )));
+                }
+                None if draft.published => {
+                    return Err(BackendError::new(format!(
+                        "release {} is already published without `{name}`",
+                        release.tag
+                    )));
+                }
+                None => {
+                    fs_err::create_dir_all(&folder)
+                        .map_err(|e| BackendError::new(e.to_string()))?;
+                    atomic_file::write(&folder.join(&name), bytes)
+                        .map_err(|e| BackendError::new(e.to_string()))?;
+                    draft.assets.push(AssetDigest { name, sha256 });
+                    changed = true;
+                }
+            }
+        }
+        if !draft.published {
+            draft.published = true;
+            changed = true;
+        }
+        if changed {
+            draft.publications += 1;
+        }
+        self.save()
+    }
+}

@@ -1,0 +1,235 @@
+//! `relplan apply`: run a plan against a backend, journaled in a state directory. Also holds
+//! the part `resume` shares: driving an opened run to its end and choosing the exit code.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use crate::backend::sim::SimBackend;
+use crate::backend::{Clock, unix_ms};
+use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::simulate::load_scenario;
+use crate::cli::{Exit, print_error};
+use crate::exec::event::{BackendKind, Settings};
+use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
+use crate::exec::journal::Journal;
+use crate::exec::machine::Machine;
+use crate::exec::progress::Progress;
+use crate::exec::session::{self, SessionError};
+use crate::exec::view;
+
+/// Where runs are kept unless --state-dir says otherwise.
+pub const DEFAULT_STATE_DIR: &str = ".relplan";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// What runs the jobs: `sim` is a simulated world in scaled real time.
+    #[arg(long, value_enum)]
+    backend: Backend,
+    /// Directory of the run's journal, lock and (sim) world.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    /// Refuse (exit 4, nothing dispatched) unless the compiled plan has this hash.
+    #[arg(long, value_name = "HASH")]
+    expect_hash: Option<String>,
+    /// At most N jobs at once (default: unlimited).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    concurrency: Option<u32>,
+    /// Stop everything at the first job that fails for good.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Sim: how the simulated world behaves.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Sim: simulated seconds per real second.
+    #[arg(long, value_name = "X", default_value_t = 60.0)]
+    speed: f64,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Backend {
+    Sim,
+}
+
+pub fn run(args: Args) -> Exit {
+    let Some(plan) = compile_and_report(&args.plan) else {
+        return Exit::Failure;
+    };
+    if let Some(expected) = &args.expect_hash
+        && *expected != plan.plan_hash
+    {
+        print_error(
+            &format!(
+                "the plan's hash is {}, not the approved {expected}",
+                plan.plan_hash
+            ),
+            Some(
+                "review the plan again (`relplan compile`, `relplan diff`) and approve its current hash",
+            ),
+        );
+        return Exit::Refused;
+    }
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        print_error(
+            &format!("--speed {} is not a positive number", args.speed),
+            Some("try --speed 60"),
+        );
+        return Exit::Usage;
+    }
+    let Some(scenario) = load_scenario(args.scenario.as_deref(), &plan) else {
+        return Exit::Failure;
+    };
+    let settings = Settings {
+        backend: match args.backend {
+            Backend::Sim => BackendKind::Sim,
+        },
+        concurrency: args.concurrency.map(|c| c as usize),
+        fail_fast: args.fail_fast,
+        seed: scenario.seed,
+        speed: args.speed,
+        scenario,
+        origin_unix_ms: unix_ms(),
+    };
+    let (machine, journal, continued) =
+        match session::open_for_apply(&args.state_dir, &plan, settings) {
+            Ok(opened) => opened,
+            Err(e) => return session_error(e),
+        };
+    if continued {
+        eprintln!(
+            "note: `{}` already holds a run of this plan; continuing it",
+            args.state_dir.display()
+        );
+        let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
+    }
+    drive(&args.state_dir, machine, journal)
+}
+
+pub(super) fn session_error(e: SessionError) -> Exit {
+    match e {
+        SessionError::Refused { what, hint } => {
+            print_error(&what, Some(&hint));
+            Exit::Refused
+        }
+        SessionError::Failed { what, hint } => {
+            print_error(&what, Some(&hint));
+            Exit::Failure
+        }
+    }
+}
+
+/// Runs an opened run until it finishes, pauses or is interrupted.
+pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
+    let shown = dir.display().to_string();
+    if machine.is_finished() {
+        return finished(&machine, &shown);
+    }
+    let settings = machine.settings().clone();
+    let clock = Clock {
+        origin_unix_ms: settings.origin_unix_ms,
+        speed: settings.speed,
+    };
+    let backend = match settings.backend {
+        BackendKind::Sim => match SimBackend::open(dir, clock, settings.scenario.clone()) {
+            Ok(backend) => backend,
+            Err(e) => {
+                print_error(
+                    &e.to_string(),
+                    Some(&format!("the simulated world lives in `{shown}`")),
+                );
+                return Exit::Failure;
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            print_error(&format!("cannot start the async runtime: {e}"), None);
+            return Exit::Failure;
+        }
+    };
+    let progress = Progress::for_stderr(machine.job_count());
+    let mut executor = Executor::new(
+        machine,
+        journal,
+        backend,
+        clock,
+        dir,
+        progress,
+        Duration::from_millis(50),
+    );
+    let ending = runtime.block_on(async {
+        let interrupt = ctrl_c().await;
+        executor.run(interrupt).await
+    });
+    match ending {
+        Ok(Ending::Finished { .. }) => finished(executor.machine(), &shown),
+        Ok(Ending::Paused) => {
+            eprintln!(
+                "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
+            );
+            Exit::Interrupted
+        }
+        Ok(Ending::Interrupted) => {
+            eprintln!(
+                "interrupted; jobs already running go on. Continue with `relplan resume --state-dir {shown}`"
+            );
+            Exit::Interrupted
+        }
+        Err(e) => {
+            print_error(
+                &format!("the journal could not be written: {e}"),
+                Some(&format!(
+                    "nothing was done after the last journaled step; fix the cause, then `relplan resume --state-dir {shown}`"
+                )),
+            );
+            Exit::Failure
+        }
+    }
+}
+
+/// Ctrl-C as a future, with the signal handler installed before this returns (so a Ctrl-C
+/// during the first dispatches is caught, not fatal).
+async fn ctrl_c() -> Pin<Box<dyn Future<Output = ()>>> {
+    let mut signal = Box::pin(tokio::signal::ctrl_c());
+    let early = std::future::poll_fn(|cx| Poll::Ready(signal.as_mut().poll(cx))).await;
+    Box::pin(async move {
+        let result = match early {
+            Poll::Ready(result) => result,
+            Poll::Pending => signal.await,
+        };
+        if result.is_err() {
+            // No signal handling on this platform: never interrupted.
+            std::future::pending::<()>().await;
+        }
+    })
+}
+
+fn finished(machine: &Machine, shown: &str) -> Exit {
+    let rows = view::rows(machine);
+    let count = |state: &str| rows.iter().filter(|r| r.state.as_str() == state).count();
+    let published = if machine.published() {
+        format!(", release {} published", machine.plan().release.tag)
+    } else {
+        String::new()
+    };
+    println!(
+        "{} succeeded, {} failed, {} skipped, {} cancelled{published}; see `relplan status --state-dir {shown}`",
+        count("succeeded"),
+        count("failed"),
+        count("skipped"),
+        count("cancelled"),
+    );
+    if machine.succeeded() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    }
+}

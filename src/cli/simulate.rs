@@ -1,0 +1,102 @@
+//! `relplan simulate`: dry-run a plan on a virtual clock and print what would happen.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::input::{DIAGNOSTIC_WIDTH, PlanArgs, compile_and_report, stderr_style};
+use crate::cli::{Exit, print_error};
+use crate::compiled::CompiledPlan;
+use crate::diagnostic::{self, Diagnostics};
+use crate::scenario::{self, Scenario};
+use crate::simulate::{render, simulate};
+use crate::source::Sources;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// How the simulated world behaves (durations, outcomes per attempt, seed).
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// At most N jobs at once (default: unlimited).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    concurrency: Option<u32>,
+    /// Stop everything at the first job that fails for good.
+    #[arg(long)]
+    fail_fast: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Mermaid,
+}
+
+pub fn run(args: Args) -> Exit {
+    let Some(plan) = compile_and_report(&args.plan) else {
+        return Exit::Failure;
+    };
+    let Some(scenario) = load_scenario(args.scenario.as_deref(), &plan) else {
+        return Exit::Failure;
+    };
+    let sim = simulate(
+        plan,
+        scenario,
+        args.concurrency.map(|c| c as usize),
+        args.fail_fast,
+    );
+    let text = match args.format {
+        Format::Text => render::text(&sim),
+        Format::Json => render::json(&sim),
+        Format::Mermaid => render::mermaid(&sim),
+    };
+    print!("{text}");
+    if sim.machine.succeeded() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    }
+}
+
+/// Reads the scenario file (every job succeeds after its estimate without one); `None` after
+/// printing its problems.
+pub(super) fn load_scenario(path: Option<&Path>, plan: &CompiledPlan) -> Option<Scenario> {
+    let Some(path) = path else {
+        return Some(Scenario::default());
+    };
+    let text = match fs_err::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            print_error(&e.to_string(), Some("check the path given to --scenario"));
+            return None;
+        }
+    };
+    let mut sources = Sources::default();
+    let mut diags = Diagnostics::default();
+    let scenario = scenario::read(
+        &path.display().to_string(),
+        &text,
+        plan,
+        &mut sources,
+        &mut diags,
+    );
+    eprint!(
+        "{}",
+        diagnostic::render(&diags, &sources, stderr_style(), DIAGNOSTIC_WIDTH)
+    );
+    if diags.has_errors() {
+        let errors = diags.error_count();
+        let plural = if errors == 1 { "" } else { "s" };
+        print_error(
+            &format!(
+                "{errors} problem{plural} in the scenario `{}`",
+                path.display()
+            ),
+            Some("fix them and run the command again"),
+        );
+        return None;
+    }
+    Some(scenario)
+}

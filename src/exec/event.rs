@@ -1,0 +1,113 @@
+//! The events of a run: what the journal stores, one per line, and the only input of the
+//! state machine. Intents (`AttemptStarting`, `PublishIntent`) are written before their
+//! side effect, results (`AttemptDispatched`, `AttemptFinished`) after it.
+//!
+//! Times (`at`, `started_s`) are seconds since the run began, on the backend's clock
+//! (simulated seconds for the sim backend).
+
+use serde::{Deserialize, Serialize};
+
+use crate::compiled::CompiledPlan;
+use crate::scenario::Scenario;
+
+/// How the run was started: everything `resume` needs besides the plan. Never a token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub backend: BackendKind,
+    /// At most this many attempts at once; `None` is unlimited.
+    pub concurrency: Option<usize>,
+    pub fail_fast: bool,
+    /// Seeds the jitter of retry backoff.
+    pub seed: u64,
+    /// Sim backend: simulated seconds per real second.
+    pub speed: f64,
+    /// Sim backend: how the simulated world behaves.
+    pub scenario: Scenario,
+    /// Wall-clock milliseconds since the Unix epoch when the run began: time zero.
+    pub origin_unix_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendKind {
+    Sim,
+}
+
+/// One backend run (or several, when one dispatch started several workflows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub runs: Vec<String>,
+    /// When the backend started it.
+    pub started_s: u64,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Success,
+    Failure,
+    TimedOut,
+    /// Stopped by relplan (`--fail-fast`).
+    Cancelled,
+}
+
+/// One asset of the unified release, as journaled before publishing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetDigest {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The first event of every journal.
+    Started {
+        plan: Box<CompiledPlan>,
+        settings: Settings,
+    },
+    /// Intent: attempt `attempt` (1-based) of `job` is about to be dispatched (or, for the
+    /// release job, performed). On resume without a result it is looked up, never redone.
+    AttemptStarting {
+        job: String,
+        attempt: u32,
+        correlation_id: String,
+        at: u64,
+    },
+    /// The backend accepted the attempt.
+    AttemptDispatched {
+        job: String,
+        attempt: u32,
+        run: RunRef,
+    },
+    /// Intent: the unified release is about to be published with these assets.
+    PublishIntent {
+        job: String,
+        attempt: u32,
+        assets: Vec<AssetDigest>,
+    },
+    AttemptFinished {
+        job: String,
+        attempt: u32,
+        outcome: AttemptOutcome,
+        at: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// No new dispatches until `Resumed`.
+    Paused {
+        at: u64,
+    },
+    Resumed {
+        at: u64,
+    },
+    /// Ctrl-C: the executor stopped; running attempts go on and are found on resume.
+    Interrupted {
+        at: u64,
+    },
+    /// Nothing is left to do.
+    Finished {
+        at: u64,
+    },
+}

@@ -1,0 +1,376 @@
+//! The real-time driver: runs a [`Machine`] against a [`Backend`] on tokio, journaling every
+//! decision before its side effect and every backend answer after it.
+//!
+//! Each turn it (1) follows the pause request file, (2) advances every attempt in flight:
+//! an intent without a run is looked up by correlation id (after a crash) and dispatched
+//! only when the backend has never seen it, a run is observed, the release job collects and
+//! publishes, (3) takes every decision the machine has, then (4) sleeps until the next
+//! timeout or backoff, or the poll interval, whichever comes first, or until Ctrl-C.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::backend::{Backend, Clock, RunStatus};
+use crate::compiled::JobKind;
+use crate::exec::event::{AttemptOutcome, Event};
+use crate::exec::journal::{Journal, JournalError};
+use crate::exec::machine::Machine;
+use crate::exec::progress::Progress;
+use crate::exec::release;
+
+/// `relplan pause` creates this file in the state directory; `resume` removes it.
+pub const PAUSE_FILE: &str = "pause";
+
+/// How a call to [`Executor::run`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Nothing is left to do.
+    Finished { succeeded: bool },
+    /// Paused and every running attempt finished.
+    Paused,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+pub struct Executor<B> {
+    machine: Machine,
+    journal: Journal,
+    backend: B,
+    clock: Clock,
+    dir: PathBuf,
+    progress: Progress,
+    poll: Duration,
+    /// Attempts dispatched by this process (no need to look them up before dispatching).
+    fresh: HashSet<(usize, u32)>,
+}
+
+impl<B: Backend> Executor<B> {
+    pub fn new(
+        machine: Machine,
+        journal: Journal,
+        backend: B,
+        clock: Clock,
+        dir: &Path,
+        progress: Progress,
+        poll: Duration,
+    ) -> Self {
+        Executor {
+            machine,
+            journal,
+            backend,
+            clock,
+            dir: dir.to_path_buf(),
+            progress,
+            poll,
+            fresh: HashSet::new(),
+        }
+    }
+
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    pub fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+
+    /// Runs until the release is finished, paused with nothing running, or `interrupt` fires.
+    /// An error is a journal write that failed: the process must stop, and `resume` continues.
+    pub async fn run(
+        &mut self,
+        interrupt: impl Future<Output = ()>,
+    ) -> Result<Ending, JournalError> {
+        tokio::pin!(interrupt);
+        let ending = loop {
+            self.turn().await?;
+            if self.machine.is_finished() {
+                break Ending::Finished {
+                    succeeded: self.machine.succeeded(),
+                };
+            }
+            if self.machine.is_paused() && self.machine.active().next().is_none() {
+                break Ending::Paused;
+            }
+            let wake = [self.machine.next_wakeup(), self.backend.next_change()]
+                .into_iter()
+                .flatten()
+                .min();
+            let wait = match wake {
+                Some(at) => self.clock.until(at.saturating_add(1)).min(self.poll),
+                None => self.poll,
+            }
+            .max(Duration::from_millis(1));
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = &mut interrupt => {
+                    let at = self.backend.now();
+                    self.record(Event::Interrupted { at })?;
+                    break Ending::Interrupted;
+                }
+            }
+        };
+        self.progress.finish();
+        Ok(ending)
+    }
+
+    fn record(&mut self, event: Event) -> Result<(), JournalError> {
+        self.journal.append(&event)?;
+        self.machine.apply(&event);
+        self.progress.event(&self.machine, &event);
+        Ok(())
+    }
+
+    async fn turn(&mut self) -> Result<(), JournalError> {
+        let pause_requested = self.dir.join(PAUSE_FILE).exists();
+        let at = self.backend.now();
+        if pause_requested && !self.machine.is_paused() {
+            self.record(Event::Paused { at })?;
+        } else if !pause_requested && (self.machine.is_paused() || self.machine.was_interrupted()) {
+            self.record(Event::Resumed { at })?;
+        }
+        let active: Vec<usize> = self.machine.active().collect();
+        for i in active {
+            self.advance(i).await?;
+        }
+        while let Some(event) = self.machine.decide(self.backend.now()) {
+            let event = self.confirm_timeout(event).await;
+            self.record(event.clone())?;
+            match event {
+                Event::AttemptStarting { job, attempt, .. } => {
+                    if let Some(i) = self.machine.index_of(&job) {
+                        self.fresh.insert((i, attempt));
+                        self.advance(i).await?;
+                    }
+                }
+                Event::AttemptFinished {
+                    job,
+                    outcome: AttemptOutcome::TimedOut | AttemptOutcome::Cancelled,
+                    ..
+                } => self.cancel(&job).await,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a run is declared timed out, it is observed once more: a run that ended in
+    /// time (while relplan was busy or down) ends as it did.
+    async fn confirm_timeout(&mut self, event: Event) -> Event {
+        let Event::AttemptFinished {
+            job: job_id,
+            attempt,
+            outcome: AttemptOutcome::TimedOut,
+            at: deadline,
+            ..
+        } = &event
+        else {
+            return event;
+        };
+        let Some(i) = self.machine.index_of(job_id) else {
+            return event;
+        };
+        let job = self.machine.job(i).clone();
+        let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
+            return event;
+        };
+        match self.backend.observe(&job, &run).await {
+            Ok(RunStatus::Finished { success, at }) if at <= *deadline => Event::AttemptFinished {
+                job: job.id.clone(),
+                attempt: *attempt,
+                outcome: if success {
+                    AttemptOutcome::Success
+                } else {
+                    AttemptOutcome::Failure
+                },
+                at,
+                reason: (!success).then(|| "the run failed".to_string()),
+            },
+            _ => event,
+        }
+    }
+
+    /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
+    async fn cancel(&mut self, job_id: &str) {
+        let Some(i) = self.machine.index_of(job_id) else {
+            return;
+        };
+        let job = self.machine.job(i).clone();
+        let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
+            return;
+        };
+        if let Err(e) = self.backend.cancel(&job, &run).await {
+            eprintln!(
+                "warning: cannot cancel {job_id} ({}): {e}",
+                run.runs.join(", ")
+            );
+        }
+    }
+
+    /// Moves one in-flight attempt on: find or dispatch it, observe it, or publish.
+    async fn advance(&mut self, i: usize) -> Result<(), JournalError> {
+        let job = self.machine.job(i).clone();
+        let Some(attempt) = self.machine.run(i).current().cloned() else {
+            return Ok(());
+        };
+        if attempt.outcome.is_some() {
+            return Ok(());
+        }
+        if job.kind == JobKind::Release {
+            return self.publish(i).await;
+        }
+        let run = match attempt.run {
+            Some(run) => run,
+            None => {
+                let found = if self.fresh.contains(&(i, attempt.number)) {
+                    Ok(None)
+                } else {
+                    self.backend.find(&job, &attempt.correlation_id).await
+                };
+                let run = match found {
+                    Ok(Some(run)) => run,
+                    Ok(None) => match self
+                        .backend
+                        .dispatch(&job, attempt.number, &attempt.correlation_id)
+                        .await
+                    {
+                        Ok(run) => run,
+                        Err(e) => {
+                            // It may have gone through: look it up before dispatching again.
+                            self.fresh.remove(&(i, attempt.number));
+                            eprintln!(
+                                "warning: dispatch of {} failed, will check and retry: {e}",
+                                job.id
+                            );
+                            return Ok(());
+                        }
+                    },
+                    Err(e) => {
+                        eprintln!(
+                            "warning: cannot look up {} on the backend, will retry: {e}",
+                            job.id
+                        );
+                        return Ok(());
+                    }
+                };
+                self.record(Event::AttemptDispatched {
+                    job: job.id.clone(),
+                    attempt: attempt.number,
+                    run: run.clone(),
+                })?;
+                // Observed at once: after a crash the run may have ended long ago, and its
+                // timeout must be judged by when it ended, not by when relplan looked.
+                run
+            }
+        };
+        match self.backend.observe(&job, &run).await {
+            Ok(RunStatus::Running) => Ok(()),
+            Ok(RunStatus::Finished { success, at }) => {
+                let deadline = run.started_s.saturating_add(job.timeout_s);
+                let (outcome, at, reason) = if at > deadline {
+                    (
+                        AttemptOutcome::TimedOut,
+                        deadline,
+                        Some("the job's timeout passed".to_string()),
+                    )
+                } else if success {
+                    (AttemptOutcome::Success, at, None)
+                } else {
+                    (
+                        AttemptOutcome::Failure,
+                        at,
+                        Some("the run failed".to_string()),
+                    )
+                };
+                self.record(Event::AttemptFinished {
+                    job: job.id.clone(),
+                    attempt: attempt.number,
+                    outcome,
+                    at,
+                    reason,
+                })
+            }
+            Err(e) => {
+                eprintln!("warning: cannot observe {}, will retry: {e}", job.id);
+                Ok(())
+            }
+        }
+    }
+
+    /// The release job: collect the publishing jobs' artifacts, journal the assets, publish.
+    async fn publish(&mut self, i: usize) -> Result<(), JournalError> {
+        let release_job = self.machine.job(i).clone();
+        let Some(attempt) = self.machine.run(i).current().cloned() else {
+            return Ok(());
+        };
+        let fail = |reason: String, at: u64| Event::AttemptFinished {
+            job: release_job.id.clone(),
+            attempt: attempt.number,
+            outcome: AttemptOutcome::Failure,
+            at,
+            reason: Some(reason),
+        };
+        let mut collected = Vec::new();
+        for need in &release_job.needs {
+            let Some(j) = self.machine.index_of(need) else {
+                continue;
+            };
+            let job = self.machine.job(j).clone();
+            if job.publish.is_empty() {
+                continue;
+            }
+            let Some(run) = self.machine.run(j).current().and_then(|a| a.run.clone()) else {
+                continue;
+            };
+            match self.backend.artifacts(&job, &run).await {
+                Ok(artifacts) => collected.push((job, artifacts)),
+                Err(e) => {
+                    let at = self.backend.now();
+                    return self.record(fail(
+                        format!("cannot list the artifacts of {}: {e}", job.id),
+                        at,
+                    ));
+                }
+            }
+        }
+        let assets =
+            match release::assemble(collected.iter().map(|(job, a)| (job, a.clone())).collect()) {
+                Ok(assets) => assets,
+                Err(e) => {
+                    let at = self.backend.now();
+                    return self.record(fail(e, at));
+                }
+            };
+        let digests = release::digests(&assets);
+        match &attempt.assets {
+            None => self.record(Event::PublishIntent {
+                job: release_job.id.clone(),
+                attempt: attempt.number,
+                assets: digests.clone(),
+            })?,
+            Some(journaled) if *journaled != digests => {
+                let at = self.backend.now();
+                return self.record(fail(
+                    "the artifacts changed since the publish intent was journaled".to_string(),
+                    at,
+                ));
+            }
+            Some(_) => {}
+        }
+        let sums = release::sha256sums(&digests);
+        let plan_release = self.machine.plan().release.clone();
+        let result = self.backend.publish(&plan_release, &assets, &sums).await;
+        let at = self.backend.now();
+        match result {
+            Ok(()) => self.record(Event::AttemptFinished {
+                job: release_job.id.clone(),
+                attempt: attempt.number,
+                outcome: AttemptOutcome::Success,
+                at,
+                reason: None,
+            }),
+            Err(e) => self.record(fail(format!("publishing failed: {e}"), at)),
+        }
+    }
+}

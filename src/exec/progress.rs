@@ -1,0 +1,141 @@
+//! What a person watching `apply` sees: on a terminal, an overall bar and one spinner line
+//! per running job (indicatif); otherwise, or under CI, one plain log line per event on
+//! stderr, so logs stay greppable.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::duration::format_seconds;
+use crate::exec::event::{AttemptOutcome, Event};
+use crate::exec::machine::{JobState, Machine};
+
+pub enum Progress {
+    Lines,
+    Bars {
+        multi: MultiProgress,
+        overall: ProgressBar,
+        jobs: HashMap<String, ProgressBar>,
+    },
+}
+
+impl Progress {
+    /// Bars on a terminal outside CI, lines otherwise.
+    pub fn for_stderr(total_jobs: usize) -> Progress {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+        if ci || !std::io::stderr().is_terminal() {
+            return Progress::Lines;
+        }
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let overall = multi.add(ProgressBar::new(total_jobs as u64));
+        overall.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} jobs done {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Progress::Bars {
+            multi,
+            overall,
+            jobs: HashMap::new(),
+        }
+    }
+
+    /// Tells the watcher about an event that was just applied to `machine`.
+    pub fn event(&mut self, machine: &Machine, event: &Event) {
+        let Some(line) = describe(event) else { return };
+        match self {
+            Progress::Lines => eprintln!("{line}"),
+            Progress::Bars {
+                multi,
+                overall,
+                jobs,
+            } => {
+                match event {
+                    Event::AttemptStarting { job, attempt, .. } => {
+                        let bar = multi.add(ProgressBar::new_spinner());
+                        bar.set_style(
+                            ProgressStyle::with_template("  {spinner} {msg} {elapsed}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
+                        bar.set_message(format!("{job} (attempt {attempt})"));
+                        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                        jobs.insert(job.clone(), bar);
+                    }
+                    Event::AttemptFinished { job, .. } => {
+                        if let Some(bar) = jobs.remove(job) {
+                            bar.finish_and_clear();
+                            multi.remove(&bar);
+                        }
+                        let _ = multi.println(&line);
+                    }
+                    _ => {
+                        let _ = multi.println(&line);
+                    }
+                }
+                let done = (0..machine.job_count())
+                    .filter(|&i| {
+                        !matches!(
+                            machine.run(i).state(),
+                            JobState::Pending | JobState::Running
+                        )
+                    })
+                    .count();
+                overall.set_position(done as u64);
+            }
+        }
+    }
+
+    /// Clears the bars.
+    pub fn finish(&mut self) {
+        if let Progress::Bars { overall, jobs, .. } = self {
+            for bar in jobs.values() {
+                bar.finish_and_clear();
+            }
+            overall.finish_and_clear();
+        }
+    }
+}
+
+/// One log line per event worth telling, with the run time in front.
+pub fn describe(event: &Event) -> Option<String> {
+    let (at, what) = match event {
+        Event::Started { .. } | Event::PublishIntent { .. } => return None,
+        Event::AttemptStarting {
+            job, attempt, at, ..
+        } => (*at, format!("start     {job} (attempt {attempt})")),
+        Event::AttemptDispatched { job, attempt, run } => (
+            run.started_s,
+            format!(
+                "running   {job} (attempt {attempt}, {})",
+                run.runs.join(", ")
+            ),
+        ),
+        Event::AttemptFinished {
+            job,
+            attempt,
+            outcome,
+            at,
+            reason,
+        } => {
+            let word = match outcome {
+                AttemptOutcome::Success => "succeeded",
+                AttemptOutcome::Failure => "failed   ",
+                AttemptOutcome::TimedOut => "timed out",
+                AttemptOutcome::Cancelled => "cancelled",
+            };
+            let reason = reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            (*at, format!("{word} {job} (attempt {attempt}){reason}"))
+        }
+        Event::Paused { at } => (
+            *at,
+            "paused: running jobs finish, nothing new starts".to_string(),
+        ),
+        Event::Resumed { at } => (*at, "resumed".to_string()),
+        Event::Interrupted { at } => (*at, "interrupted: the journal is consistent".to_string()),
+        Event::Finished { at } => (*at, "finished".to_string()),
+    };
+    Some(format!("[{:>8}] {what}", format_seconds(at)))
+}

@@ -1,0 +1,68 @@
+//! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
+//! field names are a contract (DESIGN.md): `id`, `state`, `attempts`, `start_s`, `end_s`.
+
+use serde::Serialize;
+
+use crate::exec::event::AttemptOutcome;
+use crate::exec::machine::{JobState, Machine};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JobRow {
+    pub id: String,
+    pub state: JobState,
+    pub attempts: u32,
+    /// When the first attempt started.
+    pub start_s: Option<u64>,
+    /// When the last attempt ended.
+    pub end_s: Option<u64>,
+    pub history: Vec<AttemptRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AttemptRow {
+    pub attempt: u32,
+    pub start_s: u64,
+    pub end_s: Option<u64>,
+    pub outcome: Option<AttemptOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One row per job, in plan order (group, then id).
+pub fn rows(machine: &Machine) -> Vec<JobRow> {
+    (0..machine.job_count())
+        .map(|i| {
+            let run = machine.run(i);
+            let state = run.state();
+            JobRow {
+                id: machine.job(i).id.clone(),
+                state,
+                attempts: run.attempts.len() as u32,
+                start_s: run.attempts.first().map(|a| a.started_s),
+                end_s: match state {
+                    JobState::Running => None,
+                    _ => run.attempts.last().and_then(|a| a.end_s),
+                },
+                history: run
+                    .attempts
+                    .iter()
+                    .map(|a| AttemptRow {
+                        attempt: a.number,
+                        start_s: a.started_s,
+                        end_s: a.end_s,
+                        outcome: a.outcome,
+                        reason: a.reason.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The time the last attempt ended: the run's makespan once it finished.
+pub fn makespan_s(machine: &Machine) -> u64 {
+    (0..machine.job_count())
+        .flat_map(|i| machine.run(i).attempts.iter().filter_map(|a| a.end_s))
+        .max()
+        .unwrap_or(0)
+}

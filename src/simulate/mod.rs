@@ -1,0 +1,171 @@
+//! `simulate`: the executor's state machine on a virtual clock. A discrete-event loop jumps
+//! from one moment something happens (a run ends, a timeout or a backoff expires) to the
+//! next, so a day-long release simulates in microseconds and the outcome depends only on the
+//! plan, the scenario and the settings (the seed included), never on the machine.
+//!
+//! Runs behave as the scenario says, exactly as in `apply --backend sim`: an attempt takes
+//! its duration and ends with its outcome, or never ends (`timeout`) and is timed out. The
+//! release job takes its estimate and assembles its assets from the same synthetic artifacts.
+
+pub mod render;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::backend::sim::synthetic_artifacts;
+use crate::compiled::{CompiledPlan, JobKind};
+use crate::exec::event::{AssetDigest, AttemptOutcome, BackendKind, Event, RunRef, Settings};
+use crate::exec::machine::Machine;
+use crate::exec::release;
+use crate::scenario::{Outcome, Scenario};
+
+/// The end state of a simulated run.
+pub struct Simulation {
+    pub machine: Machine,
+    /// Assets of the release, when it was published.
+    pub assets: Vec<AssetDigest>,
+    /// Every event applied, `Started` first: the journal `apply` would have written.
+    pub events: Vec<Event>,
+}
+
+fn record(machine: &mut Machine, events: &mut Vec<Event>, event: Event) {
+    machine.apply(&event);
+    events.push(event);
+}
+
+/// Runs `plan` to its end in the world of `scenario`.
+pub fn simulate(
+    plan: CompiledPlan,
+    scenario: Scenario,
+    concurrency: Option<usize>,
+    fail_fast: bool,
+) -> Simulation {
+    let settings = Settings {
+        backend: BackendKind::Sim,
+        concurrency,
+        fail_fast,
+        seed: scenario.seed,
+        speed: 1.0,
+        scenario: scenario.clone(),
+        origin_unix_ms: 0,
+    };
+    let mut events = vec![Event::Started {
+        plan: Box::new(plan.clone()),
+        settings: settings.clone(),
+    }];
+    let mut machine = Machine::new(plan, settings);
+    // Attempt completions: (time, job, attempt, success).
+    let mut ends: BinaryHeap<Reverse<(u64, usize, u32, bool)>> = BinaryHeap::new();
+    let mut assets = Vec::new();
+    let mut now = 0;
+    loop {
+        while let Some(&Reverse((at, i, attempt, success))) = ends.peek() {
+            if at > now {
+                break;
+            }
+            ends.pop();
+            let (outcome, reason) = if success {
+                (AttemptOutcome::Success, None)
+            } else {
+                (AttemptOutcome::Failure, Some("the run failed".to_string()))
+            };
+            let job = machine.job(i).id.clone();
+            let event = Event::AttemptFinished {
+                job,
+                attempt,
+                outcome,
+                at,
+                reason,
+            };
+            record(&mut machine, &mut events, event);
+        }
+        while let Some(event) = machine.decide(now) {
+            record(&mut machine, &mut events, event.clone());
+            let Event::AttemptStarting {
+                job,
+                attempt,
+                correlation_id,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            let Some(i) = machine.index_of(&job) else {
+                continue;
+            };
+            let (outcome, duration) = scenario.attempt(machine.job(i), attempt);
+            let success = outcome == Outcome::Success;
+            if machine.job(i).kind == JobKind::Release {
+                match release_assets(&machine, i) {
+                    Ok(digests) => {
+                        assets = digests.clone();
+                        let event = Event::PublishIntent {
+                            job,
+                            attempt,
+                            assets: digests,
+                        };
+                        record(&mut machine, &mut events, event);
+                    }
+                    Err(reason) => {
+                        let event = Event::AttemptFinished {
+                            job,
+                            attempt,
+                            outcome: AttemptOutcome::Failure,
+                            at: now,
+                            reason: Some(reason),
+                        };
+                        record(&mut machine, &mut events, event);
+                        continue;
+                    }
+                }
+            } else {
+                let event = Event::AttemptDispatched {
+                    job,
+                    attempt,
+                    run: RunRef {
+                        runs: vec![format!("sim:{correlation_id}")],
+                        started_s: now,
+                    },
+                };
+                record(&mut machine, &mut events, event);
+            }
+            if outcome == Outcome::Timeout {
+                continue;
+            }
+            ends.push(Reverse((now.saturating_add(duration), i, attempt, success)));
+        }
+        if machine.is_finished() {
+            break;
+        }
+        let next_end = ends.peek().map(|e| e.0.0);
+        let next = match (next_end, machine.next_wakeup()) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            // Cannot happen (with nothing pending the machine finishes); stop rather than spin.
+            (None, None) => break,
+        };
+        now = now.max(next);
+    }
+    if !machine.published() {
+        assets.clear();
+    }
+    Simulation {
+        machine,
+        assets,
+        events,
+    }
+}
+
+/// The release's assets from the synthetic artifacts of the publishing jobs it needs.
+fn release_assets(machine: &Machine, release_job: usize) -> Result<Vec<AssetDigest>, String> {
+    let collected = machine
+        .job(release_job)
+        .needs
+        .iter()
+        .filter_map(|need| machine.index_of(need))
+        .map(|j| machine.job(j))
+        .filter(|job| !job.publish.is_empty())
+        .map(|job| (job, synthetic_artifacts(job)))
+        .collect();
+    release::assemble(collected).map(|assets| release::digests(&assets))
+}

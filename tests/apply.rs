@@ -1,0 +1,335 @@
+//! `apply --backend sim`, `status`, `pause` and `resume` through the binary: the approval
+//! gate, refusals, a published release that `sha256sum -c` accepts, kill -9 and Ctrl-C
+//! followed by `resume`, and pause. Runs use a high --speed; no assertion depends on how
+//! fast the machine is, only on what the journal and the simulated world record.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use relplan::backend::sim::{RELEASE_DIR, load_world};
+use relplan::exec::event::Event;
+use relplan::exec::journal::{self, Journal};
+use serde_json::Value;
+
+use crate::common::{relplan, root, stderr, stdout};
+
+const PLAN: &str = "plans/bitcoin-commons.toml";
+const HASH: &str = "sha256:b2312dace1afcdff6b1701a2c7bf6c030730cd587c07551f5ad8f8054e48739c";
+
+fn apply(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "apply",
+        PLAN,
+        "--backend",
+        "sim",
+        "--state-dir",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    relplan(&args)
+}
+
+fn spawn_apply(dir: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_relplan"))
+        .args([
+            "apply",
+            PLAN,
+            "--backend",
+            "sim",
+            "--state-dir",
+            dir.to_str().unwrap(),
+        ])
+        .args(extra)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the relplan binary starts")
+}
+
+/// Reads the child's stderr until a line contains `needle`; the rest is drained in the
+/// background so the child never blocks on a full pipe.
+fn wait_for_line(child: &mut Child, needle: &str) {
+    let mut lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+    for line in lines.by_ref() {
+        if line.expect("utf-8 log").contains(needle) {
+            std::thread::spawn(move || lines.for_each(drop));
+            return;
+        }
+    }
+    panic!("the executor ended before logging `{needle}`");
+}
+
+fn status_json(dir: &Path) -> Value {
+    let out = relplan(&[
+        "status",
+        "--state-dir",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("status prints JSON")
+}
+
+/// Every job succeeded with one attempt, nothing was dispatched twice, the release was
+/// published once and its SHA256SUMS checks with `sha256sum -c`.
+fn assert_clean_release(dir: &Path) {
+    let status = status_json(dir);
+    assert_eq!(status["status"], "succeeded");
+    assert_eq!(status["published"], true);
+    assert_eq!(status["plan_hash"], HASH);
+    for job in status["jobs"].as_array().unwrap() {
+        assert_eq!(
+            (&job["state"], &job["attempts"]),
+            (&Value::from("succeeded"), &Value::from(1)),
+            "{job}"
+        );
+    }
+    let world = load_world(dir).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    assert!(
+        world.dispatches.iter().all(|id| seen.insert(id)),
+        "a dispatch was repeated: {:?}",
+        world.dispatches
+    );
+    assert_eq!(world.dispatches.len(), 8);
+    assert_eq!(world.release.as_ref().map(|r| r.publications), Some(1));
+    let check = Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(dir.join(RELEASE_DIR).join("v0.1.0"))
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn apply_publishes_a_release_that_sha256sum_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(dir.path(), &["--speed", "1000000", "--expect-hash", HASH]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .starts_with("9 succeeded, 0 failed, 0 skipped, 0 cancelled, release v0.1.0 published")
+    );
+    assert_clean_release(dir.path());
+    // Applying the same plan again continues the finished run: nothing happens twice.
+    let again = apply(dir.path(), &["--speed", "1000000"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_clean_release(dir.path());
+}
+
+#[test]
+fn a_plan_that_is_not_the_approved_one_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let out = apply(&state, &["--expect-hash", wrong]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains(&format!(
+        "error: the plan's hash is {HASH}, not the approved {wrong}"
+    )));
+    assert!(!state.exists(), "nothing is written for a refused plan");
+}
+
+#[test]
+fn a_state_directory_of_another_plan_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        apply(dir.path(), &["--speed", "1000000"]).status.code(),
+        Some(0)
+    );
+    let versions = root().join("tests/corpus/versions/blvm__cb7a509__versions.toml");
+    let out = relplan(&[
+        "apply",
+        "--versions",
+        versions.to_str().unwrap(),
+        "--owner",
+        "BTCDecoded",
+        "--backend",
+        "sim",
+        "--state-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("holds a run of another plan"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_second_executor_is_refused_while_the_lock_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = apply(dir.path(), &["--speed", "1000000"]);
+    assert_eq!(first.status.code(), Some(0));
+    let (_held, _) = Journal::open(dir.path()).unwrap();
+    let out = apply(dir.path(), &["--speed", "1000000"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("another relplan is running on"),
+        "{}",
+        stderr(&out)
+    );
+    let resume = relplan(&["resume", "--state-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(resume.status.code(), Some(4));
+}
+
+#[test]
+fn kill_9_at_any_moment_then_resume_dispatches_nothing_twice() {
+    for lines in [2, 5, 9, 14, 20] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = spawn_apply(dir.path(), &["--speed", "20000", "--concurrency", "2"]);
+        let path = journal::journal_path(dir.path());
+        while child.try_wait().unwrap().is_none() {
+            let written = fs_err::read_to_string(&path).map_or(0, |t| t.lines().count());
+            if written >= lines {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let out = relplan(&["resume", "--state-dir", dir.path().to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "killed after {lines} lines: {}",
+            stderr(&out)
+        );
+        assert_clean_release(dir.path());
+    }
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "2000",
+            "--scenario",
+            "tests/scenarios/short.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let events = journal::read(dir.path()).unwrap();
+    assert!(
+        matches!(events.last(), Some(Event::Interrupted { .. })),
+        "{:?}",
+        events.last()
+    );
+    assert_eq!(status_json(dir.path())["status"], "interrupted");
+    let out = relplan(&["resume", "--state-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(dir.path());
+}
+
+#[test]
+fn pause_lets_running_jobs_finish_and_starts_nothing_until_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "2000",
+            "--scenario",
+            "tests/scenarios/short.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    let pause = relplan(&["pause", "--state-dir", state]);
+    assert_eq!(pause.status.code(), Some(0), "{}", stderr(&pause));
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(130),
+        "a paused executor stops once running jobs end"
+    );
+    let events = journal::read(dir.path()).unwrap();
+    let paused_at = events
+        .iter()
+        .position(|e| matches!(e, Event::Paused { .. }))
+        .expect("the pause is journaled");
+    assert!(
+        !events[paused_at..]
+            .iter()
+            .any(|e| matches!(e, Event::AttemptStarting { .. })),
+        "nothing starts after the pause"
+    );
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "paused");
+    let states: Vec<&str> = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["state"].as_str().unwrap())
+        .collect();
+    assert!(states.contains(&"pending"), "{states:?}");
+    assert!(!states.contains(&"running"), "{states:?}");
+    let out = relplan(&["resume", "--state-dir", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(dir.path());
+}
+
+#[test]
+fn status_without_a_run_says_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = relplan(&["status", "--state-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("hint: give the --state-dir of a run started with `relplan apply`")
+    );
+}
+
+#[test]
+fn a_torn_last_journal_line_is_dropped_on_replay_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "2000",
+            "--scenario",
+            "tests/scenarios/short.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let path = journal::journal_path(dir.path());
+    let whole = fs_err::read_to_string(&path).unwrap();
+    // A write cut short by the crash: half an event, no newline.
+    fs_err::write(
+        &path,
+        format!("{whole}{{\"event\":\"attempt_finished\",\"job\":\"blvm-s"),
+    )
+    .unwrap();
+    assert_eq!(
+        journal::read(dir.path()).unwrap().len(),
+        whole.lines().count()
+    );
+    assert_eq!(status_json(dir.path())["status"], "stopped");
+    let out = relplan(&["resume", "--state-dir", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(dir.path());
+    assert!(
+        fs_err::read_to_string(&path).unwrap().ends_with("}\n"),
+        "the torn line was cut off"
+    );
+}

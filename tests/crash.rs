@@ -1,0 +1,187 @@
+//! Crash safety of `apply --backend sim`, in process: the executor is stopped after each
+//! journal write in turn (a journal that refuses every append past the Nth, as if the process
+//! died there, right before or right after a side effect), then resumed from the state
+//! directory alone. Every run must end as the uninterrupted one does: the same states and
+//! attempts, no attempt dispatched twice, one publication, the same SHA256SUMS.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use relplan::backend::Clock;
+use relplan::backend::sim::{RELEASE_DIR, SimBackend, World, load_world};
+use relplan::compiled::CompiledPlan;
+use relplan::compiler::{Request, compile_from_disk};
+use relplan::exec::event::{BackendKind, Settings};
+use relplan::exec::executor::{Ending, Executor};
+use relplan::exec::journal::JournalError;
+use relplan::exec::progress::Progress;
+use relplan::exec::session;
+use relplan::exec::view;
+use relplan::scenario::{JobBehaviour, Outcome, Scenario};
+
+use crate::common::root;
+
+/// Fast enough that a 6-hour release takes a few milliseconds; outcomes do not depend on it.
+const SPEED: f64 = 2_000_000.0;
+
+fn bitcoin_commons() -> CompiledPlan {
+    let c = compile_from_disk(&Request {
+        plan: Some(root().join("plans/bitcoin-commons.toml")),
+        ..Request::default()
+    });
+    c.plan.expect("the example plan compiles")
+}
+
+fn flaky_node() -> Scenario {
+    let mut scenario = Scenario {
+        seed: 7,
+        ..Scenario::default()
+    };
+    scenario.jobs.insert(
+        "blvm-node".into(),
+        JobBehaviour {
+            duration_s: None,
+            outcomes: vec![Outcome::Failure, Outcome::Success],
+        },
+    );
+    scenario
+}
+
+fn settings(scenario: Scenario) -> Settings {
+    Settings {
+        backend: BackendKind::Sim,
+        concurrency: Some(3),
+        fail_fast: false,
+        seed: scenario.seed,
+        speed: SPEED,
+        scenario,
+        origin_unix_ms: relplan::backend::unix_ms(),
+    }
+}
+
+/// Applies (first call) or resumes (later calls), stopping after `limit` journal appends.
+fn run(
+    dir: &Path,
+    plan: &CompiledPlan,
+    scenario: &Scenario,
+    limit: Option<usize>,
+) -> Result<Ending, JournalError> {
+    let (machine, mut journal, _) = session::open_for_apply(dir, plan, settings(scenario.clone()))
+        .expect("the state directory opens");
+    if let Some(limit) = limit {
+        journal.set_append_limit(limit);
+    }
+    let s = machine.settings().clone();
+    let clock = Clock {
+        origin_unix_ms: s.origin_unix_ms,
+        speed: s.speed,
+    };
+    let backend = SimBackend::open(dir, clock, s.scenario).expect("the sim world opens");
+    let mut executor = Executor::new(
+        machine,
+        journal,
+        backend,
+        clock,
+        dir,
+        Progress::Lines,
+        Duration::from_millis(5),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(executor.run(std::future::pending()))
+}
+
+/// What must not depend on where the executor was stopped.
+#[derive(Debug, PartialEq)]
+struct RunResult {
+    states: Vec<(String, &'static str, u32)>,
+    sums: String,
+    dispatches_per_job: BTreeMap<String, usize>,
+    publications: u32,
+}
+
+fn outcome(dir: &Path) -> RunResult {
+    let events = relplan::exec::journal::read(dir).unwrap();
+    let machine = relplan::exec::machine::Machine::replay(&events).unwrap();
+    assert!(machine.is_finished());
+    let world: World = load_world(dir).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for id in &world.dispatches {
+        assert!(seen.insert(id), "{id} was dispatched twice");
+    }
+    let mut dispatches_per_job = BTreeMap::new();
+    for run in world.runs.values() {
+        *dispatches_per_job.entry(run.job.clone()).or_insert(0) += 1;
+    }
+    RunResult {
+        states: view::rows(&machine)
+            .into_iter()
+            .map(|r| (r.id, r.state.as_str(), r.attempts))
+            .collect(),
+        sums: fs_err::read_to_string(dir.join(RELEASE_DIR).join("v0.1.0/SHA256SUMS"))
+            .unwrap_or_default(),
+        dispatches_per_job,
+        publications: world.release.map_or(0, |r| r.publications),
+    }
+}
+
+#[test]
+fn stopping_after_any_journal_write_then_resuming_ends_the_same() {
+    let plan = bitcoin_commons();
+    let scenario = flaky_node();
+    let reference_dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        run(reference_dir.path(), &plan, &scenario, None).unwrap(),
+        Ending::Finished { succeeded: true }
+    );
+    let reference = outcome(reference_dir.path());
+    assert_eq!(reference.publications, 1);
+    assert_eq!(reference.dispatches_per_job["blvm-node"], 2);
+    assert_eq!(
+        reference.dispatches_per_job.values().sum::<usize>(),
+        9,
+        "8 builds, the node twice"
+    );
+    assert_eq!(reference.sums.lines().count(), 12);
+    let writes = relplan::exec::journal::read(reference_dir.path())
+        .unwrap()
+        .len()
+        - 1;
+
+    for limit in 0..writes {
+        let dir = tempfile::tempdir().unwrap();
+        let first = run(dir.path(), &plan, &scenario, Some(limit));
+        assert!(first.is_err(), "stopped after {limit} writes");
+        let second = run(dir.path(), &plan, &scenario, None).unwrap();
+        assert_eq!(
+            second,
+            Ending::Finished { succeeded: true },
+            "after {limit} writes"
+        );
+        assert_eq!(
+            outcome(dir.path()),
+            reference,
+            "stopped after {limit} writes"
+        );
+    }
+}
+
+#[test]
+fn stopping_twice_in_a_row_still_ends_the_same() {
+    let plan = bitcoin_commons();
+    let scenario = flaky_node();
+    let dir = tempfile::tempdir().unwrap();
+    for limit in [3, 0, 5, 1, 4] {
+        assert!(run(dir.path(), &plan, &scenario, Some(limit)).is_err());
+    }
+    assert_eq!(
+        run(dir.path(), &plan, &scenario, None).unwrap(),
+        Ending::Finished { succeeded: true }
+    );
+    let result = outcome(dir.path());
+    assert_eq!(result.publications, 1);
+    assert_eq!(result.dispatches_per_job["blvm-node"], 2);
+}
