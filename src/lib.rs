@@ -8,6 +8,7 @@ pub mod compiled;
 pub mod compiler;
 pub mod dag;
 pub mod diagnostic;
+pub mod diff;
 pub mod digest;
 pub mod duration;
 pub mod exec;

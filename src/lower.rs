@@ -18,7 +18,7 @@ use semver::Version;
 
 use crate::compiled::{self, CompiledPlan, Job, JobKind, Payload, Release};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Require};
 use crate::placeholder::{fill, fill_json};
 use crate::plan_file::{self, JobSettings, PlanFile, Prerelease, StepSection};
 use crate::source::{FileId, Sp, Span};
@@ -287,111 +287,108 @@ impl Lowerer<'_> {
 
     fn build_jobs(&mut self, release: &Release, drafts: &mut Vec<Draft>) {
         let manifest = self.manifest;
-        let modules = self.plan.repo.0.iter().filter_map(|(name, _)| {
-            manifest
-                .module(name)
-                .filter(|_| manifest.entry(name).is_none())
+        let entries = manifest.entries.iter().map(|e| Repository {
+            name: &e.name,
+            tag: e.git_tag.as_ref(),
+            commit: pinned(&e.git_commit),
+            version: e.version.as_ref().map(|v| v.to_string()),
+            requires: &e.requires,
         });
-        let repos = manifest
-            .entries
+        let modules = self
+            .plan
+            .repo
+            .0
             .iter()
-            .map(|e| {
-                (
-                    &e.name,
-                    e.git_tag.as_ref(),
-                    pinned(&e.git_commit),
-                    e.version.as_ref().map(|v| v.to_string()),
-                    Some(e),
-                )
-            })
-            .chain(modules.map(|m| (&m.name, m.git_tag.as_ref(), None, None, None)));
-        for (name, tag, commit, version, entry) in repos.collect::<Vec<_>>() {
-            let section = self.plan.repo.get(name);
-            let repo = self.github_repo(&self.github_name(name));
-            let git_ref = tag.filter(|t| !t.is_empty()).map(|t| t.value.clone());
-            let stages = match section {
-                Some(section) => self.stages(name, section),
-                None => Vec::new(),
-            };
-            let requires: Vec<Need> = entry
-                .map(|e| {
-                    e.requires
-                        .iter()
-                        .filter(|r| manifest.entry(&r.name).is_some())
-                        .map(|r| Need {
-                            target: self.last_job_of(&r.name),
-                            origin: Some((manifest.file, r.span.clone())),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let repo_after = section.and_then(|s| s.after.as_ref());
-            let mut layers_base: Vec<&JobSettings> = Vec::new();
-            if let Some(s) = section {
-                layers_base.push(&s.settings);
-            }
-            layers_base.push(&self.plan.defaults);
-            let stage_list: Vec<Option<&Sp<String>>> = if stages.is_empty() {
-                vec![None]
-            } else {
-                stages.iter().map(|s| Some(*s)).collect()
-            };
-            let mut previous: Option<String> = None;
-            for (i, stage) in stage_list.into_iter().enumerate() {
-                let id = match stage {
-                    Some(stage) => format!("{}/{}", **name, **stage),
-                    None => name.value.clone(),
-                };
-                let stage_section = stage.and_then(|s| section.and_then(|r| r.stage.get(s)));
-                let mut layers = Vec::new();
-                if let Some(s) = stage_section {
-                    layers.push(&s.settings);
-                }
-                layers.extend(layers_base.iter().copied());
-                let mut needs = Vec::new();
-                if i == 0 {
-                    needs.extend(requires.iter().map(|n| Need {
-                        target: n.target.clone(),
-                        origin: n.origin.clone(),
-                    }));
-                    needs.extend(self.after_needs(repo_after));
-                }
-                if let Some(prev) = previous.take() {
-                    needs.push(Need {
-                        target: prev,
-                        origin: stage.and_then(|s| self.plan_file.map(|f| (f, s.span.clone()))),
-                    });
-                }
-                needs.extend(self.after_needs(stage_section.and_then(|s| s.after.as_ref())));
-                let origin = stage.map(|s| s.span.clone()).or_else(|| {
-                    self.plan
-                        .repo
-                        .0
-                        .iter()
-                        .find(|(k, _)| **k == **name)
-                        .map(|(k, _)| k.span.clone())
-                });
-                let job = self.job(JobSpec {
-                    id: id.clone(),
-                    kind: JobKind::Build,
-                    repo: repo.clone(),
-                    git_ref: git_ref.clone(),
-                    commit: commit.clone(),
-                    version: version.clone(),
-                    layers: &layers,
-                    default_publish: &["*"],
-                    publish_layers: layers.len(),
-                    release,
-                    id_span: origin.clone(),
-                });
-                drafts.push(Draft {
-                    job,
-                    needs,
-                    origin: origin.and_then(|s| self.plan_file.map(|f| (f, s))),
-                });
-                previous = Some(id);
-            }
+            .filter(|(name, _)| manifest.entry(name).is_none())
+            .filter_map(|(name, _)| manifest.module(name))
+            .map(|m| Repository {
+                name: &m.name,
+                tag: m.git_tag.as_ref(),
+                commit: None,
+                version: None,
+                requires: &[],
+            });
+        for repository in entries.chain(modules).collect::<Vec<_>>() {
+            self.repository_jobs(repository, release, drafts);
         }
+    }
+
+    /// One job per stage of a repository (one job when it has no stages), chained in order.
+    fn repository_jobs(&mut self, r: Repository<'_>, release: &Release, drafts: &mut Vec<Draft>) {
+        let plan = self.plan;
+        let section = plan.repo.get(r.name);
+        let repo = self.github_repo(&self.github_name(r.name));
+        let git_ref = r.tag.filter(|t| !t.is_empty()).map(|t| t.value.clone());
+        let stages: Vec<Option<&Sp<String>>> = match section.map(|s| self.stages(r.name, s)) {
+            Some(stages) if !stages.is_empty() => stages.into_iter().map(Some).collect(),
+            _ => vec![None],
+        };
+        let section_span = plan
+            .repo
+            .0
+            .iter()
+            .find(|(k, _)| **k == **r.name)
+            .map(|(k, _)| k.span.clone());
+        let mut previous: Option<String> = None;
+        for stage in stages {
+            let stage_section = stage.and_then(|s| section.and_then(|sec| sec.stage.get(s)));
+            let layers: Vec<&JobSettings> = stage_section
+                .map(|s| &s.settings)
+                .into_iter()
+                .chain(section.map(|s| &s.settings))
+                .chain([&plan.defaults])
+                .collect();
+            let mut needs = match previous.take() {
+                // A later stage needs the stage before it.
+                Some(prev) => vec![Need {
+                    target: prev,
+                    origin: stage.and_then(|s| self.plan_file.map(|f| (f, s.span.clone()))),
+                }],
+                // The first stage needs every required repository, and the repository's `after`.
+                None => {
+                    let mut needs = self.requires_needs(r.requires);
+                    needs.extend(self.after_needs(section.and_then(|s| s.after.as_ref())));
+                    needs
+                }
+            };
+            needs.extend(self.after_needs(stage_section.and_then(|s| s.after.as_ref())));
+            let id = match stage {
+                Some(stage) => format!("{}/{}", **r.name, **stage),
+                None => r.name.value.clone(),
+            };
+            let id_span = stage.map(|s| s.span.clone()).or(section_span.clone());
+            let job = self.job(JobSpec {
+                id: id.clone(),
+                kind: JobKind::Build,
+                repo: repo.clone(),
+                git_ref: git_ref.clone(),
+                commit: r.commit.clone(),
+                version: r.version.clone(),
+                layers: &layers,
+                default_publish: &["*"],
+                publish_layers: layers.len(),
+                release,
+                id_span: id_span.clone(),
+            });
+            drafts.push(Draft {
+                job,
+                needs,
+                origin: id_span.and_then(|s| self.plan_file.map(|f| (f, s))),
+            });
+            previous = Some(id);
+        }
+    }
+
+    /// Edges to the last job of every required repository (unknown ones were reported).
+    fn requires_needs(&self, requires: &[Require]) -> Vec<Need> {
+        requires
+            .iter()
+            .filter(|r| self.manifest.entry(&r.name).is_some())
+            .map(|r| Need {
+                target: self.last_job_of(&r.name),
+                origin: Some((self.manifest.file, r.span.clone())),
+            })
+            .collect()
     }
 
     /// The id of a manifest entry's last job (its last stage, or the entry itself).
@@ -824,6 +821,15 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// A manifest entry, or a module the plan asks for, about to become jobs.
+struct Repository<'a> {
+    name: &'a Sp<String>,
+    tag: Option<&'a Sp<String>>,
+    commit: Option<String>,
+    version: Option<String>,
+    requires: &'a [Require],
 }
 
 struct JobSpec<'a> {

@@ -82,6 +82,13 @@ pub fn read(text: &str, cx: &mut Cx<'_>) -> Option<Manifest> {
                         manifest.entries.push(entry);
                     }
                 }
+                if manifest.entries.is_empty() {
+                    cx.report(
+                        Diagnostic::error(Code::EmptyManifest, "the manifest lists no repositories")
+                            .at(cx.file, versions.span(), "no repository entries here")
+                            .help("add entries under [versions], e.g. name = { version = \"0.1.0\", git_tag = \"v0.1.0\" }"),
+                    );
+                }
             }
         }
         None => cx.report(

@@ -8,13 +8,6 @@ use crate::suggest::did_you_mean;
 
 pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Diagnostics) {
     let file = manifest.file;
-    if manifest.entries.is_empty() {
-        diags.push(
-            Diagnostic::error(Code::EmptyManifest, "the manifest lists no repositories")
-                .at(file, 0..0, "in this file")
-                .help("add entries under [versions], e.g. name = { version = \"0.1.0\", git_tag = \"v0.1.0\" }"),
-        );
-    }
     let names = || manifest.entries.iter().map(|e| e.name.as_str());
     for entry in &manifest.entries {
         for require in &entry.requires {

@@ -215,9 +215,9 @@ fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
         dir.path(),
         &[
             "--speed",
-            "2000",
+            "1000",
             "--scenario",
-            "tests/scenarios/short.toml",
+            "tests/scenarios/slow-start.toml",
         ],
     );
     wait_for_line(&mut child, "running");
@@ -247,9 +247,9 @@ fn pause_lets_running_jobs_finish_and_starts_nothing_until_resume() {
         dir.path(),
         &[
             "--speed",
-            "2000",
+            "1000",
             "--scenario",
-            "tests/scenarios/short.toml",
+            "tests/scenarios/slow-start.toml",
         ],
     );
     wait_for_line(&mut child, "running");
@@ -292,7 +292,7 @@ fn status_without_a_run_says_how_to_start_one() {
     let out = relplan(&["status", "--state-dir", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("hint: give the --state-dir of a run started with `relplan apply`")
+        stderr(&out).contains("help: give the --state-dir of a run started with `relplan apply`")
     );
 }
 
@@ -332,4 +332,94 @@ fn a_torn_last_journal_line_is_dropped_on_replay_and_resume() {
         fs_err::read_to_string(&path).unwrap().ends_with("}\n"),
         "the torn line was cut off"
     );
+}
+
+#[test]
+fn a_hanging_job_is_timed_out_cancelled_and_its_dependents_never_dispatched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000000",
+            "--scenario",
+            "tests/scenarios/protocol-hangs.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("4 succeeded, 1 failed, 4 skipped, 0 cancelled;"),
+        "{}",
+        stdout(&out)
+    );
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["published"], false);
+    let protocol = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "blvm-protocol")
+        .unwrap();
+    assert_eq!(protocol["attempts"], 2);
+    for attempt in protocol["history"].as_array().unwrap() {
+        assert_eq!(attempt["outcome"], "timed_out");
+    }
+    let world = load_world(dir.path()).unwrap();
+    let protocol_runs: Vec<_> = world
+        .runs
+        .values()
+        .filter(|r| r.job == "blvm-protocol")
+        .collect();
+    assert_eq!(protocol_runs.len(), 2);
+    assert!(
+        protocol_runs.iter().all(|r| r.cancelled_at.is_some()),
+        "timed-out runs are cancelled"
+    );
+    let dispatched: std::collections::BTreeSet<&str> =
+        world.runs.values().map(|r| r.job.as_str()).collect();
+    for never in ["blvm-node", "blvm", "deploy-signal"] {
+        assert!(!dispatched.contains(never), "{never} was dispatched");
+    }
+}
+
+#[test]
+fn fail_fast_cancels_running_runs_and_ends_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000000",
+            "--fail-fast",
+            "--scenario",
+            "tests/scenarios/node-flaky-sdk-dead.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "failed");
+    let state = |id: &str| {
+        let jobs = status["jobs"].as_array().unwrap();
+        jobs.iter().find(|j| j["id"] == id).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("blvm-sdk"), "failed");
+    for skipped in ["governance-app", "release", "deploy-signal"] {
+        assert_eq!(state(skipped), "skipped", "{skipped}");
+    }
+    // Nothing is left running or waiting; every cancelled run belongs to a cancelled job.
+    for job in status["jobs"].as_array().unwrap() {
+        assert!(
+            !["running", "pending"].contains(&job["state"].as_str().unwrap()),
+            "{job}"
+        );
+    }
+    let world = load_world(dir.path()).unwrap();
+    for run in world.runs.values().filter(|r| r.cancelled_at.is_some()) {
+        assert_eq!(state(&run.job), "cancelled", "{}", run.job);
+    }
+    assert!(world.release.is_none(), "nothing is published");
 }

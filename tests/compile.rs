@@ -473,7 +473,7 @@ fn output_files_are_never_half_written() {
         missing_dir.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!(stderr(&out).lines().last().unwrap().replace(dir.path().to_str().unwrap(), "TMP"), @"hint: check that the directory exists and is writable");
+    insta::assert_snapshot!(stderr(&out).lines().last().unwrap().replace(dir.path().to_str().unwrap(), "TMP"), @"help: check that the directory exists and is writable");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 

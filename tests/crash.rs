@@ -112,6 +112,24 @@ fn outcome(dir: &Path) -> RunResult {
     for id in &world.dispatches {
         assert!(seen.insert(id), "{id} was dispatched twice");
     }
+    // The concurrency limit (3) holds in the world itself: runs overlapping in time.
+    let spans: Vec<(u64, u64)> = world
+        .runs
+        .values()
+        .map(|r| {
+            (
+                r.started_s,
+                r.cancelled_at.unwrap_or(r.started_s + r.duration_s),
+            )
+        })
+        .collect();
+    for &(start, _) in &spans {
+        let overlapping = spans
+            .iter()
+            .filter(|&&(s, e)| s <= start && start < e)
+            .count();
+        assert!(overlapping <= 3, "{overlapping} runs at {start}");
+    }
     let mut dispatches_per_job = BTreeMap::new();
     for run in world.runs.values() {
         *dispatches_per_job.entry(run.job.clone()).or_insert(0) += 1;

@@ -7,6 +7,7 @@ mod apply;
 mod check_cases;
 mod compile;
 mod crash;
+mod diff;
 mod fake_github;
 mod fuzz;
 mod github_artifacts;

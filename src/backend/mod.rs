@@ -52,12 +52,15 @@ pub trait Backend {
         None
     }
 
-    /// Starts attempt `attempt` of `job`, tagged with `correlation_id`.
+    /// Starts attempt `attempt` of `job`, tagged with `correlation_id`. `previous` is the
+    /// run of the attempt before, for backends that can re-run it in place (GitHub's
+    /// rerun-failed-jobs) instead of dispatching anew.
     async fn dispatch(
         &mut self,
         job: &Job,
         attempt: u32,
         correlation_id: &str,
+        previous: Option<&RunRef>,
     ) -> Result<RunRef, BackendError>;
 
     /// The run(s) an earlier dispatch with `correlation_id` started, if it went through.

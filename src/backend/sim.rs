@@ -134,11 +134,13 @@ impl Backend for SimBackend {
             .min()
     }
 
+    /// The simulated world has no re-runs: every attempt is a new run.
     async fn dispatch(
         &mut self,
         job: &Job,
         attempt: u32,
         correlation_id: &str,
+        _previous: Option<&RunRef>,
     ) -> Result<RunRef, BackendError> {
         let (outcome, duration_s) = self.scenario.attempt(job, attempt);
         let run = SimRun {
@@ -175,14 +177,17 @@ impl Backend for SimBackend {
                 run.runs
             )));
         };
-        let end = sim.started_s.saturating_add(sim.duration_s);
+        // A `timeout` run never ends by itself.
+        let end = match sim.outcome {
+            Outcome::Timeout => u64::MAX,
+            _ => sim.started_s.saturating_add(sim.duration_s),
+        };
         let now = self.clock.now();
-        Ok(match (sim.cancelled_at, sim.outcome) {
-            (Some(at), _) if at <= end => RunStatus::Finished { success: false, at },
-            (_, Outcome::Timeout) => RunStatus::Running,
+        Ok(match sim.cancelled_at {
+            Some(at) if at <= end => RunStatus::Finished { success: false, at },
             _ if end > now => RunStatus::Running,
-            (_, outcome) => RunStatus::Finished {
-                success: outcome == Outcome::Success,
+            _ => RunStatus::Finished {
+                success: sim.outcome == Outcome::Success,
                 at: end,
             },
         })

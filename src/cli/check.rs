@@ -5,6 +5,7 @@ use crate::cli::input::{PlanArgs, report, stderr_style};
 use crate::compiler;
 use crate::diagnostic::Style;
 use crate::duration::format_seconds;
+use crate::render::count;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,9 +32,9 @@ pub fn run(args: Args) -> Exit {
     match &compilation.plan {
         Some(plan) => {
             println!(
-                "ok: {} jobs in {} groups, critical path {} ({})",
-                plan.jobs.len(),
-                plan.groups.len(),
+                "ok: {} in {}, critical path {} ({})",
+                count(plan.jobs.len(), "job"),
+                count(plan.groups.len(), "group"),
                 format_seconds(plan.critical_path.estimate_s),
                 plan.plan_hash
             );

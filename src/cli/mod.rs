@@ -4,6 +4,7 @@
 mod apply;
 mod check;
 mod compile;
+mod diff;
 mod input;
 mod pause;
 mod resume;
@@ -46,6 +47,8 @@ enum Command {
     Check(check::Args),
     /// Compile a plan into its execution DAG and print or write it.
     Compile(compile::Args),
+    /// Show what changes between two plans, or between a plan and a git revision of it.
+    Diff(diff::Args),
     /// Write, or check, the JSON Schemas in schema/.
     Schema(schema::Args),
     /// Dry-run a plan on a virtual clock: timeline, makespan, failures, skips.
@@ -66,6 +69,7 @@ pub fn run() -> i32 {
     let exit = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Apply(args) => apply::run(args),
@@ -76,10 +80,11 @@ pub fn run() -> i32 {
     exit as i32
 }
 
-/// Prints an error in the one style of every command: `error: what` then `hint: next step`.
+/// Prints an error in the one style of every command: `error: what` then `help: next step`
+/// (the word miette uses under diagnostics).
 pub fn print_error(what: &str, hint: Option<&str>) {
     eprintln!("error: {what}");
     if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
+        eprintln!("help: {hint}");
     }
 }

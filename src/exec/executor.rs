@@ -72,10 +72,6 @@ impl<B: Backend> Executor<B> {
         &self.machine
     }
 
-    pub fn journal_mut(&mut self) -> &mut Journal {
-        &mut self.journal
-    }
-
     /// Runs until the release is finished, paused with nothing running, or `interrupt` fires.
     /// An error is a journal write that failed: the process must stop, and `resume` continues.
     pub async fn run(
@@ -214,6 +210,11 @@ impl<B: Backend> Executor<B> {
         let Some(attempt) = self.machine.run(i).current().cloned() else {
             return Ok(());
         };
+        let attempts = &self.machine.run(i).attempts;
+        let previous = attempts
+            .len()
+            .checked_sub(2)
+            .and_then(|p| attempts[p].run.clone());
         if attempt.outcome.is_some() {
             return Ok(());
         }
@@ -232,7 +233,12 @@ impl<B: Backend> Executor<B> {
                     Ok(Some(run)) => run,
                     Ok(None) => match self
                         .backend
-                        .dispatch(&job, attempt.number, &attempt.correlation_id)
+                        .dispatch(
+                            &job,
+                            attempt.number,
+                            &attempt.correlation_id,
+                            previous.as_ref(),
+                        )
                         .await
                     {
                         Ok(run) => run,

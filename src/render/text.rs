@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::compiled::CompiledPlan;
 use crate::duration::format_seconds;
-use crate::render::describe_trigger;
+use crate::render::{count, describe_trigger};
 
 pub fn render(plan: &CompiledPlan) -> String {
     let mut out = String::new();
@@ -24,9 +24,9 @@ pub fn render(plan: &CompiledPlan) -> String {
     let _ = writeln!(out, "  plan {}", plan.plan_hash);
     let _ = writeln!(
         out,
-        "  {} jobs in {} groups",
-        plan.jobs.len(),
-        plan.groups.len()
+        "  {} in {}",
+        count(plan.jobs.len(), "job"),
+        count(plan.groups.len(), "group")
     );
     for (n, group) in plan.groups.iter().enumerate() {
         let _ = writeln!(out, "\ngroup {n}");

@@ -27,7 +27,7 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Runs the relplan binary with colour off, from the given directory.
+/// Runs the relplan binary with colour off, from `dir` (for tests that need their own tree).
 pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relplan"))
         .args(args)

@@ -1,0 +1,199 @@
+//! `relplan diff`: compile two plans, or a plan and its state at a git revision, and show what
+//! will happen differently. Exit codes: 0 after a diff, 3 with `--exit-code` when the plans
+//! differ, 1 when a side is invalid (its diagnostics are printed, naming the side).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::input::{DIAGNOSTIC_WIDTH, stderr_style};
+use crate::cli::{Exit, print_error};
+use crate::compiled::CompiledPlan;
+use crate::compiler::Compilation;
+use crate::diagnostic;
+use crate::diff::side::{self, Kind, Shared};
+use crate::diff::{self as plan_diff, git};
+use crate::lower::Options;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    override_usage = "relplan diff [OPTIONS] OLD NEW\n       relplan diff [OPTIONS] PLAN --against GIT_REV",
+    after_help = "Each side is one of:
+  a plan TOML      has a [release] table; --versions and --owner override it
+  a compiled plan  *.json, written by `relplan compile --format json`
+  a manifest       versions.toml (no [release]), under the default plan; needs --owner
+
+Examples:
+  relplan diff plans/release.toml --against origin/main --format markdown
+  relplan diff versions.toml --against HEAD~1 --owner BTCDecoded --exit-code
+  relplan diff plan.json plans/release.toml --format json
+
+Exit codes: 0 diff shown; 3 with --exit-code when the plans differ; 1 invalid input; 2 usage error."
+)]
+pub struct Args {
+    /// The old side; with --against, the PLAN in the working tree.
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The new side.
+    #[arg(value_name = "NEW", required_unless_present = "against")]
+    new: Option<PathBuf>,
+    /// Compare PLAN (and every file it reads) with the same paths at this git revision.
+    #[arg(long, value_name = "GIT_REV", conflicts_with = "new")]
+    against: Option<String>,
+    /// Manifest for plan sides on both sides (overrides each plan's `release.versions`).
+    #[arg(long, value_name = "FILE")]
+    versions: Option<PathBuf>,
+    /// GitHub owner on both sides (overrides `release.owner`; needed for manifest sides).
+    #[arg(long, value_name = "OWNER")]
+    owner: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Exit 3 when the plans differ and 0 when they are the same.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    /// For terminals; coloured unless NO_COLOR is set or stdout is not a terminal.
+    Text,
+    /// For a pull-request comment or $GITHUB_STEP_SUMMARY; at most 65,536 characters.
+    Markdown,
+    /// For other tools; see docs/plan-review.md.
+    Json,
+}
+
+/// One compiled side and how to name it in messages.
+struct Side {
+    /// `old` or `new`.
+    label: &'static str,
+    /// The path, and the revision it was read at.
+    name: String,
+    /// What to do when the side is invalid.
+    hint: String,
+    kind: Kind,
+    compilation: Compilation,
+}
+
+pub fn run(args: Args) -> Exit {
+    let shared = Shared {
+        versions: args.versions.clone(),
+        options: Options {
+            owner: args.owner.clone(),
+            ..Options::default()
+        },
+    };
+    let mut from_disk = |path: &Path| fs_err::read_to_string(path);
+    let (old, new) = match (&args.new, &args.against) {
+        (Some(new), _) => (
+            compile_side("old", &args.old, None, &shared, &mut from_disk),
+            compile_side("new", new, None, &shared, &mut from_disk),
+        ),
+        (None, Some(rev)) => {
+            let revision = match git::Revision::open(rev) {
+                Ok(revision) => revision,
+                Err(e) => {
+                    print_error(&e.message, Some(&e.hint));
+                    return Exit::Failure;
+                }
+            };
+            (
+                compile_side("old", &args.old, Some(rev), &shared, &mut |path: &Path| {
+                    revision.read(path)
+                }),
+                compile_side("new", &args.old, None, &shared, &mut from_disk),
+            )
+        }
+        (None, None) => {
+            print_error(
+                "nothing to compare with",
+                Some("pass OLD and NEW, or PLAN --against GIT_REV"),
+            );
+            return Exit::Usage;
+        }
+    };
+    let manifest_side = [&old, &new].into_iter().find(|s| s.kind == Kind::Manifest);
+    if let (Some(_), Some(manifest)) = (&args.versions, manifest_side) {
+        print_error(
+            &format!(
+                "--versions overrides a plan's manifest, but {} is a manifest itself",
+                manifest.name
+            ),
+            Some("leave out --versions, or pass plan files"),
+        );
+        return Exit::Usage;
+    }
+    let (old, new) = (plan_or_report(old), plan_or_report(new));
+    let (Some(old), Some(new)) = (old, new) else {
+        return Exit::Failure;
+    };
+    let diff = plan_diff::diff(&old, &new);
+    let text = match args.format {
+        Format::Text => plan_diff::text::render(&diff, stdout_color()),
+        Format::Markdown => plan_diff::markdown::render(&diff),
+        Format::Json => plan_diff::json::render(&diff),
+    };
+    // A closed pipe (`relplan diff … | head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if args.exit_code && diff.is_changed() {
+        Exit::Changed
+    } else {
+        Exit::Success
+    }
+}
+
+fn compile_side(
+    label: &'static str,
+    path: &Path,
+    rev: Option<&str>,
+    shared: &Shared,
+    read: &mut crate::compiler::ReadFile<'_>,
+) -> Side {
+    let (kind, compilation) = side::compile(path, shared, read);
+    let (name, hint) = match rev {
+        Some(rev) => (
+            format!("`{}` at `{rev}`", path.display()),
+            format!(
+                "this side is read from git at `{rev}`; pass another GIT_REV, or compare two files with `relplan diff OLD NEW`"
+            ),
+        ),
+        None => (
+            format!("`{}`", path.display()),
+            format!("fix the {label} side and run `relplan diff` again"),
+        ),
+    };
+    Side {
+        label,
+        name,
+        hint,
+        kind,
+        compilation,
+    }
+}
+
+/// The side's plan; or its diagnostics on stderr, under a line naming the side.
+fn plan_or_report(side: Side) -> Option<CompiledPlan> {
+    let c = side.compilation;
+    if c.plan.is_some() {
+        return c.plan;
+    }
+    eprint!(
+        "{}",
+        diagnostic::render(&c.diagnostics, &c.sources, stderr_style(), DIAGNOSTIC_WIDTH)
+    );
+    let errors = c.diagnostics.error_count().max(1);
+    let plural = if errors == 1 { "" } else { "s" };
+    print_error(
+        &format!(
+            "the {} side, {}, is invalid ({errors} problem{plural})",
+            side.label, side.name
+        ),
+        Some(&side.hint),
+    );
+    None
+}
+
+/// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
+fn stdout_color() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    std::io::stdout().is_terminal() && !no_color
+}

@@ -1,0 +1,145 @@
+//! Reading the inputs of a plan as they are at a git revision, for `relplan diff PLAN
+//! --against REV`. The compiler reads files through a function; this supplies one that
+//! answers from `git cat-file` instead of the file system, for the same paths, so the old
+//! side is compiled exactly like the new one. The only I/O of the diff lives here.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+/// A commit of the repository around the current directory.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    /// As the user wrote it, for messages.
+    name: String,
+    commit: String,
+    toplevel: PathBuf,
+    /// The current directory relative to `toplevel`.
+    prefix: PathBuf,
+}
+
+/// Why a revision cannot be read, with the next step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitError {
+    pub message: String,
+    pub hint: String,
+}
+
+impl Revision {
+    /// Finds the repository around the current directory and resolves `rev` to a commit.
+    pub fn open(rev: &str) -> Result<Revision, GitError> {
+        let where_am_i =
+            git(&["rev-parse", "--show-toplevel", "--show-prefix"], None).map_err(|message| {
+                GitError {
+                    message: format!("cannot use git here: {message}"),
+                    hint:
+                        "run `relplan diff --against` inside a git work tree, with `git` installed"
+                            .into(),
+                }
+            })?;
+        let mut lines = where_am_i.lines();
+        let toplevel = PathBuf::from(lines.next().unwrap_or_default());
+        let prefix = PathBuf::from(lines.next().unwrap_or_default());
+        let commit = git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")], None)
+            .map_err(|_| GitError {
+                message: format!("`{rev}` is not a commit of this repository"),
+                hint: "fetch it first (e.g. `git fetch origin main`); in GitHub Actions check out with `fetch-depth: 0`".into(),
+            })?;
+        Ok(Revision {
+            name: rev.to_string(),
+            commit: commit.trim().to_string(),
+            toplevel,
+            prefix,
+        })
+    }
+
+    /// The text of `path` (relative to the current directory, or absolute inside the work
+    /// tree) at this revision.
+    pub fn read(&self, path: &Path) -> io::Result<String> {
+        let in_repo = self.repo_path(path)?;
+        git(
+            &["cat-file", "blob", &format!("{}:{in_repo}", self.commit)],
+            Some(&self.toplevel),
+        )
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("`{in_repo}` does not exist at `{}`", self.name),
+            )
+        })
+    }
+
+    /// The path from the repository root, with `/` separators, as git names it.
+    fn repo_path(&self, path: &Path) -> io::Result<String> {
+        let outside = || {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "`{}` is outside the git repository `{}`",
+                    path.display(),
+                    self.toplevel.display()
+                ),
+            )
+        };
+        let full = if path.is_absolute() {
+            let real = fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            real.strip_prefix(&self.toplevel)
+                .map(Path::to_path_buf)
+                .map_err(|_| outside())?
+        } else {
+            self.prefix.join(path)
+        };
+        normalize(&full).ok_or_else(outside)
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system; `None` when `..` leaves the root.
+fn normalize(path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Runs git and returns its standard output, or its error message.
+fn git(args: &[&str], dir: Option<&Path>) -> Result<String, String> {
+    let mut command = Command::new("git");
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run `git`: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(stderr.trim().trim_start_matches("fatal: ").to_string());
+    }
+    // Not UTF-8 means not a plan or manifest; the parser reports it like any other bad text.
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_relative_paths() {
+        assert_eq!(
+            normalize(Path::new("plans/../versions.toml")).as_deref(),
+            Some("versions.toml")
+        );
+        assert_eq!(
+            normalize(Path::new("./a/./b.toml")).as_deref(),
+            Some("a/b.toml")
+        );
+        assert_eq!(normalize(Path::new("../outside.toml")), None);
+    }
+}
