@@ -8,7 +8,7 @@ use relplan::github::dispatch::Attempt;
 use relplan::github::zip_check::{ZipFile, ZipLimits};
 
 use crate::fake_github::world::{zip_of, zip_with_symlink};
-use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, epoch, job};
+use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, job};
 
 /// Dispatches `o/<name>` with these artifacts, lets it succeed, returns its output.
 async fn finished_build(
@@ -31,7 +31,7 @@ async fn finished_build(
     github.dispatch(&attempt).await.expect("dispatched");
     fake.advance(100);
     let runs = github
-        .find_runs(&repo, "repository_dispatch", &correlation_id, epoch())
+        .find_runs(&repo, "repository_dispatch", &correlation_id, fake.epoch())
         .await
         .expect("found");
     JobOutput {

@@ -7,7 +7,7 @@ use relplan::github::GitHubError;
 use relplan::github::dispatch::{Attempt, Dispatched};
 
 use crate::fake_github::{
-    FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, epoch, job,
+    FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job,
 };
 
 fn attempt<'a>(job: &'a relplan::compiled::Job, correlation_id: &'a str) -> Attempt<'a> {
@@ -65,7 +65,7 @@ async fn repository_dispatch_is_found_by_its_correlation_id() {
             "o/node",
             "repository_dispatch",
             "relplan:node#1:bbbb",
-            epoch(),
+            fake.epoch(),
         )
         .await
         .expect("discovery works");
@@ -86,7 +86,7 @@ async fn every_workflow_on_the_event_counts() {
         .await
         .expect("dispatched");
     let runs = github
-        .find_runs("o/node", "repository_dispatch", "cid-2", epoch())
+        .find_runs("o/node", "repository_dispatch", "cid-2", fake.epoch())
         .await
         .expect("discovery works");
     assert_eq!(runs.len(), 2);
@@ -99,7 +99,7 @@ async fn discovery_before_the_run_exists_costs_304s() {
     let github = fake.client();
     for _ in 0..3 {
         let runs = github
-            .find_runs("o/node", "repository_dispatch", "cid-x", epoch())
+            .find_runs("o/node", "repository_dispatch", "cid-x", fake.epoch())
             .await
             .expect("listing works");
         assert!(runs.is_empty());
@@ -121,7 +121,7 @@ async fn a_dispatch_answered_502_after_it_happened_is_found_not_repeated() {
     assert!(err.is_uncertain(), "{err}");
     // What the executor does before retrying: look the correlation id up.
     let runs = github
-        .find_runs("o/node", "repository_dispatch", "cid-502", epoch())
+        .find_runs("o/node", "repository_dispatch", "cid-502", fake.epoch())
         .await
         .expect("discovery works");
     assert_eq!(runs.len(), 1, "the dispatch went through; no retry needed");
@@ -147,7 +147,7 @@ async fn a_dispatch_answered_502_before_it_happened_is_retried_after_the_lookup(
             .is_err_and(|e| e.is_uncertain())
     );
     let found = github
-        .find_runs("o/node", "repository_dispatch", "cid-b", epoch())
+        .find_runs("o/node", "repository_dispatch", "cid-b", fake.epoch())
         .await
         .expect("discovery works");
     assert!(found.is_empty());
@@ -208,7 +208,7 @@ async fn a_server_rejecting_return_run_details_gets_a_plain_dispatch_and_discove
     let statuses: Vec<u16> = fake.log().iter().map(|l| l.status).collect();
     assert_eq!(statuses, [422, 204]);
     let runs = github
-        .find_runs("o/app", "workflow_dispatch", "cid-ghe", epoch())
+        .find_runs("o/app", "workflow_dispatch", "cid-ghe", fake.epoch())
         .await
         .expect("discovery works");
     assert_eq!(runs.len(), 1);

@@ -14,7 +14,7 @@ use relplan::github::runs::next_poll;
 use relplan::github::zip_check::ZipLimits;
 
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, Script, TagTarget, build_chain, epoch, job};
+use crate::fake_github::{FakeGitHub, Script, TagTarget, build_chain, job};
 
 const POLL_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -61,7 +61,7 @@ async fn release(jobs: usize, build_s: u64, estimate_s: u64) -> Figures {
         github.dispatch(&attempt).await.expect("dispatched");
         let started = fake.with(|w| w.now_s);
         let runs = github
-            .find_runs(&repo, "repository_dispatch", &correlation_id, epoch())
+            .find_runs(&repo, "repository_dispatch", &correlation_id, fake.epoch())
             .await
             .expect("found");
         let run = runs[0].id;

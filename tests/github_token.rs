@@ -4,7 +4,7 @@
 use relplan::github::dispatch::Attempt;
 use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
 
-use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, build_chain, epoch, job};
+use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, build_chain, job};
 
 #[tokio::test]
 async fn the_token_appears_in_no_debug_output_or_error() {
@@ -25,7 +25,7 @@ async fn the_token_appears_in_no_debug_output_or_error() {
     for err in [
         github.dispatch(&attempt).await.err(),
         github
-            .find_runs("o/node", "repository_dispatch", "cid", epoch())
+            .find_runs("o/node", "repository_dispatch", "cid", fake.epoch())
             .await
             .err(),
         github.observe_run("o/missing", 1).await.err(),

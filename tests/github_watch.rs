@@ -8,7 +8,7 @@ use relplan::github::GitHubError;
 use relplan::github::dispatch::Attempt;
 use relplan::github::run_state::{Conclusion, RunState};
 
-use crate::fake_github::{FakeGitHub, FaultKind, Script, build_chain, epoch, job};
+use crate::fake_github::{FakeGitHub, FaultKind, Script, build_chain, job};
 
 /// Dispatches one build of `o/node` and returns its run id.
 async fn one_run(fake: &FakeGitHub, script: Script) -> u64 {
@@ -23,7 +23,7 @@ async fn one_run(fake: &FakeGitHub, script: Script) -> u64 {
     };
     github.dispatch(&attempt).await.expect("dispatched");
     let runs = github
-        .find_runs("o/node", "repository_dispatch", "cid", epoch())
+        .find_runs("o/node", "repository_dispatch", "cid", fake.epoch())
         .await
         .expect("found");
     runs[0].id

@@ -41,6 +41,12 @@ pub struct Run {
     pub run_attempt: u32,
     #[serde(default)]
     pub html_url: String,
+    /// RFC 3339.
+    #[serde(default)]
+    pub created_at: String,
+    /// RFC 3339; for a completed run, when it completed.
+    #[serde(default)]
+    pub updated_at: String,
 }
 
 fn first_attempt() -> u32 {

@@ -37,8 +37,10 @@ impl FakeGitHub {
             .await
             .expect("the fake GitHub binds a loopback port");
         let port = listener.local_addr().expect("a bound address").port();
+        let now = jiff::Timestamp::now().as_second();
         let shared: routes::Shared = Arc::new(Mutex::new(world::World {
             port,
+            epoch: jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
             ..Default::default()
         }));
         let app = routes::router(shared.clone());
@@ -98,6 +100,11 @@ impl FakeGitHub {
                 .tags
                 .insert(tag.into(), target)
         });
+    }
+
+    /// Fake time zero, for the `created` filter of run discovery.
+    pub fn epoch(&self) -> jiff::Timestamp {
+        self.with(|w| w.epoch)
     }
 
     /// Moves the fake clock forward.
@@ -175,9 +182,4 @@ pub fn build_chain(repo: &str) -> relplan::compiled::Trigger {
         repo: repo.into(),
         event_type: "build-chain".into(),
     }
-}
-
-/// Fake time zero, for the `created` filter of run discovery.
-pub fn epoch() -> jiff::Timestamp {
-    world::EPOCH.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use relplan::digest::sha256_hex;
 
-use super::world::{self, Asset, FaultKind, Logged, Release, TagTarget, World};
+use super::world::{Asset, FaultKind, Logged, Release, TagTarget, World};
 
 pub type Shared = Arc<Mutex<World>>;
 
@@ -271,7 +271,8 @@ async fn list_runs(
         .filter(|r| query.get("event").is_none_or(|e| *e == r.event))
         .filter(|r| {
             since.is_none_or(|since| {
-                world::timestamp(r.created_s)
+                world
+                    .timestamp(r.created_s)
                     .parse::<jiff::Timestamp>()
                     .is_ok_and(|created| created >= since)
             })

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 
 use relplan::digest::sha256_hex;
 
-/// Fake time zero, as an RFC 3339 instant (run `created_at` values count from here).
-pub const EPOCH: &str = "2026-01-01T00:00:00Z";
 
 /// How a workflow's runs behave.
 #[derive(Clone, Debug)]
@@ -131,6 +129,8 @@ pub struct Logged {
 #[derive(Debug, Default)]
 pub struct World {
     pub port: u16,
+    /// Fake time zero: the wall-clock instant the fake started, whole seconds.
+    pub epoch: jiff::Timestamp,
     pub now_s: u64,
     pub next_id: u64,
     pub repos: BTreeMap<String, Repo>,
@@ -198,6 +198,18 @@ impl World {
         self.runs.iter().find(|r| r.id == id)
     }
 
+    /// When the run last changed state (its completion, once completed).
+    pub fn updated_s(&self, run: &Run) -> u64 {
+        let script = &run.script;
+        match self.run_state(run).0 {
+            "completed" if !run.cancelled => {
+                run.attempt_started_s + script.queued_s + script.duration_s
+            }
+            "in_progress" | "waiting" => run.attempt_started_s + script.queued_s,
+            _ => run.attempt_started_s,
+        }
+    }
+
     /// `status` and `conclusion` of a run now.
     pub fn run_state(&self, run: &Run) -> (&'static str, Option<String>) {
         if run.cancelled {
@@ -232,7 +244,8 @@ impl World {
             "status": status,
             "conclusion": conclusion,
             "run_attempt": run.attempt,
-            "created_at": timestamp(run.created_s),
+            "created_at": self.timestamp(run.created_s),
+            "updated_at": self.timestamp(self.updated_s(run)),
             "html_url": format!("https://github.com/{}/actions/runs/{}", run.repo, run.id),
         })
     }
@@ -266,6 +279,15 @@ impl World {
         value
     }
 
+    /// Fake seconds as an RFC 3339 instant.
+    pub fn timestamp(&self, seconds: u64) -> String {
+        let at = self
+            .epoch
+            .checked_add(jiff::SignedDuration::from_secs(seconds as i64))
+            .unwrap_or(self.epoch);
+        at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
     /// Takes one hit of the first fault matching this request.
     pub fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
         let fault = self
@@ -277,14 +299,6 @@ impl World {
     }
 }
 
-/// Fake seconds as an RFC 3339 instant.
-pub fn timestamp(seconds: u64) -> String {
-    let epoch: jiff::Timestamp = EPOCH.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    let at = epoch
-        .checked_add(jiff::SignedDuration::from_secs(seconds as i64))
-        .unwrap_or(epoch);
-    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
 
 /// A zip of regular files.
 pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
