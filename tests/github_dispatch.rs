@@ -6,9 +6,7 @@ use relplan::compiled::Trigger;
 use relplan::github::GitHubError;
 use relplan::github::dispatch::{Attempt, Dispatched};
 
-use crate::fake_github::{
-    FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job,
-};
+use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
 
 fn attempt<'a>(job: &'a relplan::compiled::Job, correlation_id: &'a str) -> Attempt<'a> {
     Attempt {

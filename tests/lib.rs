@@ -11,6 +11,7 @@ mod diff;
 mod fake_github;
 mod fuzz;
 mod github_artifacts;
+mod github_backend;
 mod github_dispatch;
 mod github_release;
 mod github_requests;

@@ -13,8 +13,10 @@
 //! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
-//! - `artifacts` returns the files of the artifacts selected by the job's `publish` globs,
-//!   each named by its base name (see [`crate::github::assets`]).
+//! - `artifacts` downloads and checks every artifact of the run and returns the files whose
+//!   base names match the job's `publish` globs, named by their base names (see
+//!   [`crate::github::assets`]); the executor's own selection by the same globs then keeps
+//!   them all.
 //! - `publish` runs the release transaction ([`GitHub::publish_release`]).
 //!
 //! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
@@ -113,13 +115,19 @@ impl GitHubBackend {
         let (repo, event) = trigger_event(job)?;
         let since = self.since(DISCOVERY_SLACK_S);
         let waits: &[u64] = if patient { &DISCOVERY_WAITS_S } else { &[] };
-        let mut runs = self.github.find_runs(repo, event, correlation_id, since).await?;
+        let mut runs = self
+            .github
+            .find_runs(repo, event, correlation_id, since)
+            .await?;
         for wait in waits {
             if !runs.is_empty() {
                 break;
             }
             self.github.pacer().wait(Duration::from_secs(*wait)).await;
-            runs = self.github.find_runs(repo, event, correlation_id, since).await?;
+            runs = self
+                .github
+                .find_runs(repo, event, correlation_id, since)
+                .await?;
         }
         Ok(runs)
     }
@@ -159,11 +167,7 @@ impl GitHubBackend {
         Ok(Some(reference))
     }
 
-    async fn dispatch_anew(
-        &self,
-        job: &Job,
-        correlation_id: &str,
-    ) -> Result<RunRef, GitHubError> {
+    async fn dispatch_anew(&self, job: &Job, correlation_id: &str) -> Result<RunRef, GitHubError> {
         if job.kind == JobKind::Build
             && let Some(tag) = &job.git_ref
         {
@@ -197,7 +201,11 @@ impl GitHubBackend {
             }
             Err(e) if e.is_uncertain() => {
                 let runs = self.discover(job, correlation_id, true).await?;
-                if runs.is_empty() { Err(e) } else { Ok(self.run_ref(&runs)) }
+                if runs.is_empty() {
+                    Err(e)
+                } else {
+                    Ok(self.run_ref(&runs))
+                }
             }
             Err(e) => Err(e),
         }
@@ -319,7 +327,11 @@ impl Backend for GitHubBackend {
             RunStatus::Finished { success, at: ended }
         };
         let elapsed = Duration::from_secs(now.saturating_sub(run.started_s));
-        let wait = next_poll(elapsed, Duration::from_secs(job.estimate_s), self.poll_interval);
+        let wait = next_poll(
+            elapsed,
+            Duration::from_secs(job.estimate_s),
+            self.poll_interval,
+        );
         self.watched
             .insert(key, (now.saturating_add(wait.as_secs()), status));
         Ok(status)
@@ -328,12 +340,18 @@ impl Backend for GitHubBackend {
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
         for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
-            self.github.cancel_run(repo, id).await.map_err(backend_error)?;
+            self.github
+                .cancel_run(repo, id)
+                .await
+                .map_err(backend_error)?;
         }
         Ok(())
     }
 
     async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
+        if job.publish.is_empty() {
+            return Ok(Vec::new());
+        }
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
         let mut files = Vec::new();
         for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
@@ -342,16 +360,16 @@ impl Backend for GitHubBackend {
                 .list_artifacts(repo, id)
                 .await
                 .map_err(backend_error)?;
-            for artifact in artifacts
-                .iter()
-                .filter(|a| glob::matches_any(&job.publish, &a.name))
-            {
+            for artifact in &artifacts {
                 let inside = self
                     .github
                     .download_artifact(repo, id, artifact, self.limits)
                     .await
                     .map_err(backend_error)?;
                 for file in inside {
+                    if !glob::matches_any(&job.publish, assets::base_name(&file.path)) {
+                        continue;
+                    }
                     let source = Source {
                         job: job.id.clone(),
                         run: id,

@@ -1,18 +1,21 @@
 //! How build artifacts become release assets, and what the assets are called.
 //!
 //! The rule (also in README, "Release assets"):
-//! 1. A job publishes the artifacts of its successful run(s) whose **names** match one of
-//!    its `publish` globs (`*` any run of characters, `?` one character).
-//! 2. Each regular **file** inside a selected artifact's zip becomes one asset; the zip
-//!    itself is never uploaded (GitHub always zips artifacts, so the build decides the
-//!    files: upload `blvm-0.1.0-x86_64-linux.tar.gz`, not a directory).
-//! 3. The asset is named by the file's **base name** (its path inside the zip without
-//!    directories), unchanged. Names must be GitHub-safe (ASCII letters, digits, `.`,
-//!    `-`, `_`, `+`, not starting or ending with `.`), because GitHub silently renames
-//!    anything else; `SHA256SUMS` is reserved for relplan's own checksum file.
-//! 4. Two files that would get the same name, from one artifact or from any two jobs, are
-//!    reported together, each naming its job, run, artifact and path, before any draft is
-//!    created. Nothing is renamed to make room.
+//! 1. Every artifact of a publishing job's successful run(s) is downloaded, its digest
+//!    verified and every entry of its zip checked, published or not.
+//! 2. Each regular **file** inside an artifact's zip is a candidate asset, named by the
+//!    file's **base name** (its path inside the zip without directories), unchanged. The
+//!    zip GitHub wraps around every artifact is never uploaded itself.
+//! 3. A candidate is published when its name matches one of the job's `publish` globs
+//!    (`*` any run of characters, `?` one character): the globs select release assets by
+//!    the names they will have, whatever artifact carried them, just as they select the
+//!    simulated backend's artifacts.
+//! 4. Published names must be GitHub-safe (ASCII letters, digits, `.`, `-`, `_`, `+`, not
+//!    starting or ending with `.`), because GitHub silently renames anything else;
+//!    `SHA256SUMS` is reserved for relplan's own checksum file.
+//! 5. Two published files that would get the same name, from one artifact or from any two
+//!    jobs, are reported together, each naming its job, run, artifact and path, before any
+//!    draft is created. Nothing is renamed to make room.
 //!
 //! The outcome depends only on the artifacts' contents and the plan, so re-running the
 //! collection gives the same assets with the same names and bytes.
@@ -69,8 +72,9 @@ pub struct JobOutput {
 }
 
 impl GitHub {
-    /// Lists, selects, downloads and checks the artifacts of every job, and names the
-    /// assets; any bad artifact, bad name or name conflict fails the whole collection.
+    /// Lists, downloads and checks the artifacts of every publishing job, and names and
+    /// selects the assets; any bad artifact, bad name or name conflict fails the whole
+    /// collection.
     pub async fn collect_assets(
         &self,
         outputs: &[JobOutput],
@@ -80,14 +84,14 @@ impl GitHub {
         for output in outputs.iter().filter(|o| !o.publish.is_empty()) {
             for &run in &output.runs {
                 let artifacts = self.list_artifacts(&output.repo, run).await?;
-                for artifact in artifacts
-                    .iter()
-                    .filter(|a| glob::matches_any(&output.publish, &a.name))
-                {
+                for artifact in &artifacts {
                     for file in self
                         .download_artifact(&output.repo, run, artifact, limits)
                         .await?
                     {
+                        if !glob::matches_any(&output.publish, base_name(&file.path)) {
+                            continue;
+                        }
                         let source = Source {
                             job: output.job.clone(),
                             run,
@@ -147,6 +151,11 @@ pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubEr
         return Err(GitHubError::AssetNameConflict(conflicts));
     }
     Ok(by_name.into_values().collect())
+}
+
+/// The last component of a `/`-separated path.
+pub fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 fn name_problem(name: &str) -> Option<&'static str> {

@@ -1,7 +1,8 @@
 //! Finding and watching workflow runs.
 //!
 //! - Discovery: `GET /repos/{o}/{r}/actions/runs?event=E&created=>=T`, keeping every run
-//!   whose `display_title` (its run-name) contains the correlation id. Several matches are
+//!   whose `display_title` (its run-name) contains the correlation id as a word of its own
+//!   ([`carries`]). Several matches are
 //!   several workflows listening to one event, and all of them count: the attempt succeeds
 //!   when every one of them succeeds. Listing is conditional, so polling for a run that has
 //!   not appeared yet costs 304s, which GitHub does not count against the rate limit.
@@ -106,7 +107,7 @@ impl GitHub {
             found.extend(
                 list.workflow_runs
                     .into_iter()
-                    .filter(|run| run.display_title.contains(correlation_id)),
+                    .filter(|run| carries(&run.display_title, correlation_id)),
             );
             if !full {
                 break;
@@ -170,6 +171,21 @@ impl GitHub {
     }
 }
 
+/// True when `title` holds `correlation_id` as a word of its own: not preceded or
+/// followed by a letter, digit, `-`, `_`, `.`, `/` or `#`, so that `…-node-1` is not found
+/// in the run-name of `…-node-1-1` or `…-node-10`.
+pub fn carries(title: &str, correlation_id: &str) -> bool {
+    if correlation_id.is_empty() {
+        return false;
+    }
+    let is_id_char = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '#');
+    title.match_indices(correlation_id).any(|(start, _)| {
+        let before = title[..start].chars().next_back();
+        let after = title[start + correlation_id.len()..].chars().next();
+        !before.is_some_and(is_id_char) && !after.is_some_and(is_id_char)
+    })
+}
+
 /// How long to wait before polling a run again: half the time left until the job's
 /// estimate (so polls get denser towards the expected end), never less than `interval`
 /// and never more than two minutes (a build that ends early is seen within two minutes;
@@ -187,6 +203,18 @@ pub fn next_poll(elapsed: Duration, estimate: Duration, interval: Duration) -> D
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_correlation_id_must_be_a_word_of_its_own() {
+        let id = "relplan-abc-1700-node-1";
+        assert!(carries("build relplan-abc-1700-node-1", id));
+        assert!(carries("relplan-abc-1700-node-1", id));
+        assert!(carries("release (relplan-abc-1700-node-1)", id));
+        assert!(!carries("build relplan-abc-1700-node-1-1", id));
+        assert!(!carries("build relplan-abc-1700-node-10", id));
+        assert!(!carries("build xrelplan-abc-1700-node-1", id));
+        assert!(!carries("build", ""));
+    }
 
     #[test]
     fn polls_densely_near_the_estimate_and_rarely_before() {

@@ -107,6 +107,18 @@ impl FakeGitHub {
         self.with(|w| w.epoch)
     }
 
+    /// Moves the fake clock one second forward every `period` of real time, until the
+    /// returned task is aborted (or the test ends).
+    pub fn run_clock(&self, period: Duration) -> tokio::task::JoinHandle<()> {
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                routes::lock(&shared).now_s += 1;
+            }
+        })
+    }
+
     /// Moves the fake clock forward.
     pub fn advance(&self, seconds: u64) {
         self.with(|w| w.now_s += seconds);

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use relplan::digest::sha256_hex;
 
-
 /// How a workflow's runs behave.
 #[derive(Clone, Debug)]
 pub struct Script {
@@ -298,7 +297,6 @@ impl World {
         Some(fault.kind.clone())
     }
 }
-
 
 /// A zip of regular files.
 pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {

@@ -1,0 +1,224 @@
+//! The executor driving the GitHub backend against the fake GitHub: a whole release with a
+//! failed build retried in place (rerun-failed-jobs), and a run stopped after every journal
+//! write then resumed, which must dispatch nothing twice and publish one release.
+
+use std::path::Path;
+use std::time::Duration;
+
+use relplan::backend::github::GitHubBackend;
+use relplan::backend::{Clock, unix_ms};
+use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
+use relplan::exec::event::{BackendKind, Settings};
+use relplan::exec::executor::{Ending, Executor};
+use relplan::exec::journal::JournalError;
+use relplan::exec::progress::Progress;
+use relplan::exec::session;
+
+use crate::fake_github::world::zip_of;
+use crate::fake_github::{FakeGitHub, Script, TagTarget, build_chain, job};
+
+/// Backend seconds per real second; the fake's clock runs as fast.
+const SPEED: f64 = 500.0;
+
+/// Job timeouts, in backend seconds: days, so that no pause of a loaded machine (at
+/// [`SPEED`]) ever times a job out.
+const TIMEOUT_S: u64 = 30 * 86_400;
+
+/// node → sdk → release into `o/blvm`; sdk fails its first attempt.
+fn plan() -> CompiledPlan {
+    let mut node = job("node", "o/node", build_chain("o/node"), &["*"]);
+    node.timeout_s = TIMEOUT_S;
+    let mut sdk = job("sdk", "o/sdk", build_chain("o/sdk"), &["blvm-sdk-*"]);
+    sdk.needs = vec!["node".into()];
+    sdk.timeout_s = TIMEOUT_S;
+    let release = Job {
+        id: "release".into(),
+        kind: JobKind::Release,
+        repo: "o/blvm".into(),
+        git_ref: None,
+        commit: None,
+        version: None,
+        needs: vec!["node".into(), "sdk".into()],
+        group: 0,
+        trigger: None,
+        payload: Default::default(),
+        timeout_s: TIMEOUT_S,
+        retries: 1,
+        estimate_s: 120,
+        publish: Vec::new(),
+    };
+    CompiledPlan::assemble(
+        Release {
+            name: "Bitcoin Commons".into(),
+            version: "0.1.0-test.1".into(),
+            tag: "v0.1.0-test.1".into(),
+            prerelease: true,
+            repo: Some("o/blvm".into()),
+            commit: None,
+        },
+        vec![node, sdk, release],
+        None,
+    )
+    .unwrap_or_else(|cycles| panic!("the test plan has cycles: {cycles:?}"))
+}
+
+fn world(fake: &FakeGitHub) {
+    for repo in ["o/node", "o/sdk"] {
+        fake.add_tag(repo, "v0.1.0", TagTarget::Commit("c0ffee".into()));
+    }
+    fake.add_build(
+        "o/node",
+        Script {
+            artifacts: vec![(
+                "dist".into(),
+                zip_of(&[("bin/blvm-node-0.1.0.tar.gz", b"node")]),
+            )],
+            ..Script::default()
+        },
+    );
+    fake.add_build(
+        "o/sdk",
+        Script {
+            outcomes: vec!["failure".into(), "success".into()],
+            artifacts: vec![
+                (
+                    "sdk-linux".into(),
+                    zip_of(&[("blvm-sdk-0.1.0.tar.gz", b"sdk")]),
+                ),
+                ("logs".into(), zip_of(&[("build.log", b"not published")])),
+            ],
+            ..Script::default()
+        },
+    );
+    fake.with(|w| {
+        w.repos.entry("o/blvm".into()).or_default();
+    });
+}
+
+/// Applies (or resumes) `plan` in `dir`, stopping after `limit` journal writes.
+async fn apply(
+    fake: &FakeGitHub,
+    dir: &Path,
+    plan: &CompiledPlan,
+    limit: Option<usize>,
+) -> Result<Ending, JournalError> {
+    let settings = Settings {
+        backend: BackendKind::GitHub {
+            api_url: fake.url.clone(),
+            poll_interval_s: 5,
+        },
+        concurrency: None,
+        fail_fast: false,
+        seed: 1,
+        speed: SPEED,
+        scenario: Default::default(),
+        origin_unix_ms: unix_ms(),
+    };
+    let (machine, mut journal, _) =
+        session::open_for_apply(dir, plan, settings).expect("the state directory opens");
+    if let Some(limit) = limit {
+        journal.set_append_limit(limit);
+    }
+    let settings = machine.settings().clone();
+    let clock = Clock {
+        origin_unix_ms: settings.origin_unix_ms,
+        speed: settings.speed,
+    };
+    let backend = GitHubBackend::new(
+        fake.client(),
+        clock,
+        &plan.plan_hash,
+        &plan.release.version,
+        Duration::from_secs(5),
+    );
+    let mut executor = Executor::new(
+        machine,
+        journal,
+        backend,
+        clock,
+        dir,
+        Progress::Lines,
+        Duration::from_millis(5),
+    );
+    executor.run(std::future::pending()).await
+}
+
+/// What must hold after any complete run, interrupted or not.
+fn check_one_release(fake: &FakeGitHub) {
+    assert_eq!(
+        fake.count("POST", "/repos/o/node/dispatches"),
+        1,
+        "node dispatched once"
+    );
+    assert_eq!(
+        fake.count("POST", "/repos/o/sdk/dispatches"),
+        1,
+        "sdk dispatched once"
+    );
+    assert_eq!(
+        fake.count("POST", "/rerun-failed-jobs"),
+        1,
+        "sdk re-run once, in place"
+    );
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1);
+    let release = &releases[0];
+    assert!(!release.draft && release.prerelease);
+    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "blvm-node-0.1.0.tar.gz",
+            "blvm-sdk-0.1.0.tar.gz",
+            "SHA256SUMS"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_release_runs_end_to_end_with_a_build_re_run_in_place() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan(), None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: true }));
+    check_one_release(&fake);
+    assert_eq!(
+        fake.run_ids("o/sdk").len(),
+        1,
+        "the retry re-ran the same run"
+    );
+}
+
+#[tokio::test]
+async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
+    let plan = plan();
+    let reference = FakeGitHub::start().await;
+    world(&reference);
+    let writes = {
+        let _clock = reference.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        apply(&reference, dir.path(), &plan, None)
+            .await
+            .expect("finished");
+        relplan::exec::journal::read(dir.path()).map_or(0, |events| events.len() - 1)
+    };
+    assert!(writes > 5, "{writes} journal writes");
+    for limit in 0..writes {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let first = apply(&fake, dir.path(), &plan, Some(limit)).await;
+        assert!(first.is_err(), "stopped after {limit} writes");
+        let second = apply(&fake, dir.path(), &plan, None).await;
+        assert_eq!(
+            second.ok(),
+            Some(Ending::Finished { succeeded: true }),
+            "after {limit} writes"
+        );
+        check_one_release(&fake);
+        clock.abort();
+    }
+}
