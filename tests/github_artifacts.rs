@@ -195,7 +195,7 @@ fn two_files_with_one_name_are_reported_with_both_sources() {
         file("sdk", "tools", "sdk.tar.gz"),
     ])
     .expect_err("a conflict");
-    insta::assert_snapshot!(format!("error: {err}\nhint: {}", err.hint()));
+    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
 
     let reserved = name_assets(vec![file("node", "sums", "SHA256SUMS")]).expect_err("reserved");
     assert!(reserved.to_string().contains("reserved"), "{reserved}");

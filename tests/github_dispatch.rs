@@ -223,9 +223,9 @@ async fn a_payload_using_relplans_key_is_refused_before_sending() {
         .await
         .expect_err("refused");
     assert_eq!(
-        format!("error: {err}\nhint: {}", err.hint()),
+        format!("error: {err}\nhelp: {}", err.hint()),
         "error: the payload of job `node` uses the key `relplan`, which relplan sends itself\n\
-         hint: change the job's payload in the plan and compile it again"
+         help: change the job's payload in the plan and compile it again"
     );
     assert!(fake.log().is_empty());
 }
@@ -259,7 +259,7 @@ async fn tags_resolve_through_annotated_tags_and_moved_tags_are_refused() {
         )
         .await
         .expect_err("a moved tag is refused");
-    insta::assert_snapshot!(format!("error: {moved}\nhint: {}", moved.hint()));
+    insta::assert_snapshot!(format!("error: {moved}\nhelp: {}", moved.hint()));
     let missing = github
         .resolve_tag("o/node", "v9", None)
         .await

@@ -184,7 +184,7 @@ async fn an_asset_with_other_bytes_is_refused_never_overwritten() {
         .await
         .expect_err("refused");
     assert!(matches!(err, GitHubError::AssetDiffers { .. }));
-    insta::assert_snapshot!(format!("error: {err}\nhint: {}", err.hint()));
+    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
     let draft = &fake.releases()[0];
     assert!(draft.draft, "nothing was published");
     assert_eq!(draft.assets[1].bytes, b"macos build");

@@ -194,7 +194,7 @@ async fn reads_back_off_on_server_errors_and_give_up_eventually() {
         .observe_run("o/node", run)
         .await
         .expect_err("gives up");
-    insta::assert_snapshot!(format!("error: {err}\nhint: {}", err.hint()));
+    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
 }
 
 #[tokio::test]

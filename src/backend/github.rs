@@ -231,7 +231,7 @@ fn parse_ref(reference: &str) -> Option<(u64, u32)> {
 }
 
 fn backend_error(e: GitHubError) -> BackendError {
-    BackendError::new(format!("{e}\nhint: {}", e.hint()))
+    BackendError::new(format!("{e}\nhelp: {}", e.hint()))
 }
 
 impl Backend for GitHubBackend {

@@ -152,9 +152,20 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
         origin_unix_ms: settings.origin_unix_ms,
         speed: settings.speed,
     };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            print_error(&format!("cannot start the async runtime: {e}"), None);
+            return Exit::Failure;
+        }
+    };
     match &settings.backend {
         BackendKind::Sim => match SimBackend::open(dir, clock, settings.scenario.clone()) {
             Ok(backend) => execute(
+                &runtime,
                 dir,
                 machine,
                 journal,
@@ -180,6 +191,8 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
                 return Exit::Failure;
             };
             let config = GitHubConfig::new(ApiUrl::resolve(Some(api_url), |_| None), token);
+            // The HTTP client starts its connection pool on the runtime.
+            let _entered = runtime.enter();
             let github = match GitHub::new(config) {
                 Ok(github) => github,
                 Err(e) => {
@@ -196,6 +209,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
                 Duration::from_secs(*poll_interval_s),
             );
             execute(
+                &runtime,
                 dir,
                 machine,
                 journal,
@@ -209,6 +223,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
 
 /// Runs the executor on `backend` until the run finishes, pauses or is interrupted.
 fn execute<B: crate::backend::Backend>(
+    runtime: &tokio::runtime::Runtime,
     dir: &Path,
     machine: Machine,
     journal: Journal,
@@ -217,16 +232,6 @@ fn execute<B: crate::backend::Backend>(
     poll: Duration,
 ) -> Exit {
     let shown = dir.display().to_string();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            print_error(&format!("cannot start the async runtime: {e}"), None);
-            return Exit::Failure;
-        }
-    };
     let progress = Progress::for_stderr(machine.job_count());
     let mut executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
     let ending = runtime.block_on(async {

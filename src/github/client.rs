@@ -167,7 +167,15 @@ enum Verdict {
 }
 
 impl GitHub {
+    /// Sets the client up; must be called within a tokio runtime (the connection pool
+    /// starts on it).
     pub fn new(config: GitHubConfig) -> Result<GitHub, GitHubError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(GitHubError::Input {
+                message: "the GitHub client was set up outside an async runtime".into(),
+                hint: "report this as a relplan bug".into(),
+            });
+        }
         let setup = |e: octocrab::Error| GitHubError::Input {
             message: format!(
                 "cannot set up the GitHub client for `{}`: {e}",

@@ -1,6 +1,6 @@
 //! The one error type of the GitHub layer. Each variant says what failed in words a release
 //! manager can act on, and [`GitHubError::hint`] gives the next step, printed the way every
-//! relplan command prints errors (`error: …` then `hint: …`). No variant holds the token:
+//! relplan command prints errors (`error: …` then `help: …`). No variant holds the token:
 //! messages are built from paths, statuses and GitHub's own `message` field only.
 
 use std::time::Duration;
