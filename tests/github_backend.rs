@@ -189,6 +189,35 @@ async fn a_release_runs_end_to_end_with_a_build_re_run_in_place() {
         1,
         "the retry re-ran the same run"
     );
+
+    // The request budget through the executor: every answer but 304s, without asset
+    // uploads and storage downloads (node once, sdk twice, then the release).
+    let charged = fake
+        .log()
+        .iter()
+        .filter(|l| {
+            l.status != 304 && !l.path.starts_with("/uploads/") && !l.path.starts_with("/blob/")
+        })
+        .count();
+    let (node_done, sdk_created) = fake.with(|w| {
+        let node = w
+            .runs
+            .iter()
+            .find(|r| r.repo == "o/node")
+            .map(|r| w.updated_s(r));
+        let sdk = w
+            .runs
+            .iter()
+            .find(|r| r.repo == "o/sdk")
+            .map(|r| r.created_s);
+        (node.unwrap_or(0), sdk.unwrap_or(0))
+    });
+    println!(
+        "{charged} charged requests for 3 build attempts and the release; \
+         sdk dispatched {} s (fake time) after node completed",
+        sdk_created.saturating_sub(node_done)
+    );
+    assert!(charged <= 3 * 10, "{charged} charged requests");
 }
 
 #[tokio::test]
