@@ -251,3 +251,35 @@ async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
         clock.abort();
     }
 }
+
+#[tokio::test]
+async fn a_moved_tag_refuses_the_dispatch_without_asking_github_every_turn() {
+    use relplan::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let mut node = plan().jobs[0].clone();
+    node.commit = Some("deadbeef".into());
+    let clock = Clock {
+        origin_unix_ms: unix_ms(),
+        speed: 1.0,
+    };
+    let mut backend = GitHubBackend::new(
+        fake.client(),
+        clock,
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+    );
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        match backend.dispatch(&node, 1, "cid-moved", None).await {
+            Ok(run) => panic!("dispatched {run:?}"),
+            Err(e) => errors.push(e.message),
+        }
+    }
+    insta::assert_snapshot!(errors[0]);
+    assert!(errors.iter().all(|e| *e == errors[0]));
+    assert_eq!(fake.count("GET", "/git/ref/tags/"), 1, "asked once");
+    assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");
+}
