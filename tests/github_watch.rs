@@ -233,3 +233,30 @@ async fn a_hanging_dispatch_is_uncertain_not_resent() {
     );
     assert!(github.pacer().waits().is_empty());
 }
+
+#[tokio::test]
+async fn an_exhausted_rate_limit_is_waited_out_until_its_reset() {
+    let fake = FakeGitHub::start().await;
+    let run = one_run(&fake, Script::default()).await;
+    let path = format!("/runs/{run}");
+    let github = fake.client();
+    // A 403 "rate limit exceeded": the read waits for the reset, then succeeds.
+    fake.fault("GET", &path, FaultKind::Exhausted(600), 1);
+    github
+        .observe_run("o/node", run)
+        .await
+        .expect("observed after the reset");
+    // A success that used the last request: the next request of any kind waits first.
+    fake.fault("GET", &path, FaultKind::LastRequest(900), 1);
+    github.observe_run("o/node", run).await.expect("observed");
+    assert_eq!(github.pacer().waits().len(), 1);
+    github
+        .observe_run("o/node", run)
+        .await
+        .expect("observed after the reset");
+    let waits: Vec<u64> = github.pacer().waits().iter().map(|w| w.as_secs()).collect();
+    // Resets are wall-clock instants; allow for the seconds this test itself takes.
+    assert!(waits.len() == 2, "{waits:?}");
+    assert!((590..=600).contains(&waits[0]), "{waits:?}");
+    assert!((890..=900).contains(&waits[1]), "{waits:?}");
+}

@@ -407,7 +407,11 @@ impl GitHub {
             Ok(Err(e)) => return Verdict::Trouble(e),
             Ok(Ok(reply)) => reply,
         };
-        if reply.header("x-ratelimit-remaining") == Some("0")
+        // An answer that used the last request of the window: the next request waits for
+        // the reset. (A refusal carries its own wait in its verdict.)
+        let last_of_window =
+            reply.header("x-ratelimit-remaining") == Some("0") && reply.status.as_u16() < 400;
+        if last_of_window
             && let Some(reset) = reset_time(&reply)
             && let Ok(mut slot) = self.reset_at.lock()
         {

@@ -109,23 +109,42 @@ async fn faults_and_log(State(shared): State<Shared>, request: Request, next: Ne
             [(header::RETRY_AFTER, seconds.to_string())],
         )
             .into_response(),
+        Some(FaultKind::Exhausted(seconds)) => exhausted(
+            (
+                StatusCode::FORBIDDEN,
+                Json(json!({"message": "API rate limit exceeded for user ID 1."})),
+            )
+                .into_response(),
+            seconds,
+        ),
+        Some(FaultKind::LastRequest(seconds)) => exhausted(next.run(request).await, seconds),
         Some(FaultKind::Hang) => std::future::pending::<Response>().await,
     };
     let mut world = lock(&shared);
     let counted = world.log.iter().filter(|l| l.status != 304).count();
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", 5000.into());
-    headers.insert(
-        "x-ratelimit-remaining",
-        (5000usize.saturating_sub(counted + 1)).into(),
-    );
-    headers.insert("x-ratelimit-reset", 4_102_444_800u64.into());
+    if !headers.contains_key("x-ratelimit-remaining") {
+        let remaining = 5000usize.saturating_sub(counted + 1);
+        headers.insert("x-ratelimit-remaining", remaining.into());
+        headers.insert("x-ratelimit-reset", 4_102_444_800u64.into());
+    }
     world.log.push(Logged {
         method,
         path,
         status: response.status().as_u16(),
         authorized,
     });
+    response
+}
+
+/// Marks an answer as the last one of the rate-limit window, which resets `seconds` from
+/// now on the wall clock (as GitHub's `x-ratelimit-reset` is a Unix time).
+fn exhausted(mut response: Response, seconds: u64) -> Response {
+    let reset = jiff::Timestamp::now().as_second().unsigned_abs() + seconds;
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-remaining", 0.into());
+    headers.insert("x-ratelimit-reset", reset.into());
     response
 }
 

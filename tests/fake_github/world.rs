@@ -103,6 +103,11 @@ pub enum FaultKind {
     SecondaryLimit(u64),
     /// 429 with this `retry-after`.
     TooMany(u64),
+    /// 403 with `x-ratelimit-remaining: 0`, resetting this many seconds from now.
+    Exhausted(u64),
+    /// Answers normally but says `x-ratelimit-remaining: 0`, resetting this many seconds
+    /// from now.
+    LastRequest(u64),
     /// Never answers.
     Hang,
 }
