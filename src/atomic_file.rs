@@ -16,6 +16,14 @@ pub fn write(path: &Path, contents: &[u8]) -> io::Result<()> {
         )
     })?;
     file.write_all(contents)?;
+    // Temporary files are private (0600): keep the target's mode, or make it 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs_err::metadata(path).map_or(0o644, |m| m.permissions().mode());
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| {
         io::Error::new(

@@ -186,8 +186,15 @@ impl CompiledPlan {
     /// Reads a compiled plan written by `relplan compile --format json`, refusing one whose
     /// hash, groups or critical path do not match its jobs (edited by hand, or truncated).
     pub fn from_json(text: &str) -> Result<CompiledPlan, String> {
-        let plan: CompiledPlan =
-            serde_json::from_str(text).map_err(|e| format!("not a compiled plan: {e}"))?;
+        let plan: CompiledPlan = serde_json::from_str(text).map_err(|e| {
+            // serde's message ends with the position; the caller points there instead.
+            let message = e.to_string();
+            message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string()
+        })?;
         if plan.format_version != FORMAT_VERSION {
             return Err(format!(
                 "format_version {} is not supported (this relplan reads {FORMAT_VERSION}); recompile the plan",
@@ -203,6 +210,12 @@ impl CompiledPlan {
             if let Some(need) = job.needs.iter().find(|n| !ids.contains(n.as_str())) {
                 return Err(format!(
                     "job `{}` needs `{need}`, which is not a job",
+                    job.id
+                ));
+            }
+            if job.needs.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(format!(
+                    "the needs of job `{}` are not sorted and unique",
                     job.id
                 ));
             }

@@ -6,7 +6,7 @@
 //! and the stages behind it (parse, validate, lower) never touch the file system.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -46,6 +46,17 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
     let mut c = Compilation::default();
     if let Some(path) = request.plan.as_deref().filter(|p| is_json(p)) {
         c.plan = load_compiled(path, read, &mut c);
+        let o = &request.options;
+        if request.versions.is_some()
+            || o.owner.is_some()
+            || o.release_version.is_some()
+            || o.require_pinned
+        {
+            c.diagnostics.push(
+                Diagnostic::warning(Code::CompiledPlan, "--versions, --owner, --release-version and --require-pinned do not apply to a compiled plan")
+                    .help("pass the plan TOML instead to compile it with these options"),
+            );
+        }
         return c;
     }
     // The plan, when there is one: `None` inside when it is not valid TOML.
@@ -65,10 +76,12 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
         (Some(path), _) => (path.clone(), None),
         (None, Some((plan_path, file, Some(p)))) => match &p.release.versions {
             Some(relative) => (
-                plan_path
-                    .parent()
-                    .unwrap_or(Path::new(""))
-                    .join(&relative.value),
+                normalize(
+                    &plan_path
+                        .parent()
+                        .unwrap_or(Path::new(""))
+                        .join(&relative.value),
+                ),
                 Some((*file, relative.span.clone())),
             ),
             None => {
@@ -124,6 +137,24 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
     c
 }
 
+/// Resolves `a/../b` lexically, so diagnostics (and GitHub annotations) name files the way
+/// a repository lists them. Leading `..` components are kept.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn is_json(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "json")
 }
@@ -169,15 +200,33 @@ fn load_compiled(
     match CompiledPlan::from_json(&text) {
         Ok(plan) => Some(plan),
         Err(why) => {
+            let at = json_error_offset(&text);
             c.diagnostics.push(
                 Diagnostic::error(
                     Code::CompiledPlan,
-                    format!("`{}` is not a valid compiled plan", display(path)),
+                    format!("`{}` is not a valid compiled plan: {why}", display(path)),
                 )
-                .at(file, 0..0, why)
+                .at(file, at..at, "here")
                 .help("compile the plan again with `relplan compile PLAN --format json`"),
             );
             None
         }
     }
+}
+
+/// Byte offset of the first JSON error in `text`, or 0 when it is well-formed JSON of the
+/// wrong shape (then the whole document is at fault).
+fn json_error_offset(text: &str) -> usize {
+    let Err(error) = serde_json::from_str::<crate::compiled::CompiledPlan>(text) else {
+        return 0;
+    };
+    if error.line() == 0 {
+        return 0;
+    }
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(error.line() - 1)
+        .map(str::len)
+        .sum();
+    (line_start + error.column().saturating_sub(1)).min(text.len())
 }

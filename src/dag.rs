@@ -91,7 +91,7 @@ pub fn critical_path(needs: &[Vec<usize>], weights: &[u64], order: &[usize]) -> 
             .copied()
             .max_by(|&a, &b| finish[a].cmp(&finish[b]).then(b.cmp(&a)));
         via[job] = best;
-        finish[job] = weights[job] + best.map_or(0, |b| finish[b]);
+        finish[job] = weights[job].saturating_add(best.map_or(0, |b| finish[b]));
     }
     let Some(end) = (0..needs.len()).max_by(|&a, &b| finish[a].cmp(&finish[b]).then(b.cmp(&a)))
     else {
@@ -111,7 +111,7 @@ pub fn remaining_path(needs: &[Vec<usize>], weights: &[u64], order: &[usize]) ->
     let mut remaining: Vec<u64> = weights.to_vec();
     for &job in order.iter().rev() {
         for &need in &needs[job] {
-            remaining[need] = remaining[need].max(weights[need] + remaining[job]);
+            remaining[need] = remaining[need].max(weights[need].saturating_add(remaining[job]));
         }
     }
     remaining

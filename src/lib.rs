@@ -13,6 +13,7 @@ pub mod digest;
 pub mod duration;
 pub mod exec;
 pub mod github;
+pub mod github_names;
 pub mod lower;
 pub mod manifest;
 pub mod placeholder;

@@ -18,6 +18,7 @@ use semver::Version;
 
 use crate::compiled::{self, CompiledPlan, Job, JobKind, Payload, Release};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::github_names;
 use crate::manifest::{Manifest, Require};
 use crate::placeholder::{fill, fill_json};
 use crate::plan_file::{self, JobSettings, PlanFile, Prerelease, StepSection};
@@ -80,15 +81,30 @@ pub fn lower(
         .owner
         .clone()
         .or_else(|| plan.release.owner.as_ref().map(|o| o.value.clone()));
-    let Some(owner) = owner else {
+    // After an error, lowering goes on with a stand-in value so that every other problem is
+    // reported in the same run; the plan is dropped because errors exist.
+    let owner = owner.unwrap_or_else(|| {
         let mut d = Diagnostic::error(Code::MissingKey, "no GitHub owner for the repositories")
             .help("set `owner` in [release], or pass `--owner OWNER`");
         if let Some(file) = plan_file {
             d = d.at(file, 0..0, "no owner in this plan");
         }
         diags.push(d);
-        return None;
-    };
+        "OWNER".into()
+    });
+    if options
+        .owner
+        .as_deref()
+        .is_some_and(|o| !github_names::is_owner(o))
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("--owner `{owner}` is not a GitHub user or organisation name"),
+            )
+            .help("owners are letters, digits and hyphens, e.g. BTCDecoded"),
+        );
+    }
     let mut lowerer = Lowerer {
         plan,
         manifest,
@@ -99,13 +115,11 @@ pub fn lower(
     lowerer.check_repo_keys();
     let release = lowerer.release(options);
     let mut drafts = Vec::new();
-    if let Some(release) = &release {
-        lowerer.build_jobs(release, &mut drafts);
-        lowerer.step_jobs(release, &mut drafts);
-        lowerer.release_job(release, &mut drafts);
-    }
-    let fallback = release.as_ref().and_then(|r| lowerer.fallback(r));
-    lowerer.assemble(release?, drafts, fallback)
+    lowerer.build_jobs(&release, &mut drafts);
+    lowerer.step_jobs(&release, &mut drafts);
+    lowerer.release_job(&release, &mut drafts);
+    let fallback = lowerer.fallback(&release);
+    lowerer.assemble(release, drafts, fallback)
 }
 
 impl Lowerer<'_> {
@@ -151,9 +165,11 @@ impl Lowerer<'_> {
         }
     }
 
-    fn release(&mut self, options: &Options) -> Option<Release> {
+    fn release(&mut self, options: &Options) -> Release {
         let section = &self.plan.release;
-        let version = self.release_version(options)?;
+        let version = self
+            .release_version(options)
+            .unwrap_or(Version::new(0, 0, 0));
         let tag_template = section.tag.as_ref().map_or("v{version}", |t| t.as_str());
         let tag = fill(tag_template, &[("version", &version.to_string())]);
         let prerelease = match section.prerelease.as_ref().map(|p| &p.value) {
@@ -162,13 +178,33 @@ impl Lowerer<'_> {
         };
         let (repo, commit) = match &section.publish_to {
             Some(target) => {
-                let entry = self.manifest.entry(target);
-                let commit = entry.and_then(|e| pinned(&e.git_commit));
+                let commit = match self.manifest.entry(target) {
+                    Some(entry) => pinned(&entry.git_commit),
+                    None => {
+                        let names = self.manifest.entries.iter().map(|e| e.name.as_str());
+                        let help = did_you_mean(target, names).unwrap_or_else(|| {
+                            "name the [versions] entry whose repository receives the release".into()
+                        });
+                        let d = self
+                            .error_at(
+                                Code::UnknownRepo,
+                                format!(
+                                    "publish_to names `{}`, which is not in [versions]",
+                                    **target
+                                ),
+                                &target.span,
+                                "unknown repository",
+                            )
+                            .help(help);
+                        self.diags.push(d);
+                        None
+                    }
+                };
                 (Some(self.github_repo(&self.github_name(target))), commit)
             }
             None => (None, None),
         };
-        Some(Release {
+        Release {
             name: section
                 .name
                 .as_ref()
@@ -178,7 +214,7 @@ impl Lowerer<'_> {
             prerelease,
             repo,
             commit,
-        })
+        }
     }
 
     fn release_version(&mut self, options: &Options) -> Option<Version> {
@@ -398,7 +434,7 @@ impl Lowerer<'_> {
             .repo
             .get(name)
             .and_then(|r| r.stages.as_ref())
-            .and_then(|s| s.last())
+            .and_then(|s| s.iter().rev().find(|s| is_stage_name(s)))
         {
             Some(stage) => format!("{name}/{}", **stage),
             None => name.to_string(),
@@ -416,6 +452,23 @@ impl Lowerer<'_> {
         let mut seen: Vec<&str> = Vec::new();
         let mut stages = Vec::new();
         for stage in listed {
+            if !is_stage_name(stage) {
+                let d = self
+                    .error_at(
+                        Code::InvalidValue,
+                        format!(
+                            "stage name `{}` of `{name}` is empty or contains `/`",
+                            **stage
+                        ),
+                        &stage.span,
+                        "not a stage name",
+                    )
+                    .help(
+                        "stage names become job ids `repo/stage`: use letters, digits, `-` or `_`",
+                    );
+                self.diags.push(d);
+                continue;
+            }
             if seen.contains(&stage.as_str()) {
                 let d = self.error_at(
                     Code::DuplicateJob,
@@ -619,7 +672,11 @@ impl Lowerer<'_> {
                 .map_or(DEFAULT_ESTIMATE_S, |e| e.value.0),
             publish: pick(&layers[..spec.publish_layers], |s| s.publish.as_ref()).map_or_else(
                 || spec.default_publish.iter().map(|s| s.to_string()).collect(),
-                |p| p.iter().map(|g| g.value.clone()).collect(),
+                |p| {
+                    let globs: std::collections::BTreeSet<String> =
+                        p.iter().map(|g| g.value.clone()).collect();
+                    globs.into_iter().collect()
+                },
             ),
         }
     }
@@ -724,11 +781,16 @@ impl Lowerer<'_> {
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, draft) in drafts.iter().enumerate() {
             if index.insert(draft.job.id.clone(), i).is_some() {
+                let help = if draft.job.id == RELEASE_JOB {
+                    "`release` is the built-in job that publishes (set by `publish_to`); rename the other job"
+                } else {
+                    "job ids must be unique: rename the step, or drop the duplicate stage"
+                };
                 let mut d = Diagnostic::error(
                     Code::DuplicateJob,
                     format!("two jobs are called `{}`", draft.job.id),
                 )
-                .help("job ids must be unique: rename the step, or drop the duplicate stage");
+                .help(help);
                 if let Some((file, span)) = &draft.origin {
                     d = d.at(*file, span.clone(), "second job with this id");
                 }
@@ -747,6 +809,20 @@ impl Lowerer<'_> {
         for draft in &mut drafts {
             for need in &mut draft.needs {
                 if let Some(last) = aliases.get(&need.target) {
+                    if index.contains_key(&need.target) {
+                        let mut d = Diagnostic::error(
+                            Code::DuplicateJob,
+                            format!(
+                                "`{}` is both a job and a repository with stages, so `after` is ambiguous",
+                                need.target
+                            ),
+                        )
+                        .help(format!("rename the step, or wait for `{last}` explicitly"));
+                        if let Some((file, span)) = &need.origin {
+                            d = d.at(*file, span.clone(), "which one?");
+                        }
+                        self.diags.push(d);
+                    }
                     need.target = last.clone();
                 }
                 if !index.contains_key(&need.target) {
@@ -798,11 +874,16 @@ impl Lowerer<'_> {
             Err(cycles) => {
                 for cycle in cycles {
                     let path = cycle.join(" → ");
+                    let help = if cycle.iter().any(|id| id == RELEASE_JOB) {
+                        "`release` waits for every job that publishes: set `publish = []` on the jobs that run after it"
+                    } else {
+                        "remove one requirement or `after` entry of the cycle"
+                    };
                     let mut d = Diagnostic::error(
                         Code::DependencyCycle,
                         format!("dependency cycle: {path}"),
                     )
-                    .help("remove one requirement or `after` entry of the cycle");
+                    .help(help);
                     // Point at the plan's edge when there is one: the manifest is the truth.
                     let edges: Vec<&(FileId, Span)> = cycle
                         .windows(2)
@@ -846,6 +927,11 @@ struct JobSpec<'a> {
     publish_layers: usize,
     release: &'a Release,
     id_span: Option<Span>,
+}
+
+/// Stage names become the second half of job ids `repo/stage`.
+fn is_stage_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/')
 }
 
 /// The first layer (stage, repository, defaults) that sets a value.

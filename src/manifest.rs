@@ -126,8 +126,9 @@ fn read_entry(name: Sp<String>, value: &Value<'_>, cx: &mut Cx<'_>) -> Option<En
     }
 }
 
-/// A repository entry holds plain values and a version or tag; a table that nests other
-/// tables or carries neither (like the develop channel's metadata) is something else.
+/// A table that nests other tables and has neither a version nor a tag (like the develop
+/// channel's metadata) is something else. Every other table is read as a repository, so a
+/// misspelt or empty entry is reported rather than silently left out.
 fn is_repository(table: &DeTable<'_>) -> bool {
     let nests_tables = table
         .values()
@@ -137,7 +138,7 @@ fn is_repository(table: &DeTable<'_>) -> bool {
             .get(key)
             .is_some_and(|v| v.get_ref().as_str().is_some_and(|s| !s.is_empty()))
     };
-    !nests_tables && (non_empty("version") || non_empty("git_tag"))
+    !nests_tables || non_empty("version") || non_empty("git_tag")
 }
 
 fn read_entry_table(name: Sp<String>, table: &DeTable<'_>, cx: &mut Cx<'_>) -> Entry {
@@ -149,9 +150,23 @@ fn read_entry_table(name: Sp<String>, table: &DeTable<'_>, cx: &mut Cx<'_>) -> E
     fields.get("binaries");
     fields.finish(cx, Severity::Warning);
 
-    let version = match &version_text {
-        Some(text) => parse_version(text, cx),
-        None => git_tag.as_ref().and_then(|tag| version_from_tag(tag, cx)),
+    let version = match (&version_text, &git_tag) {
+        (Some(text), _) => parse_version(text, cx),
+        (None, Some(tag)) => version_from_tag(tag, cx),
+        (None, None) => {
+            cx.report(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    format!("the entry `{}` has no version", *name),
+                )
+                .at(cx.file, name.span.clone(), "no `version` or `git_tag`")
+                .help(format!(
+                    "write {} = {{ version = \"0.1.0\", git_tag = \"v0.1.0\" }}",
+                    *name
+                )),
+            );
+            None
+        }
     };
     if let (Some(version), Some(tag)) = (&version, &git_tag)
         && version_text.is_some()
@@ -172,20 +187,30 @@ fn read_entry_table(name: Sp<String>, table: &DeTable<'_>, cx: &mut Cx<'_>) -> E
     if let Some(commit) = &git_commit {
         check_commit(commit, cx);
     }
-    let requires = requires
-        .map(|list| {
-            list.value
-                .iter()
-                .filter_map(|r| parse_require(r, cx))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut parsed: Vec<Require> = Vec::new();
+    for item in requires.iter().flat_map(|list| list.iter()) {
+        let Some(require) = parse_require(item, cx) else {
+            continue;
+        };
+        if parsed.iter().any(|r| r.name == require.name) {
+            cx.report(
+                Diagnostic::warning(
+                    Code::InvalidRequire,
+                    format!("`{}` is required twice by `{}`", require.name, *name),
+                )
+                .at(cx.file, require.span.clone(), "already required")
+                .help("remove the repeated requirement"),
+            );
+            continue;
+        }
+        parsed.push(require);
+    }
     Entry {
         name,
         version,
         git_tag,
         git_commit,
-        requires,
+        requires: parsed,
     }
 }
 
@@ -209,7 +234,11 @@ fn parse_version(text: &Sp<String>, cx: &mut Cx<'_>) -> Option<Sp<Version>> {
             cx.report(
                 Diagnostic::error(
                     Code::InvalidSemver,
-                    format!("`{}` is not a semantic version", **text),
+                    if text.is_empty() {
+                        "the version is empty".to_string()
+                    } else {
+                        format!("`{}` is not a semantic version", **text)
+                    },
                 )
                 .at(cx.file, text.span.clone(), error.to_string())
                 .help(help),

@@ -5,6 +5,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::duration::parse_seconds;
+use crate::github_names;
 use crate::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
 use crate::plan_file::*;
 use crate::source::Sp;
@@ -71,12 +72,11 @@ fn read_release(table: &DeTable<'_>, cx: &mut Cx<'_>) -> ReleaseSection {
     let mut f = Fields::new(table, "[release]");
     let release = ReleaseSection {
         name: f.string(cx, "name"),
-        owner: f.string(cx, "owner"),
+        owner: checked(f.string(cx, "owner"), cx, Rule::Owner),
         versions: f.string(cx, "versions"),
         version_from: f.string(cx, "version_from"),
         version: f.string(cx, "version"),
-        tag: f
-            .string(cx, "tag")
+        tag: checked(f.string(cx, "tag"), cx, Rule::NotEmpty("tag"))
             .inspect(|tag| check_placeholders_in(tag, cx, TAG_PLACEHOLDERS)),
         publish_to: f.string(cx, "publish_to"),
         prerelease: f.get("prerelease").and_then(|v| read_prerelease(v, cx)),
@@ -104,7 +104,7 @@ fn read_prerelease(value: &Value<'_>, cx: &mut Cx<'_>) -> Option<Sp<Prerelease>>
 
 fn read_settings(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>) -> JobSettings {
     let name = f.name().to_string();
-    JobSettings {
+    let settings = JobSettings {
         trigger: f
             .get("trigger")
             .and_then(|v| read_trigger(v, cx, &format!("`trigger` in {name}"))),
@@ -115,7 +115,22 @@ fn read_settings(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>) -> JobSettings {
         payload: f
             .get("payload")
             .and_then(|v| read_payload(v, cx, &format!("`payload` in {name}"))),
+    };
+    if let (Some(estimate), Some(timeout)) = (&settings.estimate, &settings.timeout)
+        && estimate.value.0 > timeout.value.0
+    {
+        cx.report(
+            Diagnostic::warning(
+                Code::InvalidDuration,
+                format!("the estimate in {name} is longer than its timeout"),
+            )
+            .at(cx.file, estimate.span.clone(), "longer than `timeout`")
+            .help(
+                "a job that takes its estimate would time out: raise `timeout` or lower `estimate`",
+            ),
+        );
     }
+    settings
 }
 
 fn duration(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>, key: &'static str) -> Option<Sp<Seconds>> {
@@ -159,8 +174,9 @@ fn read_trigger(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Tri
         (Some(inner), None) => {
             let t = cx.table(inner, "`repository_dispatch`")?;
             let mut f = Fields::new(t, "`repository_dispatch`");
-            let repo = f.string(cx, "repo");
+            let repo = checked(f.string(cx, "repo"), cx, Rule::Repository);
             let event_type = required(f.string(cx, "event_type"), "event_type", &f, inner, cx);
+            let event_type = checked(event_type, cx, Rule::NotEmpty("event_type"));
             f.finish(cx, Severity::Error);
             Trigger::RepositoryDispatch(RepositoryDispatch {
                 repo,
@@ -170,8 +186,9 @@ fn read_trigger(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Tri
         (None, Some(inner)) => {
             let t = cx.table(inner, "`workflow_dispatch`")?;
             let mut f = Fields::new(t, "`workflow_dispatch`");
-            let repo = f.string(cx, "repo");
+            let repo = checked(f.string(cx, "repo"), cx, Rule::Repository);
             let workflow = required(f.string(cx, "workflow"), "workflow", &f, inner, cx);
+            let workflow = checked(workflow, cx, Rule::NotEmpty("workflow"));
             let git_ref = f.string(cx, "ref");
             let inputs = f
                 .get("inputs")
@@ -227,7 +244,7 @@ fn fields_has(table: &Value<'_>, key: &str) -> bool {
 fn read_repo(table: &DeTable<'_>, name: &str, cx: &mut Cx<'_>) -> RepoSection {
     let mut f = Fields::new(table, name);
     let repo = RepoSection {
-        github: f.string(cx, "github"),
+        github: checked(f.string(cx, "github"), cx, Rule::Repository),
         stages: f.string_list(cx, "stages"),
         stage: f
             .get("stage")
@@ -272,7 +289,9 @@ fn read_step(value: &Value<'_>, cx: &mut Cx<'_>) -> Option<StepSection> {
     })
 }
 
-/// Reports `{name}` placeholders in every string of a value that are not in `allowed`.
+/// Checks a value passed on to a workflow: `{name}` placeholders in strings must be in
+/// `allowed`, keys take none (they are not filled), and numbers must be finite (JSON has no
+/// NaN or infinity).
 fn check_placeholders(value: &Value<'_>, cx: &mut Cx<'_>, allowed: &[&str]) {
     match value.get_ref() {
         DeValue::String(s) => {
@@ -281,7 +300,36 @@ fn check_placeholders(value: &Value<'_>, cx: &mut Cx<'_>, allowed: &[&str]) {
         DeValue::Array(items) => items
             .iter()
             .for_each(|v| check_placeholders(v, cx, allowed)),
-        DeValue::Table(t) => t.values().for_each(|v| check_placeholders(v, cx, allowed)),
+        DeValue::Table(t) => {
+            for (key, v) in t.iter() {
+                if !placeholder::names(key.get_ref()).is_empty() {
+                    cx.error(
+                        Code::UnknownPlaceholder,
+                        format!("placeholders are not filled in keys: `{}`", key.get_ref()),
+                        &key.span(),
+                        "in this key",
+                    );
+                }
+                check_placeholders(v, cx, allowed);
+            }
+        }
+        DeValue::Float(f)
+            if !f
+                .as_str()
+                .replace('_', "")
+                .parse::<f64>()
+                .is_ok_and(f64::is_finite) =>
+        {
+            cx.error(
+                Code::InvalidValue,
+                format!(
+                    "`{}` cannot be sent to GitHub: JSON numbers are finite",
+                    f.as_str()
+                ),
+                &value.span(),
+                "not a finite number",
+            )
+        }
         _ => {}
     }
 }
@@ -303,4 +351,43 @@ fn check_placeholders_in(text: &Sp<String>, cx: &mut Cx<'_>, allowed: &[&str]) {
             );
         }
     }
+}
+
+/// What a string value must look like.
+enum Rule {
+    Owner,
+    Repository,
+    NotEmpty(&'static str),
+}
+
+/// Reports the value when it breaks the rule. The value is kept either way, so that later
+/// stages do not add follow-on errors about a missing value; the plan is dropped anyway.
+fn checked(value: Option<Sp<String>>, cx: &mut Cx<'_>, rule: Rule) -> Option<Sp<String>> {
+    let text = value?;
+    let (ok, message, help) = match rule {
+        Rule::Owner => (
+            github_names::is_owner(&text),
+            format!("`{}` is not a GitHub user or organisation name", *text),
+            "owners are letters, digits and hyphens, e.g. \"BTCDecoded\"",
+        ),
+        Rule::Repository => (
+            github_names::is_repository_path(&text),
+            format!("`{}` is not a GitHub repository name", *text),
+            "write \"name\" or \"owner/name\" with letters, digits, `.`, `_` or `-`",
+        ),
+        Rule::NotEmpty(key) => (
+            !text.trim().is_empty(),
+            format!("`{key}` must not be empty"),
+            "give it a value, or remove the key to use the default",
+        ),
+    };
+    if ok {
+        return Some(text);
+    }
+    cx.report(
+        Diagnostic::error(Code::InvalidValue, message)
+            .at(cx.file, text.span.clone(), "invalid here")
+            .help(help),
+    );
+    Some(text)
 }

@@ -56,16 +56,6 @@ impl Cx<'_> {
         }
     }
 
-    pub fn bool(&mut self, value: &Value<'_>, what: &str) -> Option<Sp<bool>> {
-        match value.get_ref() {
-            DeValue::Boolean(b) => Some(Sp::new(*b, value.span())),
-            _ => {
-                self.wrong_type(value, what, "true or false");
-                None
-            }
-        }
-    }
-
     pub fn count(&mut self, value: &Value<'_>, what: &str) -> Option<Sp<u32>> {
         let parsed = match value.get_ref() {
             DeValue::Integer(i) => integer(i),
@@ -73,6 +63,15 @@ impl Cx<'_> {
         };
         match parsed.and_then(|n| u32::try_from(n).ok()) {
             Some(n) => Some(Sp::new(n, value.span())),
+            None if matches!(value.get_ref(), DeValue::Integer(_)) => {
+                self.error(
+                    Code::InvalidValue,
+                    format!("{what} must be between 0 and {}", u32::MAX),
+                    &value.span(),
+                    "out of range",
+                );
+                None
+            }
             None => {
                 self.wrong_type(value, what, "a whole number from 0");
                 None

@@ -1,6 +1,7 @@
 //! Checks between manifest entries: requirements naming existing entries at the versions
-//! they declare, duplicate names, pinned refs. Cycles are found later, on the job graph,
-//! where `after` edges and stages can close them too.
+//! they declare, names in both [versions] and [modules], pinned refs. Checks of the plan
+//! against the manifest, and cycles, are made while lowering, on the job graph, where
+//! `after` edges and stages can close cycles too.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::manifest::Manifest;
@@ -10,6 +11,19 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
     let file = manifest.file;
     let names = || manifest.entries.iter().map(|e| e.name.as_str());
     for entry in &manifest.entries {
+        if let Some(module) = manifest.module(&entry.name) {
+            diags.push(
+                Diagnostic::warning(
+                    Code::UnknownRepo,
+                    format!(
+                        "`{}` is in both [versions] and [modules]; the [versions] entry is used",
+                        *entry.name
+                    ),
+                )
+                .at(file, module.name.span.clone(), "also a module")
+                .help("remove one of the two entries"),
+            );
+        }
         for require in &entry.requires {
             let Some(required) = manifest.entry(&require.name) else {
                 let help = if manifest.module(&require.name).is_some() {

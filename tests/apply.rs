@@ -221,6 +221,7 @@ fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
         ],
     );
     wait_for_line(&mut child, "running");
+    assert_eq!(status_json(dir.path())["status"], "running");
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -422,4 +423,92 @@ fn fail_fast_cancels_running_runs_and_ends_the_release() {
         assert_eq!(state(&run.job), "cancelled", "{}", run.job);
     }
     assert!(world.release.is_none(), "nothing is published");
+}
+
+#[test]
+fn sigterm_stops_cleanly_like_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000",
+            "--scenario",
+            "tests/scenarios/slow-start.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let events = journal::read(dir.path()).unwrap();
+    assert!(matches!(events.last(), Some(Event::Interrupted { .. })));
+}
+
+#[test]
+fn an_approved_compiled_plan_is_applied_as_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let compiled = dir.path().join("plan.json");
+    let out = relplan(&[
+        "compile",
+        PLAN,
+        "--format",
+        "json",
+        "-o",
+        compiled.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let state = dir.path().join("state");
+    let out = relplan(&[
+        "apply",
+        compiled.to_str().unwrap(),
+        "--backend",
+        "sim",
+        "--speed",
+        "1000000",
+        "--expect-hash",
+        HASH,
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(&state);
+}
+
+#[test]
+fn runs_lost_from_the_world_fail_their_attempt_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_apply(
+        dir.path(),
+        &[
+            "--speed",
+            "1000",
+            "--scenario",
+            "tests/scenarios/slow-start.toml",
+        ],
+    );
+    wait_for_line(&mut child, "running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    fs_err::remove_file(dir.path().join(relplan::backend::sim::WORLD_FILE)).unwrap();
+    let out = relplan(&["resume", "--state-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the simulated world has no run"),
+        "{}",
+        stderr(&out)
+    );
+    // The lost attempt failed; its retry (the plan allows one) ran and succeeded.
+    let status = status_json(dir.path());
+    assert_eq!(status["status"], "succeeded");
+    let retried: Vec<&Value> = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["attempts"] == 2)
+        .collect();
+    assert!(!retried.is_empty());
 }

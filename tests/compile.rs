@@ -537,3 +537,30 @@ fn dot_output_is_accepted_by_graphviz() {
     );
     assert!(String::from_utf8_lossy(&result.stdout).contains("<svg"));
 }
+
+#[test]
+fn huge_estimates_in_a_compiled_plan_do_not_overflow() {
+    let plan = compile_text(PLAN, VERSIONS).plan.unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
+    for job in json["jobs"].as_array_mut().unwrap() {
+        job["estimate_s"] = serde_json::json!(u64::MAX);
+    }
+    let result = CompiledPlan::from_json(&json.to_string());
+    assert!(result.unwrap_err().contains("plan_hash"));
+}
+
+#[test]
+fn output_files_are_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("plan.json");
+    let out = relplan(&[
+        "compile",
+        "plans/bitcoin-commons.toml",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}

@@ -101,6 +101,7 @@ struct RunResult {
     sums: String,
     dispatches_per_job: BTreeMap<String, usize>,
     publications: u32,
+    cancelled_runs: usize,
 }
 
 fn outcome(dir: &Path) -> RunResult {
@@ -143,40 +144,40 @@ fn outcome(dir: &Path) -> RunResult {
             .unwrap_or_default(),
         dispatches_per_job,
         publications: world.release.map_or(0, |r| r.publications),
+        cancelled_runs: world
+            .runs
+            .values()
+            .filter(|r| r.cancelled_at.is_some())
+            .count(),
     }
 }
 
-#[test]
-fn stopping_after_any_journal_write_then_resuming_ends_the_same() {
-    let plan = bitcoin_commons();
-    let scenario = flaky_node();
+/// Runs `scenario` once without interruption, then once per journal write N: stopped after
+/// N writes and resumed. Every resumed run must end like the uninterrupted one.
+fn every_stop_ends_the_same(
+    plan: &CompiledPlan,
+    scenario: &Scenario,
+    succeeded: bool,
+) -> RunResult {
     let reference_dir = tempfile::tempdir().unwrap();
     assert_eq!(
-        run(reference_dir.path(), &plan, &scenario, None).unwrap(),
-        Ending::Finished { succeeded: true }
+        run(reference_dir.path(), plan, scenario, None).unwrap(),
+        Ending::Finished { succeeded }
     );
     let reference = outcome(reference_dir.path());
-    assert_eq!(reference.publications, 1);
-    assert_eq!(reference.dispatches_per_job["blvm-node"], 2);
-    assert_eq!(
-        reference.dispatches_per_job.values().sum::<usize>(),
-        9,
-        "8 builds, the node twice"
-    );
-    assert_eq!(reference.sums.lines().count(), 12);
     let writes = relplan::exec::journal::read(reference_dir.path())
         .unwrap()
         .len()
         - 1;
-
+    assert!(writes > 15, "only {writes} journal writes");
     for limit in 0..writes {
         let dir = tempfile::tempdir().unwrap();
-        let first = run(dir.path(), &plan, &scenario, Some(limit));
+        let first = run(dir.path(), plan, scenario, Some(limit));
         assert!(first.is_err(), "stopped after {limit} writes");
-        let second = run(dir.path(), &plan, &scenario, None).unwrap();
+        let second = run(dir.path(), plan, scenario, None).unwrap();
         assert_eq!(
             second,
-            Ending::Finished { succeeded: true },
+            Ending::Finished { succeeded },
             "after {limit} writes"
         );
         assert_eq!(
@@ -185,6 +186,40 @@ fn stopping_after_any_journal_write_then_resuming_ends_the_same() {
             "stopped after {limit} writes"
         );
     }
+    reference
+}
+
+#[test]
+fn stopping_after_any_journal_write_then_resuming_ends_the_same() {
+    let reference = every_stop_ends_the_same(&bitcoin_commons(), &flaky_node(), true);
+    assert_eq!(reference.publications, 1);
+    assert_eq!(reference.dispatches_per_job["blvm-node"], 2);
+    assert_eq!(
+        reference.dispatches_per_job.values().sum::<usize>(),
+        9,
+        "8 builds, the node twice"
+    );
+    assert_eq!(reference.sums.lines().count(), 12);
+}
+
+#[test]
+fn a_hanging_job_is_timed_out_and_cancelled_wherever_the_executor_stops() {
+    let mut scenario = Scenario::default();
+    scenario.jobs.insert(
+        "blvm-protocol".into(),
+        JobBehaviour {
+            duration_s: None,
+            outcomes: vec![Outcome::Timeout],
+        },
+    );
+    let reference = every_stop_ends_the_same(&bitcoin_commons(), &scenario, false);
+    assert_eq!(reference.dispatches_per_job["blvm-protocol"], 2);
+    assert_eq!(
+        reference.cancelled_runs, 2,
+        "both timed-out runs are cancelled"
+    );
+    assert!(!reference.dispatches_per_job.contains_key("blvm-node"));
+    assert_eq!(reference.publications, 0);
 }
 
 #[test]

@@ -253,7 +253,7 @@ async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
 }
 
 #[tokio::test]
-async fn a_moved_tag_refuses_the_dispatch_without_asking_github_every_turn() {
+async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
     use relplan::backend::Backend;
 
     let fake = FakeGitHub::start().await;
@@ -271,15 +271,12 @@ async fn a_moved_tag_refuses_the_dispatch_without_asking_github_every_turn() {
         "0.1.0",
         Duration::from_secs(5),
     );
-    let mut errors = Vec::new();
-    for _ in 0..3 {
-        match backend.dispatch(&node, 1, "cid-moved", None).await {
-            Ok(run) => panic!("dispatched {run:?}"),
-            Err(e) => errors.push(e.message),
+    match backend.dispatch(&node, 1, "cid-moved", None).await {
+        Ok(run) => panic!("dispatched {run:?}"),
+        Err(e) => {
+            assert!(e.permanent, "asking again cannot fix a moved tag");
+            insta::assert_snapshot!(e.message);
         }
     }
-    insta::assert_snapshot!(errors[0]);
-    assert!(errors.iter().all(|e| *e == errors[0]));
-    assert_eq!(fake.count("GET", "/git/ref/tags/"), 1, "asked once");
     assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");
 }

@@ -133,5 +133,94 @@ proptest! {
         let replayed = Machine::replay(&sim.events).unwrap();
         prop_assert_eq!(view::rows(&replayed), view::rows(&sim.machine));
         prop_assert_eq!(replayed.is_finished(), true);
+        // Retries, timeouts and backoffs never break the concurrency limit either.
+        if let Some(limit) = limit {
+            let attempts: Vec<(u64, u64)> = view::rows(&sim.machine)
+                .iter()
+                .flat_map(|r| r.history.iter().map(|a| (a.start_s, a.end_s.unwrap_or(u64::MAX))))
+                .collect();
+            for &(start, _) in &attempts {
+                let running = attempts.iter().filter(|&&(s, e)| s <= start && start < e).count();
+                prop_assert!(running <= limit, "{running} attempts at {start}");
+            }
+        }
+    }
+}
+
+mod replay_fuzz {
+    //! Journals with arbitrary (even nonsensical) event sequences replay without panicking,
+    //! and the machine's decisions always take effect: deciding and applying in a loop
+    //! reaches a state with nothing to decide in a bounded number of steps.
+
+    use proptest::prelude::*;
+    use relplan::exec::event::{AttemptOutcome, Event, RunRef};
+    use relplan::exec::machine::Machine;
+
+    fn event() -> impl Strategy<Value = Event> {
+        let job = prop::sample::select(vec!["j000", "j001", "j002", "j003", "nope"])
+            .prop_map(String::from);
+        let outcome = prop::sample::select(vec![
+            AttemptOutcome::Success,
+            AttemptOutcome::Failure,
+            AttemptOutcome::TimedOut,
+            AttemptOutcome::Cancelled,
+        ]);
+        prop_oneof![
+            (job.clone(), 0u32..4, 0u64..500).prop_map(|(job, attempt, at)| {
+                Event::AttemptStarting {
+                    job,
+                    attempt,
+                    correlation_id: "c".into(),
+                    at,
+                }
+            }),
+            (job.clone(), 0u32..4, 0u64..500).prop_map(|(job, attempt, started_s)| {
+                Event::AttemptDispatched {
+                    job,
+                    attempt,
+                    run: RunRef {
+                        runs: vec!["r".into()],
+                        started_s,
+                    },
+                }
+            }),
+            (job, 0u32..4, outcome, 0u64..500).prop_map(|(job, attempt, outcome, at)| {
+                Event::AttemptFinished {
+                    job,
+                    attempt,
+                    outcome,
+                    at,
+                    reason: None,
+                }
+            }),
+            (0u64..500).prop_map(|at| Event::Paused { at }),
+            (0u64..500).prop_map(|at| Event::Resumed { at }),
+            (0u64..500).prop_map(|at| Event::Interrupted { at }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_journal_replays_and_its_decisions_take_effect(events in prop::collection::vec(event(), 0..40), fail_fast in any::<bool>(), now in 0u64..2000) {
+            let plan = super::plan(&[10, 20, 30, 40], &[vec![], vec![0], vec![0], vec![1, 2]], 1);
+            let settings = relplan::exec::event::Settings {
+                backend: relplan::exec::event::BackendKind::Sim,
+                concurrency: Some(2),
+                fail_fast,
+                seed: 3,
+                speed: 1.0,
+                scenario: Default::default(),
+                origin_unix_ms: 0,
+            };
+            let mut journal = vec![Event::Started { plan: Box::new(plan), settings }];
+            journal.extend(events);
+            let mut machine = Machine::replay(&journal).unwrap();
+            let mut steps = 0;
+            while let Some(decision) = machine.decide(now) {
+                machine.apply(&decision);
+                steps += 1;
+                prop_assert!(steps < 100, "the machine keeps deciding {decision:?}");
+            }
+        }
     }
 }

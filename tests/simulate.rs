@@ -240,3 +240,27 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn a_run_that_ends_exactly_at_its_timeout_succeeds() {
+    // blvm-sdk's timeout is 1h30m.
+    let dir = tempfile::tempdir().unwrap();
+    for (duration, state, attempts) in [("90m", "succeeded", 1), ("91m", "failed", 2)] {
+        let path = dir.path().join(format!("{duration}.toml"));
+        fs_err::write(
+            &path,
+            format!("[job.blvm-sdk]\nduration = \"{duration}\"\n"),
+        )
+        .unwrap();
+        let (_, report) = simulate_json(&["--scenario", path.to_str().unwrap()]);
+        let sdk = job(&report, "blvm-sdk");
+        assert_eq!(
+            (
+                sdk["state"].as_str().unwrap(),
+                sdk["attempts"].as_u64().unwrap()
+            ),
+            (state, attempts),
+            "{duration}"
+        );
+    }
+}

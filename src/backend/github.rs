@@ -10,8 +10,8 @@
 //!   is recognised (the run's `run_attempt` already moved on) instead of repeated.
 //! - A dispatch whose answer was lost (5xx, timeout) is looked up by correlation id for a
 //!   while before it is reported as failed; only then does the executor dispatch again.
-//!   A dispatch refused for a reason that needs a person (a moved tag, a missing workflow)
-//!   is asked of GitHub again only every few minutes, however often the executor retries.
+//!   A refusal that asking again cannot fix (a moved tag, a missing workflow or run, a
+//!   refused token, a bad artifact) is a permanent error: the attempt fails.
 //! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
@@ -43,10 +43,6 @@ use crate::github::{GitHub, GitHubError, glob};
 const DISCOVERY_SLACK_S: i64 = 300;
 /// Waits between looks for a freshly dispatched run (seconds); about a minute in all.
 const DISCOVERY_WAITS_S: [u64; 6] = [1, 2, 4, 8, 15, 30];
-/// A dispatch refused for a reason that needs a person (a moved tag, a missing workflow,
-/// a refused token) is tried again at most this often; in between its error is repeated
-/// without asking GitHub.
-const REFUSAL_RETRY_S: u64 = 300;
 
 pub struct GitHubBackend {
     github: GitHub,
@@ -59,8 +55,6 @@ pub struct GitHubBackend {
     watched: BTreeMap<String, (u64, RunStatus)>,
     /// Runs already reported as waiting for an approval.
     waiting_noted: HashSet<u64>,
-    /// Per job: when its dispatch was last refused for good, and why.
-    refused: BTreeMap<String, (u64, String)>,
 }
 
 impl GitHubBackend {
@@ -80,7 +74,6 @@ impl GitHubBackend {
             limits: ZipLimits::default(),
             watched: BTreeMap::new(),
             waiting_noted: HashSet::new(),
-            refused: BTreeMap::new(),
         }
     }
 
@@ -239,8 +232,22 @@ fn parse_ref(reference: &str) -> Option<(u64, u32)> {
     Some((id.parse().ok()?, attempt.parse().ok()?))
 }
 
+/// Errors that asking again cannot fix (a moved tag, a missing workflow or run, a refused
+/// token, a bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub
+/// trouble) are asked again later.
 fn backend_error(e: GitHubError) -> BackendError {
-    BackendError::new(format!("{e}\nhelp: {}", e.hint()))
+    let transient = e.is_uncertain()
+        || e.is_rejected()
+        || matches!(
+            e,
+            GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
+        );
+    let message = format!("{e}\nhelp: {}", e.hint());
+    if transient {
+        BackendError::new(message)
+    } else {
+        BackendError::permanent(message)
+    }
 }
 
 impl Backend for GitHubBackend {
@@ -263,12 +270,6 @@ impl Backend for GitHubBackend {
         correlation_id: &str,
         previous: Option<&RunRef>,
     ) -> Result<RunRef, BackendError> {
-        let now = self.now();
-        if let Some((at, message)) = self.refused.get(&job.id)
-            && now < at.saturating_add(REFUSAL_RETRY_S)
-        {
-            return Err(BackendError::new(message.clone()));
-        }
         let result = match previous {
             Some(previous) => match self.rerun(job, previous).await {
                 Ok(Some(rerun)) => Ok(rerun),
@@ -277,20 +278,7 @@ impl Backend for GitHubBackend {
             },
             None => self.dispatch_anew(job, correlation_id).await,
         };
-        result.map_err(|e| {
-            let needs_a_person = !(e.is_uncertain()
-                || e.is_rejected()
-                || matches!(
-                    e,
-                    GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
-                ));
-            let error = backend_error(e);
-            if needs_a_person {
-                self.refused
-                    .insert(job.id.clone(), (now, error.message.clone()));
-            }
-            error
-        })
+        result.map_err(backend_error)
     }
 
     async fn find(

@@ -30,12 +30,23 @@ pub enum RunStatus {
 #[error("{message}")]
 pub struct BackendError {
     pub message: String,
+    /// Asking again cannot help (the run or the repository does not exist): the attempt
+    /// fails. Otherwise (network, rate limit, 5xx) the executor asks again later.
+    pub permanent: bool,
 }
 
 impl BackendError {
     pub fn new(message: impl Into<String>) -> Self {
         BackendError {
             message: message.into(),
+            permanent: false,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        BackendError {
+            message: message.into(),
+            permanent: true,
         }
     }
 }

@@ -172,8 +172,8 @@ impl Backend for SimBackend {
 
     async fn observe(&mut self, _job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let Some(sim) = correlation_of(run).and_then(|c| self.world.runs.get(c)) else {
-            return Err(BackendError::new(format!(
-                "no simulated run {:?}",
+            return Err(BackendError::permanent(format!(
+                "the simulated world has no run {:?} (was sim-world.json removed?)",
                 run.runs
             )));
         };

@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
@@ -114,7 +113,7 @@ pub fn run(args: Args) -> Exit {
         origin_unix_ms: unix_ms(),
     };
     let (machine, journal, continued) =
-        match session::open_for_apply(&args.state_dir, &plan, settings) {
+        match session::open_for_apply(&args.state_dir, &plan, settings.clone()) {
             Ok(opened) => opened,
             Err(e) => return session_error(e),
         };
@@ -123,6 +122,15 @@ pub fn run(args: Args) -> Exit {
             "note: `{}` already holds a run of this plan; continuing it",
             args.state_dir.display()
         );
+        let journaled = Settings {
+            origin_unix_ms: settings.origin_unix_ms,
+            ..machine.settings().clone()
+        };
+        if journaled != settings {
+            eprintln!(
+                "note: the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them"
+            );
+        }
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
     }
     drive(&args.state_dir, machine, journal)
@@ -234,10 +242,7 @@ fn execute<B: crate::backend::Backend>(
     let shown = dir.display().to_string();
     let progress = Progress::for_stderr(machine.job_count());
     let mut executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
-    let ending = runtime.block_on(async {
-        let interrupt = ctrl_c().await;
-        executor.run(interrupt).await
-    });
+    let ending = runtime.block_on(async { executor.run(interruption()).await });
     match ending {
         Ok(Ending::Finished { .. }) => finished(executor.machine(), &shown),
         Ok(Ending::Paused) => {
@@ -264,18 +269,36 @@ fn execute<B: crate::backend::Backend>(
     }
 }
 
-/// Ctrl-C as a future, with the signal handler installed before this returns (so a Ctrl-C
-/// during the first dispatches is caught, not fatal).
-async fn ctrl_c() -> Pin<Box<dyn Future<Output = ()>>> {
-    let mut signal = Box::pin(tokio::signal::ctrl_c());
-    let early = std::future::poll_fn(|cx| Poll::Ready(signal.as_mut().poll(cx))).await;
+/// Ctrl-C (and, on Unix, SIGTERM, which CI runners send when a job is cancelled) as a
+/// future, with the handlers installed before this returns, so a signal during the first
+/// dispatches is caught, not fatal. Must be called inside the runtime.
+#[cfg(unix)]
+fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
     Box::pin(async move {
-        let result = match early {
-            Poll::Ready(result) => result,
-            Poll::Pending => signal.await,
-        };
-        if result.is_err() {
-            // No signal handling on this platform: never interrupted.
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            (Ok(mut only), Err(_)) | (Err(_), Ok(mut only)) => {
+                only.recv().await;
+            }
+            // No signal handling available: never interrupted.
+            (Err(_), Err(_)) => std::future::pending::<()>().await,
+        }
+    })
+}
+
+/// Elsewhere: Ctrl-C, handled from the executor's first wait on.
+#[cfg(not(unix))]
+fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async {
+        if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     })

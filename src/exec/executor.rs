@@ -44,6 +44,10 @@ pub struct Executor<B> {
     poll: Duration,
     /// Attempts dispatched by this process (no need to look them up before dispatching).
     fresh: HashSet<(usize, u32)>,
+    /// Runs whose attempt was journaled as timed out or cancelled before this process
+    /// started: the cancel may not have reached the backend, so it is sent again (it is
+    /// harmless twice).
+    recancel: Vec<usize>,
 }
 
 impl<B: Backend> Executor<B> {
@@ -65,7 +69,24 @@ impl<B: Backend> Executor<B> {
             progress,
             poll,
             fresh: HashSet::new(),
+            recancel: Vec::new(),
         }
+        .with_recancel()
+    }
+
+    fn with_recancel(mut self) -> Self {
+        self.recancel = (0..self.machine.job_count())
+            .filter(|&i| {
+                self.machine.run(i).attempts.iter().any(|a| {
+                    a.run.is_some()
+                        && matches!(
+                            a.outcome,
+                            Some(AttemptOutcome::TimedOut | AttemptOutcome::Cancelled)
+                        )
+                })
+            })
+            .collect();
+        self
     }
 
     pub fn machine(&self) -> &Machine {
@@ -119,6 +140,31 @@ impl<B: Backend> Executor<B> {
     }
 
     async fn turn(&mut self) -> Result<(), JournalError> {
+        for i in std::mem::take(&mut self.recancel) {
+            let job = self.machine.job(i).clone();
+            let runs: Vec<_> = self
+                .machine
+                .run(i)
+                .attempts
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a.outcome,
+                        Some(AttemptOutcome::TimedOut | AttemptOutcome::Cancelled)
+                    )
+                })
+                .filter_map(|a| a.run.clone())
+                .collect();
+            for run in runs {
+                if let Err(e) = self.backend.cancel(&job, &run).await {
+                    eprintln!(
+                        "warning: cannot cancel {} ({}): {e}",
+                        job.id,
+                        run.runs.join(", ")
+                    );
+                }
+            }
+        }
         let pause_requested = self.dir.join(PAUSE_FILE).exists();
         let at = self.backend.now();
         if pause_requested && !self.machine.is_paused() {
@@ -242,6 +288,13 @@ impl<B: Backend> Executor<B> {
                         .await
                     {
                         Ok(run) => run,
+                        Err(e) if e.permanent => {
+                            return self.fail_attempt(
+                                &job.id,
+                                attempt.number,
+                                format!("cannot dispatch: {e}"),
+                            );
+                        }
                         Err(e) => {
                             // It may have gone through: look it up before dispatching again.
                             self.fresh.remove(&(i, attempt.number));
@@ -252,6 +305,13 @@ impl<B: Backend> Executor<B> {
                             return Ok(());
                         }
                     },
+                    Err(e) if e.permanent => {
+                        return self.fail_attempt(
+                            &job.id,
+                            attempt.number,
+                            format!("cannot look it up: {e}"),
+                        );
+                    }
                     Err(e) => {
                         eprintln!(
                             "warning: cannot look up {} on the backend, will retry: {e}",
@@ -297,11 +357,29 @@ impl<B: Backend> Executor<B> {
                     reason,
                 })
             }
+            Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.to_string()),
             Err(e) => {
                 eprintln!("warning: cannot observe {}, will retry: {e}", job.id);
                 Ok(())
             }
         }
+    }
+
+    /// Ends an attempt the backend cannot go on with; retries (if any remain) start anew.
+    fn fail_attempt(
+        &mut self,
+        job: &str,
+        attempt: u32,
+        reason: String,
+    ) -> Result<(), JournalError> {
+        let at = self.backend.now();
+        self.record(Event::AttemptFinished {
+            job: job.to_string(),
+            attempt,
+            outcome: AttemptOutcome::Failure,
+            at,
+            reason: Some(reason),
+        })
     }
 
     /// The release job: collect the publishing jobs' artifacts, journal the assets, publish.

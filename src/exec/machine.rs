@@ -338,7 +338,7 @@ impl Machine {
     fn finish_event(&self, i: usize, outcome: AttemptOutcome, at: u64, reason: &str) -> Event {
         Event::AttemptFinished {
             job: self.plan.jobs[i].id.clone(),
-            attempt: self.jobs[i].attempts.len() as u32,
+            attempt: self.jobs[i].current().map_or(0, |a| a.number),
             outcome,
             at,
             reason: Some(reason.to_string()),

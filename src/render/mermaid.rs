@@ -14,11 +14,16 @@ pub fn render(plan: &CompiledPlan) -> String {
         .enumerate()
         .map(|(i, j)| (j.id.as_str(), format!("j{i}")))
         .collect();
+    let estimates: HashMap<&str, u64> = plan
+        .jobs
+        .iter()
+        .map(|j| (j.id.as_str(), j.estimate_s))
+        .collect();
     let mut out = String::from("flowchart LR\n");
     for (n, group) in plan.groups.iter().enumerate() {
         let _ = writeln!(out, "  subgraph g{n}[\"group {n}\"]");
         for id in group {
-            let estimate = plan.job(id).map_or(0, |j| j.estimate_s);
+            let estimate = estimates.get(id.as_str()).copied().unwrap_or(0);
             let _ = writeln!(
                 out,
                 "    {}[\"{}<br/>{}\"]",

@@ -169,7 +169,7 @@ pub fn mermaid(sim: &Simulation) -> String {
                 let end = attempt.end_s.unwrap_or(attempt.start_s);
                 let _ = writeln!(
                     out,
-                    "    {} #{} :{tag}{}, {}",
+                    "    {} attempt {} :{tag}{}, {}",
                     clean(&row.id),
                     attempt.attempt,
                     attempt.start_s,
@@ -181,7 +181,7 @@ pub fn mermaid(sim: &Simulation) -> String {
     out
 }
 
-/// Mermaid gantt lines cannot hold `:`, `#` or `;` in names.
+/// Mermaid gantt lines cannot hold `:`, `#` or `;` in names (`#` starts an entity code).
 fn clean(text: &str) -> String {
     text.replace([':', ';', '#'], " ")
 }
