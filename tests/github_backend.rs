@@ -63,6 +63,11 @@ fn plan() -> CompiledPlan {
 }
 
 fn world(fake: &FakeGitHub) {
+    world_with(fake, &["failure", "success"]);
+}
+
+/// The world of [`plan`], the sdk build concluding `sdk_outcomes` per attempt.
+fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
     for repo in ["o/node", "o/sdk"] {
         fake.add_tag(repo, "v0.1.0", TagTarget::Commit("c0ffee".into()));
     }
@@ -79,7 +84,7 @@ fn world(fake: &FakeGitHub) {
     fake.add_build(
         "o/sdk",
         Script {
-            outcomes: vec!["failure".into(), "success".into()],
+            outcomes: sdk_outcomes.iter().map(|o| o.to_string()).collect(),
             artifacts: vec![
                 (
                     "sdk-linux".into(),
@@ -279,4 +284,59 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
         }
     }
     assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");
+}
+
+#[tokio::test]
+async fn a_build_failing_every_attempt_skips_the_release() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["failure"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan(), None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    assert_eq!(fake.count("POST", "/repos/o/sdk/dispatches"), 1);
+    assert_eq!(
+        fake.count("POST", "/rerun-failed-jobs"),
+        1,
+        "the one retry ran in place"
+    );
+    assert!(fake.releases().is_empty(), "nothing was published");
+    assert_eq!(
+        fake.count("GET", "/artifacts"),
+        0,
+        "no artifacts were collected"
+    );
+}
+
+#[tokio::test]
+async fn a_build_that_never_ends_times_out_and_is_cancelled() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["never"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let mut plan = plan();
+    let jobs = plan
+        .jobs
+        .iter()
+        .cloned()
+        .map(|mut job| {
+            if job.id == "sdk" {
+                job.timeout_s = 600;
+                job.retries = 0;
+            }
+            job
+        })
+        .collect();
+    plan = CompiledPlan::assemble(plan.release.clone(), jobs, None)
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan, None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    let sdk = fake.run_ids("o/sdk");
+    assert_eq!(sdk.len(), 1);
+    assert_eq!(
+        fake.count("POST", &format!("/runs/{}/cancel", sdk[0])),
+        1,
+        "the timed-out run was cancelled"
+    );
+    assert!(fake.releases().is_empty());
 }
