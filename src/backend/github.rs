@@ -255,10 +255,13 @@ impl Backend for GitHubBackend {
         self.clock.now()
     }
 
+    /// The next poll due in the future; polls already due wait for the executor's turn
+    /// (a run the executor stopped asking about must not keep waking it).
     fn next_change(&self) -> Option<u64> {
+        let now = self.now();
         self.watched
             .values()
-            .filter(|(_, status)| *status == RunStatus::Running)
+            .filter(|(at, status)| *status == RunStatus::Running && *at > now)
             .map(|(at, _)| *at)
             .min()
     }
@@ -356,6 +359,7 @@ impl Backend for GitHubBackend {
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
+        self.watched.remove(&run.runs.join(","));
         for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
             self.github
                 .cancel_run(repo, id)
