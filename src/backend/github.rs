@@ -299,8 +299,11 @@ impl Backend for GitHubBackend {
     async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let key = run.runs.join(",");
         let now = self.now();
+        // Between polls the last observation stands, except at the job's deadline, where the
+        // executor asks once more before declaring a timeout.
+        let at_deadline = now >= run.started_s.saturating_add(job.timeout_s);
         if let Some((next_at, status)) = self.watched.get(&key)
-            && (now < *next_at || *status != RunStatus::Running)
+            && (*status != RunStatus::Running || (now < *next_at && !at_deadline))
         {
             return Ok(*status);
         }
