@@ -15,7 +15,7 @@ use relplan::exec::progress::Progress;
 use relplan::exec::session;
 
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, Script, TagTarget, build_chain, job};
+use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
 
 /// Backend seconds per real second; the fake's clock runs as fast.
 const SPEED: f64 = 500.0;
@@ -339,4 +339,96 @@ async fn a_build_that_never_ends_times_out_and_is_cancelled() {
         "the timed-out run was cancelled"
     );
     assert!(fake.releases().is_empty());
+}
+
+/// A backend for `fake` on the wall clock.
+fn backend(fake: &FakeGitHub) -> GitHubBackend {
+    let clock = Clock {
+        origin_unix_ms: unix_ms(),
+        speed: 1.0,
+    };
+    GitHubBackend::new(
+        fake.client(),
+        clock,
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+    )
+}
+
+#[tokio::test]
+async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
+    use relplan::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let node = plan().jobs[0].clone();
+    let mut backend = backend(&fake);
+
+    // The dispatch went through but GitHub answered 502: the run is found, not redone.
+    fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
+    let run = backend.dispatch(&node, 1, "cid-after", None).await;
+    let runs = fake.run_ids("o/node");
+    assert_eq!(
+        run.map(|r| r.runs).ok(),
+        Some(vec![format!("{}/1", runs[0])])
+    );
+
+    // The dispatch was lost before GitHub acted: after looking for a while, the error is
+    // transient, and the executor's next dispatch goes through once.
+    fake.fault("POST", "/dispatches", FaultKind::BadGatewayBefore, 1);
+    let lost = backend.dispatch(&node, 1, "cid-before", None).await;
+    assert!(lost.is_err_and(|e| !e.permanent));
+    assert!(
+        backend
+            .find(&node, "cid-before")
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    );
+    backend
+        .dispatch(&node, 1, "cid-before", None)
+        .await
+        .expect("dispatched");
+    assert_eq!(fake.run_ids("o/node").len(), 2);
+    assert_eq!(fake.count("POST", "/dispatches"), 3);
+}
+
+#[tokio::test]
+async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
+    use relplan::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    fake.add_tag("o/app", "v0.1.0", TagTarget::Commit("c0ffee".into()));
+    fake.add_workflow(
+        "o/app",
+        Workflow {
+            file: "release.yml".into(),
+            on_event: None,
+            script: Script::default(),
+        },
+    );
+    let trigger = relplan::compiled::Trigger::WorkflowDispatch {
+        repo: "o/app".into(),
+        workflow: "release.yml".into(),
+        git_ref: "main".into(),
+        inputs: Default::default(),
+    };
+    let app = job("app", "o/app", trigger, &[]);
+    let mut backend = backend(&fake);
+    let first = backend
+        .dispatch(&app, 1, "cid-1", None)
+        .await
+        .expect("dispatched");
+    fake.with(|w| w.reject_run_details = true);
+    let second = backend
+        .dispatch(&app, 1, "cid-2", None)
+        .await
+        .expect("dispatched");
+    let runs = fake.run_ids("o/app");
+    assert_eq!(first.runs, [format!("{}/1", runs[0])]);
+    assert_eq!(second.runs, [format!("{}/1", runs[1])]);
+    let found = backend.find(&app, "cid-1").await.ok().flatten();
+    assert_eq!(found.map(|r| r.runs), Some(first.runs));
 }
