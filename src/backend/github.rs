@@ -32,12 +32,12 @@ use crate::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::compiled::{Job, JobKind, Release, Trigger};
 use crate::exec::event::RunRef;
 use crate::exec::release::{Artifact, Asset};
-use crate::github::assets::{self, Source};
+use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
 use crate::github::run_state::RunState;
 use crate::github::runs::{Run, next_poll};
 use crate::github::zip_check::ZipLimits;
-use crate::github::{GitHub, GitHubError, glob};
+use crate::github::{GitHub, GitHubError};
 
 /// How far before a dispatch relplan looks for its run (clock skew between hosts).
 const DISCOVERY_SLACK_S: i64 = 300;
@@ -373,37 +373,23 @@ impl Backend for GitHubBackend {
     }
 
     async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
-        if job.publish.is_empty() {
-            return Ok(Vec::new());
-        }
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
-        let mut files = Vec::new();
-        for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
-            let artifacts = self
-                .github
-                .list_artifacts(repo, id)
-                .await
-                .map_err(backend_error)?;
-            for artifact in &artifacts {
-                let inside = self
-                    .github
-                    .download_artifact(repo, id, artifact, self.limits)
-                    .await
-                    .map_err(backend_error)?;
-                for file in inside {
-                    if !glob::matches_any(&job.publish, assets::base_name(&file.path)) {
-                        continue;
-                    }
-                    let source = Source {
-                        job: job.id.clone(),
-                        run: id,
-                        artifact: artifact.name.clone(),
-                        path: file.path.clone(),
-                    };
-                    files.push((source, file));
-                }
-            }
-        }
+        let output = JobOutput {
+            job: job.id.clone(),
+            repo: repo.to_string(),
+            runs: run
+                .runs
+                .iter()
+                .filter_map(|r| parse_ref(r))
+                .map(|(id, _)| id)
+                .collect(),
+            publish: job.publish.clone(),
+        };
+        let files = self
+            .github
+            .published_files(&output, self.limits)
+            .await
+            .map_err(backend_error)?;
         let named = assets::name_assets(files).map_err(backend_error)?;
         Ok(named
             .into_iter()

@@ -81,17 +81,30 @@ impl GitHub {
         limits: ZipLimits,
     ) -> Result<Vec<Asset>, GitHubError> {
         let mut files = Vec::new();
-        for output in outputs.iter().filter(|o| !o.publish.is_empty()) {
-            for &run in &output.runs {
-                let artifacts = self.list_artifacts(&output.repo, run).await?;
-                for artifact in &artifacts {
-                    for file in self
-                        .download_artifact(&output.repo, run, artifact, limits)
-                        .await?
-                    {
-                        if !glob::matches_any(&output.publish, base_name(&file.path)) {
-                            continue;
-                        }
+        for output in outputs {
+            files.extend(self.published_files(output, limits).await?);
+        }
+        name_assets(files)
+    }
+
+    /// Downloads and checks every artifact of one job's runs and keeps the files its
+    /// `publish` globs select, with where each came from (not yet named or deduplicated).
+    pub async fn published_files(
+        &self,
+        output: &JobOutput,
+        limits: ZipLimits,
+    ) -> Result<Vec<(Source, ZipFile)>, GitHubError> {
+        let mut files = Vec::new();
+        if output.publish.is_empty() {
+            return Ok(files);
+        }
+        for &run in &output.runs {
+            for artifact in &self.list_artifacts(&output.repo, run).await? {
+                for file in self
+                    .download_artifact(&output.repo, run, artifact, limits)
+                    .await?
+                {
+                    if glob::matches_any(&output.publish, base_name(&file.path)) {
                         let source = Source {
                             job: output.job.clone(),
                             run,
@@ -103,7 +116,7 @@ impl GitHub {
                 }
             }
         }
-        name_assets(files)
+        Ok(files)
     }
 }
 
