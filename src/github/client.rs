@@ -91,6 +91,8 @@ pub struct GitHubConfig {
     pub token: Token,
     /// One request (sending it and reading the whole answer) gives up after this long.
     pub request_timeout: Duration,
+    /// The same for downloads and for uploads of more than a mebibyte.
+    pub transfer_timeout: Duration,
     /// Reads are tried at most this often.
     pub read_attempts: u32,
     /// Largest artifact or asset download, in bytes.
@@ -104,11 +106,22 @@ impl GitHubConfig {
             api_url,
             token,
             request_timeout: Duration::from_secs(60),
+            transfer_timeout: Duration::from_secs(30 * 60),
             read_attempts: 6,
             max_download_bytes: 2 << 30,
             pacer: Pacer::default(),
         }
     }
+}
+
+/// Uploads larger than this get the transfer timeout.
+const LARGE_UPLOAD_BYTES: usize = 1 << 20;
+
+/// What one exchange may take: bytes of answer, and time.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    bytes: usize,
+    time: Duration,
 }
 
 /// A whole answer.
@@ -203,6 +216,13 @@ impl GitHub {
         })
     }
 
+    fn json_budget(&self) -> Budget {
+        Budget {
+            bytes: MAX_JSON_BYTES,
+            time: self.config.request_timeout,
+        }
+    }
+
     pub fn api_url(&self) -> &ApiUrl {
         &self.config.api_url
     }
@@ -214,7 +234,7 @@ impl GitHub {
     /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
     /// 404 as `Ok(None)`, other 4xx as [`GitHubError::Status`].
     pub async fn get(&self, action: &str, path: &str) -> Result<Option<Reply>, GitHubError> {
-        self.read(action, path, HeaderMap::new(), MAX_JSON_BYTES)
+        self.read(action, path, HeaderMap::new(), self.json_budget())
             .await
     }
 
@@ -225,8 +245,11 @@ impl GitHub {
             http::header::ACCEPT,
             http::HeaderValue::from_static("application/octet-stream"),
         );
-        self.read(action, url, headers, self.config.max_download_bytes)
-            .await
+        let budget = Budget {
+            bytes: self.config.max_download_bytes,
+            time: self.config.transfer_timeout,
+        };
+        self.read(action, url, headers, budget).await
     }
 
     /// A conditional read: sends the ETag of the last answer for this URL, and on 304
@@ -241,7 +264,7 @@ impl GitHub {
             headers.insert(http::header::IF_NONE_MATCH, value);
         }
         let reply = self
-            .read(action, &url, headers, MAX_JSON_BYTES)
+            .read(action, &url, headers, self.json_budget())
             .await?
             .ok_or_else(|| GitHubError::Status {
                 action: action.to_string(),
@@ -273,14 +296,14 @@ impl GitHub {
         action: &str,
         path: &str,
         headers: HeaderMap,
-        cap: usize,
+        budget: Budget,
     ) -> Result<Option<Reply>, GitHubError> {
         let url = self.config.api_url.url(path);
         let attempts = self.config.read_attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             let verdict = self
-                .exchange(Method::GET, &url, headers.clone(), Vec::new(), cap)
+                .exchange(Method::GET, &url, headers.clone(), Vec::new(), budget)
                 .await;
             let wait = match verdict {
                 Verdict::Done(reply) => {
@@ -319,14 +342,19 @@ impl GitHub {
         body: Vec<u8>,
     ) -> Result<Reply, GitHubError> {
         let url = self.config.api_url.url(path);
+        let budget = if body.len() > LARGE_UPLOAD_BYTES {
+            Budget {
+                time: self.config.transfer_timeout,
+                ..self.json_budget()
+            }
+        } else {
+            self.json_budget()
+        };
         let mut headers = HeaderMap::new();
         if let Ok(value) = http::HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        match self
-            .exchange(method, &url, headers, body, MAX_JSON_BYTES)
-            .await
-        {
+        match self.exchange(method, &url, headers, body, budget).await {
             Verdict::Done(reply) if reply.status.is_success() => Ok(reply),
             Verdict::Done(reply) => Err(status_error(action, reply.status.as_u16(), &reply)),
             Verdict::Limited(retry_after) => Err(GitHubError::Rejected {
@@ -363,7 +391,7 @@ impl GitHub {
         url: &str,
         headers: HeaderMap,
         body: Vec<u8>,
-        cap: usize,
+        budget: Budget,
     ) -> Verdict {
         let reset = self.reset_at.lock().ok().and_then(|mut r| r.take());
         if let Some(reset) = reset
@@ -386,7 +414,7 @@ impl GitHub {
                 .await
                 .map_err(|e| e.to_string())?;
             let (parts, body) = response.into_parts();
-            let body = http_body_util::Limited::new(body, cap)
+            let body = http_body_util::Limited::new(body, budget.bytes)
                 .collect()
                 .await
                 .map_err(|e| format!("reading the answer: {e}"))?
@@ -397,11 +425,11 @@ impl GitHub {
                 body,
             })
         };
-        let reply = match tokio::time::timeout(self.config.request_timeout, sent).await {
+        let reply = match tokio::time::timeout(budget.time, sent).await {
             Err(_) => {
                 return Verdict::Trouble(format!(
                     "no answer within {} s",
-                    self.config.request_timeout.as_secs_f64()
+                    budget.time.as_secs_f64()
                 ));
             }
             Ok(Err(e)) => return Verdict::Trouble(e),

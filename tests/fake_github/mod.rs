@@ -67,6 +67,7 @@ impl FakeGitHub {
         );
         config.pacer = Pacer::scaled(0.0);
         config.request_timeout = Duration::from_millis(500);
+        config.transfer_timeout = Duration::from_millis(500);
         GitHub::new(config).expect("a client for the fake")
     }
 
