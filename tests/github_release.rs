@@ -226,3 +226,34 @@ async fn a_published_release_with_other_assets_is_refused() {
         .expect_err("refused");
     assert!(matches!(err, GitHubError::AlreadyPublished { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn an_upload_that_broke_off_is_deleted_and_sent_again() {
+    let fake = fake_with_repo().await;
+    fake.fault("PATCH", "/releases/", FaultKind::BadGatewayBefore, 1);
+    let github = fake.client();
+    assert!(
+        github
+            .publish_release(&spec(false), &assets())
+            .await
+            .is_err()
+    );
+    // GitHub keeps an interrupted upload as an asset in state `starter`.
+    fake.with(|w| {
+        w.releases[0].assets[0].state = "starter".into();
+        w.releases[0].assets[0].bytes.truncate(3);
+    });
+    let resumed = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("finished");
+    assert_eq!(resumed.uploaded, ["blvm-0.1.0-linux.tar.gz"]);
+    assert_eq!(fake.count("DELETE", "/releases/assets/"), 1);
+    let release = &fake.releases()[0];
+    assert!(!release.draft);
+    let linux = release
+        .assets
+        .iter()
+        .find(|a| a.name == "blvm-0.1.0-linux.tar.gz");
+    assert_eq!(linux.map(|a| a.bytes.as_slice()), Some(&b"linux build"[..]));
+}
