@@ -432,3 +432,32 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
     let found = backend.find(&app, "cid-1").await.ok().flatten();
     assert_eq!(found.map(|r| r.runs), Some(first.runs));
 }
+
+#[tokio::test]
+async fn every_run_of_a_dispatch_must_succeed() {
+    use relplan::backend::{Backend, RunStatus};
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    // A second workflow on the same event, which fails.
+    fake.add_build(
+        "o/node",
+        Script {
+            outcomes: vec!["failure".into()],
+            ..Script::default()
+        },
+    );
+    let node = plan().jobs[0].clone();
+    let mut backend = backend(&fake);
+    let run = backend
+        .dispatch(&node, 1, "cid-two", None)
+        .await
+        .expect("dispatched");
+    assert_eq!(run.runs.len(), 2, "{run:?}");
+    fake.advance(100);
+    let status = backend.observe(&node, &run).await.expect("observed");
+    assert!(
+        matches!(status, RunStatus::Finished { success: false, .. }),
+        "{status:?}"
+    );
+}
