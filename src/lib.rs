@@ -12,6 +12,7 @@ pub mod diff;
 pub mod digest;
 pub mod duration;
 pub mod exec;
+pub mod github;
 pub mod github_names;
 pub mod lower;
 pub mod manifest;

@@ -6,6 +6,7 @@
 //! after checking: `find` before a second `dispatch`, and `publish` completing a release
 //! that an earlier, interrupted call began.
 
+pub mod github;
 pub mod sim;
 
 use std::time::{SystemTime, UNIX_EPOCH};

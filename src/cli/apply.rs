@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::backend::github::GitHubBackend;
 use crate::backend::sim::SimBackend;
 use crate::backend::{Clock, unix_ms};
 use crate::cli::input::{PlanArgs, compile_and_report};
@@ -18,6 +19,7 @@ use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
 use crate::exec::session::{self, SessionError};
 use crate::exec::view;
+use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
 
 /// Where runs are kept unless --state-dir says otherwise.
 pub const DEFAULT_STATE_DIR: &str = ".relplan";
@@ -47,11 +49,19 @@ pub struct Args {
     /// Sim: simulated seconds per real second.
     #[arg(long, value_name = "X", default_value_t = 60.0)]
     speed: f64,
+    /// GitHub: the REST API root (default: GITHUB_API_URL, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::duration::parse_seconds)]
+    poll_interval: u64,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum Backend {
     Sim,
+    #[value(name = "github")]
+    GitHub,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -85,11 +95,20 @@ pub fn run(args: Args) -> Exit {
     let settings = Settings {
         backend: match args.backend {
             Backend::Sim => BackendKind::Sim,
+            Backend::GitHub => BackendKind::GitHub {
+                api_url: ApiUrl::resolve(args.api_url.as_deref(), |name| std::env::var(name).ok())
+                    .as_str()
+                    .to_string(),
+                poll_interval_s: args.poll_interval.max(1),
+            },
         },
         concurrency: args.concurrency.map(|c| c as usize),
         fail_fast: args.fail_fast,
         seed: scenario.seed,
-        speed: args.speed,
+        speed: match args.backend {
+            Backend::Sim => args.speed,
+            Backend::GitHub => 1.0,
+        },
         scenario,
         origin_unix_ms: unix_ms(),
     };
@@ -141,18 +160,6 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
         origin_unix_ms: settings.origin_unix_ms,
         speed: settings.speed,
     };
-    let backend = match settings.backend {
-        BackendKind::Sim => match SimBackend::open(dir, clock, settings.scenario.clone()) {
-            Ok(backend) => backend,
-            Err(e) => {
-                print_error(
-                    &e.to_string(),
-                    Some(&format!("the simulated world lives in `{shown}`")),
-                );
-                return Exit::Failure;
-            }
-        },
-    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -163,16 +170,78 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
             return Exit::Failure;
         }
     };
+    match &settings.backend {
+        BackendKind::Sim => match SimBackend::open(dir, clock, settings.scenario.clone()) {
+            Ok(backend) => execute(
+                &runtime,
+                dir,
+                machine,
+                journal,
+                backend,
+                clock,
+                Duration::from_millis(50),
+            ),
+            Err(e) => {
+                print_error(
+                    &e.to_string(),
+                    Some(&format!("the simulated world lives in `{shown}`")),
+                );
+                Exit::Failure
+            }
+        },
+        BackendKind::GitHub {
+            api_url,
+            poll_interval_s,
+        } => {
+            let Some(token) = Token::from_env() else {
+                let e = GitHubError::NoToken;
+                print_error(&e.to_string(), Some(&e.hint()));
+                return Exit::Failure;
+            };
+            let config = GitHubConfig::new(ApiUrl::resolve(Some(api_url), |_| None), token);
+            // The HTTP client starts its connection pool on the runtime.
+            let _entered = runtime.enter();
+            let github = match GitHub::new(config) {
+                Ok(github) => github,
+                Err(e) => {
+                    print_error(&e.to_string(), Some(&e.hint()));
+                    return Exit::Failure;
+                }
+            };
+            let plan = machine.plan();
+            let backend = GitHubBackend::new(
+                github,
+                clock,
+                &plan.plan_hash,
+                &plan.release.version,
+                Duration::from_secs(*poll_interval_s),
+            );
+            execute(
+                &runtime,
+                dir,
+                machine,
+                journal,
+                backend,
+                clock,
+                Duration::from_secs(1),
+            )
+        }
+    }
+}
+
+/// Runs the executor on `backend` until the run finishes, pauses or is interrupted.
+fn execute<B: crate::backend::Backend>(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    machine: Machine,
+    journal: Journal,
+    backend: B,
+    clock: Clock,
+    poll: Duration,
+) -> Exit {
+    let shown = dir.display().to_string();
     let progress = Progress::for_stderr(machine.job_count());
-    let mut executor = Executor::new(
-        machine,
-        journal,
-        backend,
-        clock,
-        dir,
-        progress,
-        Duration::from_millis(50),
-    );
+    let mut executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
     let ending = runtime.block_on(async { executor.run(interruption()).await });
     match ending {
         Ok(Ending::Finished { .. }) => finished(executor.machine(), &shown),

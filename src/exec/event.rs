@@ -27,10 +27,17 @@ pub struct Settings {
     pub origin_unix_ms: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
     Sim,
+    /// GitHub Actions at this API root, polled at most every `poll_interval_s` near a
+    /// job's expected end. The token is read from the environment on every start.
+    #[serde(rename = "github")]
+    GitHub {
+        api_url: String,
+        poll_interval_s: u64,
+    },
 }
 
 /// One backend run (or several, when one dispatch started several workflows).

@@ -1,0 +1,439 @@
+//! The GitHub backend: the executor's [`Backend`] over the protocol layer in
+//! [`crate::github`].
+//!
+//! - `dispatch` resolves the job's tag first (refusing a moved tag), then dispatches with
+//!   the attempt's correlation id and finds the run(s) it started. A retry of a failed run
+//!   uses `rerun-failed-jobs` on the previous attempt's runs when GitHub allows it, and
+//!   dispatches anew otherwise.
+//! - Run references are `"<run id>/<run attempt>"`, so a rerun in place is a different
+//!   reference from the attempt before, and a dispatch interrupted by a crash after a rerun
+//!   is recognised (the run's `run_attempt` already moved on) instead of repeated.
+//! - A dispatch whose answer was lost (5xx, timeout) is looked up by correlation id for a
+//!   while before it is reported as failed; only then does the executor dispatch again.
+//!   A refusal that asking again cannot fix (a moved tag, a missing workflow or run, a
+//!   refused token, a bad artifact) is a permanent error: the attempt fails.
+//! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
+//!   job's estimate) and answers from the last observation in between, so the executor may
+//!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
+//! - `artifacts` downloads and checks every artifact of the run and returns the files whose
+//!   base names match the job's `publish` globs, named by their base names (see
+//!   [`crate::github::assets`]); the executor's own selection by the same globs then keeps
+//!   them all.
+//! - `publish` runs the release transaction ([`GitHub::publish_release`]).
+//!
+//! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
+//! `updated_at` place runs on it, so a run that ended while relplan was down is judged by
+//! when it ended.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use crate::backend::{Backend, BackendError, Clock, RunStatus};
+use crate::compiled::{Job, JobKind, Release, Trigger};
+use crate::exec::event::RunRef;
+use crate::exec::release::{Artifact, Asset};
+use crate::github::assets::{self, JobOutput};
+use crate::github::dispatch::{Attempt, Dispatched};
+use crate::github::run_state::RunState;
+use crate::github::runs::{Run, next_poll};
+use crate::github::zip_check::ZipLimits;
+use crate::github::{GitHub, GitHubError};
+
+/// How far before a dispatch relplan looks for its run (clock skew between hosts).
+const DISCOVERY_SLACK_S: i64 = 300;
+/// Waits between looks for a freshly dispatched run (seconds); about a minute in all.
+const DISCOVERY_WAITS_S: [u64; 6] = [1, 2, 4, 8, 15, 30];
+
+pub struct GitHubBackend {
+    github: GitHub,
+    clock: Clock,
+    plan_hash: String,
+    release_version: String,
+    poll_interval: Duration,
+    limits: ZipLimits,
+    /// Per run reference: when to poll next and what was seen last.
+    watched: BTreeMap<String, (u64, RunStatus)>,
+    /// Runs already reported as waiting for an approval.
+    waiting_noted: HashSet<u64>,
+}
+
+impl GitHubBackend {
+    pub fn new(
+        github: GitHub,
+        clock: Clock,
+        plan_hash: &str,
+        release_version: &str,
+        poll_interval: Duration,
+    ) -> GitHubBackend {
+        GitHubBackend {
+            github,
+            clock,
+            plan_hash: plan_hash.to_string(),
+            release_version: release_version.to_string(),
+            poll_interval,
+            limits: ZipLimits::default(),
+            watched: BTreeMap::new(),
+            waiting_noted: HashSet::new(),
+        }
+    }
+
+    /// Backend seconds of an RFC 3339 instant, within `0..=now`.
+    fn seconds(&self, instant: &str) -> u64 {
+        let Ok(at) = instant.parse::<jiff::Timestamp>() else {
+            return self.now();
+        };
+        let ms = at.as_millisecond() - self.clock.origin_unix_ms as i64;
+        u64::try_from(ms / 1000).unwrap_or(0).min(self.now())
+    }
+
+    /// The instant `seconds` before now, for the `created` filter.
+    fn since(&self, seconds_before_origin: i64) -> jiff::Timestamp {
+        let origin_s = (self.clock.origin_unix_ms / 1000) as i64;
+        jiff::Timestamp::from_second(origin_s - seconds_before_origin)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    fn run_ref(&self, runs: &[Run]) -> RunRef {
+        RunRef {
+            runs: runs
+                .iter()
+                .map(|r| format!("{}/{}", r.id, r.run_attempt))
+                .collect(),
+            started_s: runs
+                .iter()
+                .map(|r| self.seconds(&r.created_at))
+                .min()
+                .unwrap_or_else(|| self.now()),
+        }
+    }
+
+    /// Looks for the runs of `correlation_id`, waiting between looks when `patient`.
+    async fn discover(
+        &self,
+        job: &Job,
+        correlation_id: &str,
+        patient: bool,
+    ) -> Result<Vec<Run>, GitHubError> {
+        let (repo, event) = trigger_event(job)?;
+        let since = self.since(DISCOVERY_SLACK_S);
+        let waits: &[u64] = if patient { &DISCOVERY_WAITS_S } else { &[] };
+        let mut runs = self
+            .github
+            .find_runs(repo, event, correlation_id, since)
+            .await?;
+        for wait in waits {
+            if !runs.is_empty() {
+                break;
+            }
+            self.github.pacer().wait(Duration::from_secs(*wait)).await;
+            runs = self
+                .github
+                .find_runs(repo, event, correlation_id, since)
+                .await?;
+        }
+        Ok(runs)
+    }
+
+    /// Re-runs the failed runs of `previous` in place; `None` when GitHub does not allow it.
+    async fn rerun(&self, job: &Job, previous: &RunRef) -> Result<Option<RunRef>, GitHubError> {
+        let (repo, _) = trigger_event(job)?;
+        let mut next = Vec::new();
+        for reference in &previous.runs {
+            let Some((id, attempt)) = parse_ref(reference) else {
+                return Ok(None);
+            };
+            let observed = self.github.observe_run(repo, id).await?;
+            if observed.run.run_attempt > attempt {
+                // Re-run before a crash: that is this attempt.
+                next.push(observed.run);
+                continue;
+            }
+            if observed.state.succeeded() {
+                next.push(observed.run);
+                continue;
+            }
+            if !observed.state.is_completed() {
+                return Ok(None);
+            }
+            match self.github.rerun_failed_jobs(repo, id).await {
+                Ok(()) => next.push(Run {
+                    run_attempt: attempt + 1,
+                    ..observed.run
+                }),
+                Err(GitHubError::Status { status: 403, .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        let mut reference = self.run_ref(&next);
+        reference.started_s = self.now();
+        Ok(Some(reference))
+    }
+
+    async fn dispatch_anew(&self, job: &Job, correlation_id: &str) -> Result<RunRef, GitHubError> {
+        if job.kind == JobKind::Build
+            && let Some(tag) = &job.git_ref
+        {
+            self.github
+                .resolve_tag(&job.repo, tag, job.commit.as_deref())
+                .await?;
+        }
+        let attempt = Attempt {
+            job,
+            correlation_id,
+            plan_hash: &self.plan_hash,
+            release_version: &self.release_version,
+        };
+        let (repo, _) = trigger_event(job)?;
+        match self.github.dispatch(&attempt).await {
+            Ok(Dispatched::Run(id)) => {
+                let observed = self.github.observe_run(repo, id).await?;
+                Ok(self.run_ref(&[observed.run]))
+            }
+            Ok(Dispatched::Discover { .. }) => {
+                let runs = self.discover(job, correlation_id, true).await?;
+                if runs.is_empty() {
+                    return Err(GitHubError::Protocol {
+                        action: format!("dispatching job `{}`", job.id),
+                        detail: format!(
+                            "GitHub accepted the dispatch but no run's run-name carries `{correlation_id}` after a minute"
+                        ),
+                    });
+                }
+                Ok(self.run_ref(&runs))
+            }
+            Err(e) if e.is_uncertain() => {
+                let runs = self.discover(job, correlation_id, true).await?;
+                if runs.is_empty() {
+                    Err(e)
+                } else {
+                    Ok(self.run_ref(&runs))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The repository runs happen in, and the event they are listed under.
+fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
+    match &job.trigger {
+        Some(Trigger::RepositoryDispatch { repo, .. }) => Ok((repo, "repository_dispatch")),
+        Some(Trigger::WorkflowDispatch { repo, .. }) => Ok((repo, "workflow_dispatch")),
+        None => Err(GitHubError::Input {
+            message: format!("job `{}` has no trigger to run on GitHub", job.id),
+            hint: "give the job a repository_dispatch or workflow_dispatch trigger".into(),
+        }),
+    }
+}
+
+/// `"<run id>/<run attempt>"`.
+fn parse_ref(reference: &str) -> Option<(u64, u32)> {
+    let (id, attempt) = reference.split_once('/')?;
+    Some((id.parse().ok()?, attempt.parse().ok()?))
+}
+
+/// Errors that asking again cannot fix (a moved tag, a missing workflow or run, a refused
+/// token, a bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub
+/// trouble) are asked again later.
+fn backend_error(e: GitHubError) -> BackendError {
+    let transient = e.is_uncertain()
+        || e.is_rejected()
+        || matches!(
+            e,
+            GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
+        );
+    let message = format!("{e}\nhelp: {}", e.hint());
+    if transient {
+        BackendError::new(message)
+    } else {
+        BackendError::permanent(message)
+    }
+}
+
+impl Backend for GitHubBackend {
+    fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// The next poll due in the future; polls already due wait for the executor's turn
+    /// (a run the executor stopped asking about must not keep waking it).
+    fn next_change(&self) -> Option<u64> {
+        let now = self.now();
+        self.watched
+            .values()
+            .filter(|(at, status)| *status == RunStatus::Running && *at > now)
+            .map(|(at, _)| *at)
+            .min()
+    }
+
+    async fn dispatch(
+        &mut self,
+        job: &Job,
+        _attempt: u32,
+        correlation_id: &str,
+        previous: Option<&RunRef>,
+    ) -> Result<RunRef, BackendError> {
+        let result = match previous {
+            Some(previous) => match self.rerun(job, previous).await {
+                Ok(Some(rerun)) => Ok(rerun),
+                Ok(None) => self.dispatch_anew(job, correlation_id).await,
+                Err(e) => Err(e),
+            },
+            None => self.dispatch_anew(job, correlation_id).await,
+        };
+        result.map_err(backend_error)
+    }
+
+    async fn find(
+        &mut self,
+        job: &Job,
+        correlation_id: &str,
+    ) -> Result<Option<RunRef>, BackendError> {
+        let runs = self
+            .discover(job, correlation_id, false)
+            .await
+            .map_err(backend_error)?;
+        Ok((!runs.is_empty()).then(|| self.run_ref(&runs)))
+    }
+
+    async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
+        let key = run.runs.join(",");
+        let now = self.now();
+        // Between polls the last observation stands, except at the job's deadline, where the
+        // executor asks once more before declaring a timeout.
+        let at_deadline = now >= run.started_s.saturating_add(job.timeout_s);
+        if let Some((next_at, status)) = self.watched.get(&key)
+            && (*status != RunStatus::Running || (now < *next_at && !at_deadline))
+        {
+            return Ok(*status);
+        }
+        let (repo, _) = trigger_event(job).map_err(backend_error)?;
+        let mut running = false;
+        let mut success = true;
+        let mut ended = 0;
+        for reference in &run.runs {
+            let Some((id, attempt)) = parse_ref(reference) else {
+                return Err(BackendError::new(format!(
+                    "`{reference}` is not a GitHub run reference"
+                )));
+            };
+            let observed = self
+                .github
+                .observe_run(repo, id)
+                .await
+                .map_err(backend_error)?;
+            if observed.run.run_attempt < attempt {
+                // The rerun is not visible yet.
+                running = true;
+                continue;
+            }
+            match &observed.state {
+                RunState::Completed(_) => {
+                    success &= observed.state.succeeded();
+                    ended = ended.max(self.seconds(&observed.run.updated_at));
+                }
+                RunState::WaitingForApproval => {
+                    if self.waiting_noted.insert(id) {
+                        eprintln!(
+                            "note: {} run {id} is waiting for an approval: {}",
+                            job.id, observed.run.html_url
+                        );
+                    }
+                    running = true;
+                }
+                _ => running = true,
+            }
+        }
+        let status = if running || run.runs.is_empty() {
+            RunStatus::Running
+        } else {
+            RunStatus::Finished { success, at: ended }
+        };
+        let elapsed = Duration::from_secs(now.saturating_sub(run.started_s));
+        let wait = next_poll(
+            elapsed,
+            Duration::from_secs(job.estimate_s),
+            self.poll_interval,
+        );
+        self.watched
+            .insert(key, (now.saturating_add(wait.as_secs()), status));
+        Ok(status)
+    }
+
+    async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
+        let (repo, _) = trigger_event(job).map_err(backend_error)?;
+        self.watched.remove(&run.runs.join(","));
+        for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
+            self.github
+                .cancel_run(repo, id)
+                .await
+                .map_err(backend_error)?;
+        }
+        Ok(())
+    }
+
+    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
+        let (repo, _) = trigger_event(job).map_err(backend_error)?;
+        let output = JobOutput {
+            job: job.id.clone(),
+            repo: repo.to_string(),
+            runs: run
+                .runs
+                .iter()
+                .filter_map(|r| parse_ref(r))
+                .map(|(id, _)| id)
+                .collect(),
+            publish: job.publish.clone(),
+        };
+        let files = self
+            .github
+            .published_files(&output, self.limits)
+            .await
+            .map_err(backend_error)?;
+        let named = assets::name_assets(files).map_err(backend_error)?;
+        Ok(named
+            .into_iter()
+            .map(|asset| Artifact {
+                name: asset.name,
+                bytes: asset.bytes,
+            })
+            .collect())
+    }
+
+    async fn publish(
+        &mut self,
+        release: &Release,
+        assets: &[Asset],
+        sums: &str,
+    ) -> Result<(), BackendError> {
+        let Some(repo) = &release.repo else {
+            return Ok(());
+        };
+        let ours: Vec<assets::Asset> = assets
+            .iter()
+            .map(|a| assets::Asset {
+                name: a.name.clone(),
+                sha256: crate::digest::sha256_hex(&a.bytes),
+                bytes: a.bytes.clone(),
+                source: None,
+            })
+            .collect();
+        if assets::sha256sums(&ours).bytes != sums.as_bytes() {
+            return Err(BackendError::new(
+                "the executor's SHA256SUMS does not match the assets; this is a relplan bug",
+            ));
+        }
+        let spec = crate::github::release::ReleaseSpec {
+            repo: repo.clone(),
+            tag: release.tag.clone(),
+            name: format!("{} {}", release.name, release.version),
+            prerelease: release.prerelease,
+            commit: release.commit.clone(),
+        };
+        self.github
+            .publish_release(&spec, &ours)
+            .await
+            .map(|_| ())
+            .map_err(backend_error)
+    }
+}

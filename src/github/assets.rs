@@ -1,0 +1,209 @@
+//! How build artifacts become release assets, and what the assets are called.
+//!
+//! The rule (also in README, "Release assets"):
+//! 1. Every artifact of a publishing job's successful run(s) is downloaded, its digest
+//!    verified and every entry of its zip checked, published or not.
+//! 2. Each regular **file** inside an artifact's zip is a candidate asset, named by the
+//!    file's **base name** (its path inside the zip without directories), unchanged. The
+//!    zip GitHub wraps around every artifact is never uploaded itself.
+//! 3. A candidate is published when its name matches one of the job's `publish` globs
+//!    (`*` any run of characters, `?` one character): the globs select release assets by
+//!    the names they will have, whatever artifact carried them, just as they select the
+//!    simulated backend's artifacts.
+//! 4. Published names must be GitHub-safe (ASCII letters, digits, `.`, `-`, `_`, `+`, not
+//!    starting or ending with `.`), because GitHub silently renames anything else;
+//!    `SHA256SUMS` is reserved for relplan's own checksum file.
+//! 5. Two published files that would get the same name, from one artifact or from any two
+//!    jobs, are reported together, each naming its job, run, artifact and path, before any
+//!    draft is created. Nothing is renamed to make room.
+//!
+//! The outcome depends only on the artifacts' contents and the plan, so re-running the
+//! collection gives the same assets with the same names and bytes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::digest::sha256_hex;
+use crate::github::client::GitHub;
+use crate::github::error::{AssetConflict, GitHubError};
+use crate::github::glob;
+use crate::github::zip_check::{ZipFile, ZipLimits};
+
+/// The checksum file relplan writes into every release.
+pub const SHA256SUMS: &str = "SHA256SUMS";
+
+/// Where an asset came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub job: String,
+    pub run: u64,
+    pub artifact: String,
+    pub path: String,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` in artifact `{}` of job `{}` (run {})",
+            self.path, self.artifact, self.job, self.run
+        )
+    }
+}
+
+/// One file of the unified release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// Lowercase hex.
+    pub sha256: String,
+    /// `None` for relplan's own SHA256SUMS.
+    pub source: Option<Source>,
+}
+
+/// The finished runs of one publishing job.
+#[derive(Clone, Debug)]
+pub struct JobOutput {
+    pub job: String,
+    pub repo: String,
+    pub runs: Vec<u64>,
+    pub publish: Vec<String>,
+}
+
+impl GitHub {
+    /// Lists, downloads and checks the artifacts of every publishing job, and names and
+    /// selects the assets; any bad artifact, bad name or name conflict fails the whole
+    /// collection.
+    pub async fn collect_assets(
+        &self,
+        outputs: &[JobOutput],
+        limits: ZipLimits,
+    ) -> Result<Vec<Asset>, GitHubError> {
+        let mut files = Vec::new();
+        for output in outputs {
+            files.extend(self.published_files(output, limits).await?);
+        }
+        name_assets(files)
+    }
+
+    /// Downloads and checks every artifact of one job's runs and keeps the files its
+    /// `publish` globs select, with where each came from (not yet named or deduplicated).
+    pub async fn published_files(
+        &self,
+        output: &JobOutput,
+        limits: ZipLimits,
+    ) -> Result<Vec<(Source, ZipFile)>, GitHubError> {
+        let mut files = Vec::new();
+        if output.publish.is_empty() {
+            return Ok(files);
+        }
+        for &run in &output.runs {
+            for artifact in &self.list_artifacts(&output.repo, run).await? {
+                for file in self
+                    .download_artifact(&output.repo, run, artifact, limits)
+                    .await?
+                {
+                    if glob::matches_any(&output.publish, base_name(&file.path)) {
+                        let source = Source {
+                            job: output.job.clone(),
+                            run,
+                            artifact: artifact.name.clone(),
+                            path: file.path.clone(),
+                        };
+                        files.push((source, file));
+                    }
+                }
+            }
+        }
+        Ok(files)
+    }
+}
+
+/// Names every file by the rule of this module, reporting every bad name and every
+/// conflict at once. Assets come back sorted by name.
+pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubError> {
+    let mut by_name: BTreeMap<String, Asset> = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for (source, file) in files {
+        let name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&file.path)
+            .to_string();
+        if let Some(problem) = name_problem(&name) {
+            return Err(GitHubError::Input {
+                message: format!("{source} cannot be a release asset: its name {problem}"),
+                hint: "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)".into(),
+            });
+        }
+        if let Some(existing) = by_name.get(&name) {
+            let first = existing
+                .source
+                .as_ref()
+                .map_or_else(|| "relplan".to_string(), |s| s.to_string());
+            conflicts.push(AssetConflict {
+                name,
+                first,
+                second: source.to_string(),
+            });
+            continue;
+        }
+        by_name.insert(
+            name.clone(),
+            Asset {
+                name,
+                sha256: sha256_hex(&file.bytes),
+                bytes: file.bytes,
+                source: Some(source),
+            },
+        );
+    }
+    if !conflicts.is_empty() {
+        return Err(GitHubError::AssetNameConflict(conflicts));
+    }
+    Ok(by_name.into_values().collect())
+}
+
+/// The last component of a `/`-separated path.
+pub fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn name_problem(name: &str) -> Option<&'static str> {
+    if name == SHA256SUMS {
+        Some("is reserved for relplan's checksum file")
+    } else if name.starts_with('.') || name.ends_with('.') {
+        Some("starts or ends with `.`, which GitHub would rename")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'))
+    {
+        Some("has characters GitHub would rename")
+    } else {
+        None
+    }
+}
+
+/// `SHA256SUMS`: `<64 hex>  <name>` per asset, sorted by name, each line ending in a
+/// newline, so `sha256sum -c SHA256SUMS` passes next to the downloaded assets.
+pub fn sha256sums(assets: &[Asset]) -> Asset {
+    let mut lines: Vec<(&str, &str)> = assets
+        .iter()
+        .filter(|a| a.name != SHA256SUMS)
+        .map(|a| (a.name.as_str(), a.sha256.as_str()))
+        .collect();
+    lines.sort();
+    let text: String = lines
+        .into_iter()
+        .map(|(name, sha)| format!("{sha}  {name}\n"))
+        .collect();
+    let bytes = text.into_bytes();
+    Asset {
+        name: SHA256SUMS.to_string(),
+        sha256: sha256_hex(&bytes),
+        bytes,
+        source: None,
+    }
+}

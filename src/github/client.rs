@@ -1,0 +1,541 @@
+//! The HTTP client: octocrab, configured so it never retries anything by itself (its `retry`
+//! feature is off, so a dispatch answered by a 502 is never silently sent twice), wrapped by
+//! the one function that sends requests and reads GitHub's answers.
+//!
+//! octocrab's typed calls hide status codes and headers, and relplan needs them on every
+//! answer (ETag, `retry-after`, `x-ratelimit-*`, the 200-vs-204 of `return_run_details`), so
+//! every request goes through octocrab's raw `execute` and the bodies are read into the
+//! small serde types of each operation's file. octocrab contributes the connection pool,
+//! TLS (rustls with ring, native roots), the base and upload URIs, and an `Authorization`
+//! header that is only sent to those two hosts, never to the storage an artifact download
+//! redirects to.
+//!
+//! Policy, in one place:
+//! - Reads ([`GitHub::get`], [`GitHub::get_cached`]) are retried: on 5xx, timeouts and lost
+//!   connections with exponential backoff (1 s, 2 s, 4 s, … capped at 60 s), on 429 and
+//!   secondary limits (403 with `retry-after` or GitHub's "secondary rate limit" message)
+//!   after `retry-after` or, without it, at least a minute.
+//! - Mutations ([`GitHub::send`]) are sent once. A rate-limit answer becomes
+//!   [`GitHubError::Rejected`] (not performed, safe to resend after the wait); a 5xx, a
+//!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first).
+//! - When an answer says `x-ratelimit-remaining: 0`, the next request of any kind waits
+//!   until `x-ratelimit-reset`.
+//! - Conditional reads keep the last ETag and body per URL; a 304 answer (which GitHub does
+//!   not count against the rate limit) returns the kept body.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+
+use crate::github::error::GitHubError;
+use crate::github::pacer::Pacer;
+use crate::github::token::Token;
+
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+const API_VERSION: &str = "2022-11-28";
+/// Largest JSON answer read into memory.
+const MAX_JSON_BYTES: usize = 32 << 20;
+const BACKOFF_CAP: Duration = Duration::from_secs(60);
+/// GitHub's advice for a secondary limit without `retry-after`.
+const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+
+/// The REST API root, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiUrl(String);
+
+impl ApiUrl {
+    /// `--api-url`, else `GITHUB_API_URL` (through `lookup`), else api.github.com.
+    pub fn resolve(flag: Option<&str>, lookup: impl Fn(&str) -> Option<String>) -> ApiUrl {
+        let chosen = flag
+            .map(str::to_string)
+            .or_else(|| lookup("GITHUB_API_URL"))
+            .map(|url| url.trim().to_string())
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        ApiUrl(chosen.trim_end_matches('/').to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Where release assets are uploaded: uploads.github.com for github.com, the API host
+    /// itself otherwise (GitHub Enterprise serves `/api/uploads` there).
+    fn upload_root(&self) -> String {
+        if self.0 == DEFAULT_API_URL {
+            "https://uploads.github.com".into()
+        } else {
+            self.0.clone()
+        }
+    }
+
+    /// An API path (`/repos/…`) as a full URL; full URLs are kept as they are.
+    pub fn url(&self, path_or_url: &str) -> String {
+        if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{path_or_url}", self.0)
+        }
+    }
+}
+
+/// How the client is set up.
+#[derive(Clone, Debug)]
+pub struct GitHubConfig {
+    pub api_url: ApiUrl,
+    pub token: Token,
+    /// One request (sending it and reading the whole answer) gives up after this long.
+    pub request_timeout: Duration,
+    /// The same for downloads and for uploads of more than a mebibyte.
+    pub transfer_timeout: Duration,
+    /// Reads are tried at most this often.
+    pub read_attempts: u32,
+    /// Largest artifact or asset download, in bytes.
+    pub max_download_bytes: usize,
+    pub pacer: Pacer,
+}
+
+impl GitHubConfig {
+    pub fn new(api_url: ApiUrl, token: Token) -> GitHubConfig {
+        GitHubConfig {
+            api_url,
+            token,
+            request_timeout: Duration::from_secs(60),
+            transfer_timeout: Duration::from_secs(30 * 60),
+            read_attempts: 6,
+            max_download_bytes: 2 << 30,
+            pacer: Pacer::default(),
+        }
+    }
+}
+
+/// Uploads larger than this get the transfer timeout.
+const LARGE_UPLOAD_BYTES: usize = 1 << 20;
+
+/// What one exchange may take: bytes of answer, and time.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    bytes: usize,
+    time: Duration,
+}
+
+/// A whole answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as JSON of type `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, action: &str) -> Result<T, GitHubError> {
+        serde_json::from_slice(&self.body).map_err(|e| GitHubError::Protocol {
+            action: action.to_string(),
+            detail: format!("the body is not the expected JSON: {e}"),
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A conditional read: the body (fresh, or kept from an earlier answer when GitHub said 304).
+#[derive(Debug)]
+pub struct Cached {
+    pub body: Bytes,
+    /// False when GitHub answered 304 Not Modified.
+    pub fresh: bool,
+}
+
+pub struct GitHub {
+    octo: Octocrab,
+    config: GitHubConfig,
+    etags: Mutex<HashMap<String, (String, Bytes)>>,
+    /// Set when an answer said the rate limit is used up: the next request waits until then.
+    reset_at: Mutex<Option<SystemTime>>,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an answer means for whoever sent the request.
+enum Verdict {
+    Done(Reply),
+    /// Not performed; try again after this long.
+    Limited(Duration),
+    /// Server trouble; a read may be retried, a mutation is uncertain.
+    Trouble(String),
+}
+
+impl GitHub {
+    /// Sets the client up; must be called within a tokio runtime (the connection pool
+    /// starts on it).
+    pub fn new(config: GitHubConfig) -> Result<GitHub, GitHubError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(GitHubError::Input {
+                message: "the GitHub client was set up outside an async runtime".into(),
+                hint: "report this as a relplan bug".into(),
+            });
+        }
+        let setup = |e: octocrab::Error| GitHubError::Input {
+            message: format!(
+                "cannot set up the GitHub client for `{}`: {e}",
+                config.api_url.as_str()
+            ),
+            hint: "pass an http(s) URL to --api-url or GITHUB_API_URL".into(),
+        };
+        let octo = Octocrab::builder()
+            .base_uri(config.api_url.as_str())
+            .map_err(setup)?
+            .upload_uri(config.api_url.upload_root())
+            .map_err(setup)?
+            .personal_token(config.token.expose().to_string())
+            .add_header(
+                http::HeaderName::from_static("x-github-api-version"),
+                API_VERSION.to_string(),
+            )
+            .build()
+            .map_err(setup)?;
+        Ok(GitHub {
+            octo,
+            config,
+            etags: Mutex::default(),
+            reset_at: Mutex::default(),
+        })
+    }
+
+    fn json_budget(&self) -> Budget {
+        Budget {
+            bytes: MAX_JSON_BYTES,
+            time: self.config.request_timeout,
+        }
+    }
+
+    pub fn api_url(&self) -> &ApiUrl {
+        &self.config.api_url
+    }
+
+    pub fn pacer(&self) -> &Pacer {
+        &self.config.pacer
+    }
+
+    /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
+    /// 404 as `Ok(None)`, other 4xx as [`GitHubError::Status`].
+    pub async fn get(&self, action: &str, path: &str) -> Result<Option<Reply>, GitHubError> {
+        self.read(action, path, HeaderMap::new(), self.json_budget())
+            .await
+    }
+
+    /// A read of a possibly large body (downloads), capped at the configured size.
+    pub async fn download(&self, action: &str, url: &str) -> Result<Option<Reply>, GitHubError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        let budget = Budget {
+            bytes: self.config.max_download_bytes,
+            time: self.config.transfer_timeout,
+        };
+        self.read(action, url, headers, budget).await
+    }
+
+    /// A conditional read: sends the ETag of the last answer for this URL, and on 304
+    /// returns that answer's body again.
+    pub async fn get_cached(&self, action: &str, path: &str) -> Result<Cached, GitHubError> {
+        let url = self.config.api_url.url(path);
+        let known = self.etags.lock().ok().and_then(|m| m.get(&url).cloned());
+        let mut headers = HeaderMap::new();
+        if let Some((etag, _)) = &known
+            && let Ok(value) = http::HeaderValue::from_str(etag)
+        {
+            headers.insert(http::header::IF_NONE_MATCH, value);
+        }
+        let reply = self
+            .read(action, &url, headers, self.json_budget())
+            .await?
+            .ok_or_else(|| GitHubError::Status {
+                action: action.to_string(),
+                status: 404,
+                message: "not found".into(),
+            })?;
+        if reply.status == StatusCode::NOT_MODIFIED {
+            return match known {
+                Some((_, body)) => Ok(Cached { body, fresh: false }),
+                None => Err(GitHubError::Protocol {
+                    action: action.to_string(),
+                    detail: "304 Not Modified to a request without If-None-Match".into(),
+                }),
+            };
+        }
+        if let Some(etag) = reply.header("etag")
+            && let Ok(mut etags) = self.etags.lock()
+        {
+            etags.insert(url, (etag.to_string(), reply.body.clone()));
+        }
+        Ok(Cached {
+            body: reply.body,
+            fresh: true,
+        })
+    }
+
+    async fn read(
+        &self,
+        action: &str,
+        path: &str,
+        headers: HeaderMap,
+        budget: Budget,
+    ) -> Result<Option<Reply>, GitHubError> {
+        let url = self.config.api_url.url(path);
+        let attempts = self.config.read_attempts.max(1);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            let verdict = self
+                .exchange(Method::GET, &url, headers.clone(), Vec::new(), budget)
+                .await;
+            let wait = match verdict {
+                Verdict::Done(reply) => {
+                    return match reply.status.as_u16() {
+                        200..=399 => Ok(Some(reply)),
+                        404 | 410 => Ok(None),
+                        status => Err(status_error(action, status, &reply)),
+                    };
+                }
+                Verdict::Limited(wait) => {
+                    last = "rate limited".into();
+                    wait
+                }
+                Verdict::Trouble(detail) => {
+                    last = detail;
+                    backoff(attempt)
+                }
+            };
+            if attempt < attempts {
+                self.config.pacer.wait(wait).await;
+            }
+        }
+        Err(GitHubError::Unavailable {
+            action: action.to_string(),
+            detail: format!("gave up after {attempts} attempts; last: {last}"),
+        })
+    }
+
+    /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`].
+    pub async fn send(
+        &self,
+        method: Method,
+        action: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Reply, GitHubError> {
+        let url = self.config.api_url.url(path);
+        let budget = if body.len() > LARGE_UPLOAD_BYTES {
+            Budget {
+                time: self.config.transfer_timeout,
+                ..self.json_budget()
+            }
+        } else {
+            self.json_budget()
+        };
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = http::HeaderValue::from_str(content_type) {
+            headers.insert(http::header::CONTENT_TYPE, value);
+        }
+        match self.exchange(method, &url, headers, body, budget).await {
+            Verdict::Done(reply) if reply.status.is_success() => Ok(reply),
+            Verdict::Done(reply) => Err(status_error(action, reply.status.as_u16(), &reply)),
+            Verdict::Limited(retry_after) => Err(GitHubError::Rejected {
+                action: action.to_string(),
+                retry_after,
+            }),
+            Verdict::Trouble(detail) => Err(GitHubError::Uncertain {
+                action: action.to_string(),
+                detail,
+            }),
+        }
+    }
+
+    pub async fn send_json(
+        &self,
+        method: Method,
+        action: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Reply, GitHubError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| GitHubError::Input {
+            message: format!("{action}: cannot encode the request: {e}"),
+            hint: "report this as a relplan bug".into(),
+        })?;
+        self.send(method, action, path, "application/json", bytes)
+            .await
+    }
+
+    /// One request and its whole answer, after any rate-limit wait a previous answer asked
+    /// for, classified.
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        budget: Budget,
+    ) -> Verdict {
+        let reset = self.reset_at.lock().ok().and_then(|mut r| r.take());
+        if let Some(reset) = reset
+            && let Ok(wait) = reset.duration_since(SystemTime::now())
+        {
+            self.config.pacer.wait(wait).await;
+        }
+        let mut request = http::Request::builder().method(method).uri(url);
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        let request = match request.body(body) {
+            Ok(request) => request,
+            Err(e) => return Verdict::Trouble(format!("cannot build the request: {e}")),
+        };
+        let sent = async {
+            let response = self
+                .octo
+                .execute(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (parts, body) = response.into_parts();
+            let body = http_body_util::Limited::new(body, budget.bytes)
+                .collect()
+                .await
+                .map_err(|e| format!("reading the answer: {e}"))?
+                .to_bytes();
+            Ok::<Reply, String>(Reply {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        let reply = match tokio::time::timeout(budget.time, sent).await {
+            Err(_) => {
+                return Verdict::Trouble(format!(
+                    "no answer within {} s",
+                    budget.time.as_secs_f64()
+                ));
+            }
+            Ok(Err(e)) => return Verdict::Trouble(e),
+            Ok(Ok(reply)) => reply,
+        };
+        // An answer that used the last request of the window: the next request waits for
+        // the reset. (A refusal carries its own wait in its verdict.)
+        let last_of_window =
+            reply.header("x-ratelimit-remaining") == Some("0") && reply.status.as_u16() < 400;
+        if last_of_window
+            && let Some(reset) = reset_time(&reply)
+            && let Ok(mut slot) = self.reset_at.lock()
+        {
+            *slot = Some(reset);
+        }
+        classify(reply)
+    }
+}
+
+fn classify(reply: Reply) -> Verdict {
+    let status = reply.status.as_u16();
+    let retry_after = reply
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let until_reset = || {
+        reset_time(&reply).map(|reset| {
+            reset
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::from_secs(1))
+        })
+    };
+    let secondary = status == 403
+        && (retry_after.is_some()
+            || String::from_utf8_lossy(&reply.body)
+                .to_ascii_lowercase()
+                .contains("secondary rate limit"));
+    let primary = status == 403 && reply.header("x-ratelimit-remaining") == Some("0");
+    if status == 429 || secondary || primary {
+        let wait = retry_after
+            .or_else(|| primary.then(until_reset).flatten())
+            .unwrap_or(SECONDARY_LIMIT_WAIT);
+        return Verdict::Limited(wait);
+    }
+    if status >= 500 {
+        return Verdict::Trouble(format!("GitHub answered {status}"));
+    }
+    Verdict::Done(reply)
+}
+
+fn reset_time(reply: &Reply) -> Option<SystemTime> {
+    let seconds = reply
+        .header("x-ratelimit-reset")?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// 1 s, 2 s, 4 s, … capped.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP)
+}
+
+fn status_error(action: &str, status: u16, reply: &Reply) -> GitHubError {
+    let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    GitHubError::Status {
+        action: action.to_string(),
+        status,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_url_from_flag_then_environment_then_default() {
+        let env =
+            |name: &str| (name == "GITHUB_API_URL").then(|| "https://ghe.example/api/v3/".into());
+        assert_eq!(
+            ApiUrl::resolve(Some("http://127.0.0.1:9"), env).as_str(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            ApiUrl::resolve(None, env).as_str(),
+            "https://ghe.example/api/v3"
+        );
+        assert_eq!(ApiUrl::resolve(None, |_| None).as_str(), DEFAULT_API_URL);
+        assert_eq!(
+            ApiUrl::resolve(None, |_| None).upload_root(),
+            "https://uploads.github.com"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_a_minute() {
+        let waits: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+}

@@ -1,0 +1,163 @@
+//! The one error type of the GitHub layer. Each variant says what failed in words a release
+//! manager can act on, and [`GitHubError::hint`] gives the next step, printed the way every
+//! relplan command prints errors (`error: …` then `help: …`). No variant holds the token:
+//! messages are built from paths, statuses and GitHub's own `message` field only.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// No token in the environment.
+    #[error("no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set")]
+    NoToken,
+    /// Something relplan was given cannot be sent as it is.
+    #[error("{message}")]
+    Input { message: String, hint: String },
+    /// GitHub answered with an error that retrying will not fix.
+    #[error("{action}: GitHub answered {status}{}", github_message(.message))]
+    Status {
+        action: String,
+        status: u16,
+        message: String,
+    },
+    /// A mutation GitHub refused before doing anything (rate limit): safe to send again
+    /// after `retry_after`.
+    #[error("{action}: rate limited by GitHub; it was not performed")]
+    Rejected {
+        action: String,
+        retry_after: Duration,
+    },
+    /// A mutation whose outcome is unknown (5xx, timeout, connection lost after sending):
+    /// it may have happened, so look it up before trying again.
+    #[error("{action}: no clear answer ({detail}); it may or may not have happened")]
+    Uncertain { action: String, detail: String },
+    /// A read that kept failing after its retries.
+    #[error("{action}: {detail}")]
+    Unavailable { action: String, detail: String },
+    /// GitHub answered something relplan cannot read.
+    #[error("{action}: unexpected answer from GitHub: {detail}")]
+    Protocol { action: String, detail: String },
+    /// The tag now points at another commit than the one the manifest pins.
+    #[error(
+        "tag `{tag}` of `{repo}` points at {actual}, but the manifest pins {pinned}; the tag moved"
+    )]
+    TagMoved {
+        repo: String,
+        tag: String,
+        pinned: String,
+        actual: String,
+    },
+    /// An artifact failed its download checks; nothing from it is used.
+    #[error("artifact `{artifact}` of `{repo}` run {run}: {problem}")]
+    BadArtifact {
+        repo: String,
+        run: u64,
+        artifact: String,
+        problem: String,
+    },
+    /// Two release assets would get the same name.
+    #[error("{}", conflicts_message(.0))]
+    AssetNameConflict(Vec<AssetConflict>),
+    /// The draft already holds an asset of this name with other bytes.
+    #[error(
+        "release `{tag}` already has an asset `{name}` with other content (sha256 {existing}, this build {wanted})"
+    )]
+    AssetDiffers {
+        tag: String,
+        name: String,
+        existing: String,
+        wanted: String,
+    },
+    /// The release was published already, without (exactly) these assets.
+    #[error("release `{tag}` of `{repo}` is already published and {problem}")]
+    AlreadyPublished {
+        repo: String,
+        tag: String,
+        problem: String,
+    },
+}
+
+/// Two sources that would both become the asset `name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetConflict {
+    pub name: String,
+    pub first: String,
+    pub second: String,
+}
+
+fn github_message(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(" ({message})")
+    }
+}
+
+fn conflicts_message(conflicts: &[AssetConflict]) -> String {
+    let lines: Vec<String> = conflicts
+        .iter()
+        .map(|c| {
+            format!(
+                "asset `{}` would come from both {} and {}",
+                c.name, c.first, c.second
+            )
+        })
+        .collect();
+    lines.join("\n")
+}
+
+impl GitHubError {
+    /// The next step for the user.
+    pub fn hint(&self) -> String {
+        match self {
+            GitHubError::NoToken => {
+                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases".into()
+            }
+            GitHubError::Input { hint, .. } => hint.clone(),
+            GitHubError::Status { status: 401, .. } => {
+                "the token was refused; check that GITHUB_TOKEN is valid and not expired".into()
+            }
+            GitHubError::Status { status: 403 | 404, .. } => {
+                "check the repository name and that the token may access it (404 is also GitHub's answer to a missing permission)".into()
+            }
+            GitHubError::Status { .. } | GitHubError::Protocol { .. } => {
+                "check the API URL (--api-url, GITHUB_API_URL) and GitHub's status page, then resume".into()
+            }
+            GitHubError::Rejected { retry_after, .. } => format!(
+                "wait {} s and resume; nothing was changed on GitHub",
+                retry_after.as_secs().max(1)
+            ),
+            GitHubError::Uncertain { .. } => {
+                "resume: relplan looks the effect up on GitHub (by correlation id, tag or asset name) before doing it again".into()
+            }
+            GitHubError::Unavailable { .. } => {
+                "GitHub did not answer; check the network and GitHub's status page, then resume".into()
+            }
+            GitHubError::TagMoved { .. } => {
+                "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again".into()
+            }
+            GitHubError::BadArtifact { .. } => {
+                "fix the build so it uploads a plain archive of regular files, then retry the job".into()
+            }
+            GitHubError::AssetNameConflict(_) => {
+                "rename one of the files in its build, or narrow the job's `publish` globs".into()
+            }
+            GitHubError::AssetDiffers { .. } => {
+                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then resume".into()
+            }
+            GitHubError::AlreadyPublished { .. } => {
+                "release under a new version, or delete the published release if it must be redone".into()
+            }
+        }
+    }
+
+    /// True when GitHub refused a mutation before performing it: sending it again is safe.
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, GitHubError::Rejected { .. })
+    }
+
+    /// True when a mutation may have happened: look it up before sending it again.
+    pub fn is_uncertain(&self) -> bool {
+        matches!(self, GitHubError::Uncertain { .. })
+    }
+}

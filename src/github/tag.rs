@@ -1,0 +1,94 @@
+//! Resolving a job's tag to the commit it will build, through the git refs API:
+//! `GET /repos/{o}/{r}/git/ref/tags/{tag}` gives a commit (lightweight tag) or a tag
+//! object (annotated tag), which `GET /repos/{o}/{r}/git/tags/{sha}` dereferences, possibly
+//! several levels deep. When the manifest pins a commit and the tag now points elsewhere,
+//! the job is refused before anything is dispatched.
+
+use serde::Deserialize;
+
+use crate::github::client::GitHub;
+use crate::github::error::GitHubError;
+use crate::github::split_repo;
+
+/// Tags of tags of tags… are dereferenced at most this deep.
+const MAX_DEPTH: usize = 8;
+
+#[derive(Deserialize)]
+struct Ref {
+    object: Object,
+}
+
+#[derive(Deserialize)]
+struct Object {
+    #[serde(rename = "type")]
+    kind: String,
+    sha: String,
+}
+
+impl GitHub {
+    /// The commit `tag` of `repo` points at; refuses when `pinned` (a full or abbreviated
+    /// sha) names another.
+    pub async fn resolve_tag(
+        &self,
+        repo: &str,
+        tag: &str,
+        pinned: Option<&str>,
+    ) -> Result<String, GitHubError> {
+        let (owner, name) = split_repo(repo)?;
+        let action = format!("resolving tag `{tag}` of `{repo}`");
+        let reply = self
+            .get(
+                &action,
+                &format!("/repos/{owner}/{name}/git/ref/tags/{tag}"),
+            )
+            .await?
+            .ok_or_else(|| GitHubError::Input {
+                message: format!("`{repo}` has no tag `{tag}`"),
+                hint: "push the tag named by git_tag in the manifest, then resume".into(),
+            })?;
+        let mut object = reply.json::<Ref>(&action)?.object;
+        for _ in 0..MAX_DEPTH {
+            match object.kind.as_str() {
+                "commit" => {
+                    let commit = object.sha;
+                    if let Some(pinned) = pinned.filter(|p| !p.is_empty())
+                        && !commit.starts_with(&pinned.to_ascii_lowercase())
+                    {
+                        return Err(GitHubError::TagMoved {
+                            repo: repo.to_string(),
+                            tag: tag.to_string(),
+                            pinned: pinned.to_string(),
+                            actual: commit,
+                        });
+                    }
+                    return Ok(commit);
+                }
+                "tag" => {
+                    let reply = self
+                        .get(
+                            &action,
+                            &format!("/repos/{owner}/{name}/git/tags/{}", object.sha),
+                        )
+                        .await?
+                        .ok_or_else(|| GitHubError::Protocol {
+                            action: action.clone(),
+                            detail: format!("tag object {} is missing", object.sha),
+                        })?;
+                    object = reply.json::<Ref>(&action)?.object;
+                }
+                other => {
+                    return Err(GitHubError::Input {
+                        message: format!(
+                            "tag `{tag}` of `{repo}` points at a {other}, not a commit"
+                        ),
+                        hint: "tag a commit".into(),
+                    });
+                }
+            }
+        }
+        Err(GitHubError::Protocol {
+            action,
+            detail: format!("more than {MAX_DEPTH} nested tag objects"),
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! The checks every entry of every artifact zip goes through, whether or not it ends up in
+//! the release: a relative path without `..`, no absolute or drive paths, no backslashes,
+//! no symlinks, no two entries with one path, and caps on the number of entries, on each
+//! entry's size and on the total (checked against the bytes actually inflated, not only the
+//! sizes the archive declares, so a zip bomb stops at the cap).
+
+use std::collections::HashSet;
+use std::io::{Cursor, Read};
+
+/// Caps applied to one archive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZipLimits {
+    pub max_entries: usize,
+    pub max_entry_bytes: u64,
+    pub max_total_bytes: u64,
+}
+
+impl Default for ZipLimits {
+    fn default() -> ZipLimits {
+        ZipLimits {
+            max_entries: 10_000,
+            max_entry_bytes: 2 << 30,
+            max_total_bytes: 4 << 30,
+        }
+    }
+}
+
+/// One regular file of an archive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZipFile {
+    /// Its path inside the archive, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Every regular file of the archive, in archive order, or the first problem found.
+pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(archive))
+        .map_err(|e| format!("not a readable zip archive: {e}"))?;
+    if zip.len() > limits.max_entries {
+        return Err(format!(
+            "{} entries, more than the {} allowed",
+            zip.len(),
+            limits.max_entries
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut files = Vec::new();
+    let mut total: u64 = 0;
+    for index in 0..zip.len() {
+        let mut entry = zip
+            .by_index(index)
+            .map_err(|e| format!("entry {index} cannot be read: {e}"))?;
+        let path = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        check_path(&path)?;
+        let is_symlink = entry
+            .unix_mode()
+            .is_some_and(|mode| mode & 0o170_000 == 0o120_000);
+        if is_symlink {
+            return Err(format!("entry `{path}` is a symbolic link"));
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        if !seen.insert(path.clone()) {
+            return Err(format!("entry `{path}` appears twice"));
+        }
+        if entry.size() > limits.max_entry_bytes {
+            return Err(format!(
+                "entry `{path}` is {} bytes, more than the {} allowed",
+                entry.size(),
+                limits.max_entry_bytes
+            ));
+        }
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(limits.max_entry_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("entry `{path}` cannot be inflated: {e}"))?;
+        let size = bytes.len() as u64;
+        if size > limits.max_entry_bytes {
+            return Err(format!(
+                "entry `{path}` inflates past the {} bytes allowed",
+                limits.max_entry_bytes
+            ));
+        }
+        total = total.saturating_add(size);
+        if total > limits.max_total_bytes {
+            return Err(format!(
+                "the archive inflates past the {} bytes allowed in total",
+                limits.max_total_bytes
+            ));
+        }
+        files.push(ZipFile { path, bytes });
+    }
+    Ok(files)
+}
+
+fn check_path(path: &str) -> Result<(), String> {
+    let problem = if path.is_empty() {
+        Some("has an empty path")
+    } else if path.starts_with('/') {
+        Some("has an absolute path")
+    } else if path.contains('\\') {
+        Some("has a backslash in its path")
+    } else if path.as_bytes().get(1) == Some(&b':') {
+        Some("has a drive letter in its path")
+    } else if path.split('/').any(|part| part == "..") {
+        Some("has `..` in its path")
+    } else if path.contains('\0') {
+        Some("has a NUL byte in its path")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(format!("entry `{path}` {problem}")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_path;
+
+    #[test]
+    fn paths_that_escape_are_refused() {
+        for bad in ["", "/etc/passwd", "a/../../b", "..", "a\\b", "C:/x", "a/\0"] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+        for good in ["a", "dir/file.tar.gz", "a..b", ".hidden/x", "dir/"] {
+            assert!(check_path(good).is_ok(), "{good:?}");
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! `relplan apply --backend github` as a user runs it, against the fake GitHub: a whole
+//! release, a missing token, and `kill -9` at several points followed by `relplan resume`,
+//! which must dispatch every job once and publish one release.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{stderr, stdout};
+use crate::fake_github::world::zip_of;
+use crate::fake_github::{FakeGitHub, SECRET, Script, TagTarget};
+
+const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
+
+/// Writes a two-repository plan (sdk requires node, released into o/node) into `dir`.
+fn write_plan(dir: &Path) {
+    let versions = format!(
+        "[versions]\n\
+         node = {{ version = \"0.1.0-test.1\", git_tag = \"v0.1.0-test.1\", git_commit = \"{COMMIT}\" }}\n\
+         sdk = {{ version = \"0.1.0-test.1\", git_tag = \"v0.1.0-test.1\", git_commit = \"{COMMIT}\", requires = [\"node=0.1.0-test.1\"] }}\n"
+    );
+    let plan = "[release]\nname = \"Test\"\nowner = \"o\"\nversions = \"versions.toml\"\n\
+                version = \"0.1.0-test.1\"\npublish_to = \"node\"\n\n\
+                [defaults]\ntrigger = { repository_dispatch = { event_type = \"build-chain\" } }\n\
+                timeout = \"24h\"\nretries = 1\nestimate = \"1s\"\npublish = [\"*\"]\n";
+    fs_err::write(dir.join("versions.toml"), versions).expect("versions written");
+    fs_err::write(dir.join("plan.toml"), plan).expect("plan written");
+}
+
+fn world(fake: &FakeGitHub) {
+    for (repo, file) in [
+        ("o/node", "blvm-node-0.1.0.tar.gz"),
+        ("o/sdk", "blvm-sdk-0.1.0.tar.gz"),
+    ] {
+        fake.add_tag(repo, "v0.1.0-test.1", TagTarget::Commit(COMMIT.into()));
+        fake.add_build(
+            repo,
+            Script {
+                queued_s: 5,
+                duration_s: 30,
+                artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
+                ..Script::default()
+            },
+        );
+    }
+}
+
+/// The relplan binary in `dir`, with the test token unless `token` is false.
+fn relplan(dir: &Path, args: &[&str], token: bool) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("CI", "1")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_API_URL");
+    if token {
+        command.env("GITHUB_TOKEN", SECRET);
+    }
+    command
+}
+
+fn apply_args(url: &str) -> Vec<String> {
+    [
+        "apply",
+        "plan.toml",
+        "--backend",
+        "github",
+        "--api-url",
+        url,
+        "--state-dir",
+        "state",
+        "--poll-interval",
+        "1s",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Runs a command to its end without blocking the fake server.
+async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
+        .await
+        .expect("the command's thread ends")
+}
+
+fn check_one_release(fake: &FakeGitHub) {
+    assert_eq!(
+        fake.count("POST", "/repos/o/node/dispatches"),
+        1,
+        "node dispatched once"
+    );
+    assert_eq!(
+        fake.count("POST", "/repos/o/sdk/dispatches"),
+        1,
+        "sdk dispatched once"
+    );
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1, "one release");
+    let release = &releases[0];
+    assert!(!release.draft && release.prerelease);
+    assert_eq!(release.target_commitish.as_deref(), Some(COMMIT));
+    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "blvm-node-0.1.0.tar.gz",
+            "blvm-sdk-0.1.0.tar.gz",
+            "SHA256SUMS"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn apply_releases_the_plan_and_never_prints_the_token() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan(dir.path(), &args, true)).await;
+    let (stdout, stderr) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with(
+            "3 succeeded, 0 failed, 0 skipped, 0 cancelled, release v0.1.0-test.1 published"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();
+    assert!(journal.contains("\"github\"") && !journal.contains(SECRET));
+    check_one_release(&fake);
+}
+
+#[tokio::test]
+async fn apply_without_a_token_says_how_to_give_one() {
+    let fake = FakeGitHub::start().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan(dir.path(), &args, false)).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = stderr(&out);
+    let tail: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error:") || l.starts_with("help:"))
+        .collect();
+    insta::assert_snapshot!(tail.join("\n"));
+    assert!(fake.log().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
+    for lines in [1, 2, 3, 5, 7, 9] {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_millis(2));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        write_plan(dir.path());
+        let args = apply_args(&fake.url);
+        let path = dir.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut child = relplan(&path, &args, true)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("relplan starts");
+            let journal = path.join("state/journal.jsonl");
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while Instant::now() < deadline {
+                let written = fs_err::read_to_string(&journal).map_or(0, |t| t.lines().count());
+                if written >= lines || child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        })
+        .await
+        .expect("the killing thread ends");
+        let out = output(relplan(
+            dir.path(),
+            &["resume", "--state-dir", "state"],
+            true,
+        ))
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "killed after {lines} journal lines: {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        check_one_release(&fake);
+        clock.abort();
+    }
+}

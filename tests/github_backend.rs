@@ -1,0 +1,463 @@
+//! The executor driving the GitHub backend against the fake GitHub: a whole release with a
+//! failed build retried in place (rerun-failed-jobs), and a run stopped after every journal
+//! write then resumed, which must dispatch nothing twice and publish one release.
+
+use std::path::Path;
+use std::time::Duration;
+
+use relplan::backend::github::GitHubBackend;
+use relplan::backend::{Clock, unix_ms};
+use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
+use relplan::exec::event::{BackendKind, Settings};
+use relplan::exec::executor::{Ending, Executor};
+use relplan::exec::journal::JournalError;
+use relplan::exec::progress::Progress;
+use relplan::exec::session;
+
+use crate::fake_github::world::zip_of;
+use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
+
+/// Backend seconds per real second; the fake's clock runs as fast.
+const SPEED: f64 = 500.0;
+
+/// Job timeouts, in backend seconds: days, so that no pause of a loaded machine (at
+/// [`SPEED`]) ever times a job out.
+const TIMEOUT_S: u64 = 30 * 86_400;
+
+/// node → sdk → release into `o/blvm`; sdk fails its first attempt.
+fn plan() -> CompiledPlan {
+    let mut node = job("node", "o/node", build_chain("o/node"), &["*"]);
+    node.timeout_s = TIMEOUT_S;
+    let mut sdk = job("sdk", "o/sdk", build_chain("o/sdk"), &["blvm-sdk-*"]);
+    sdk.needs = vec!["node".into()];
+    sdk.timeout_s = TIMEOUT_S;
+    let release = Job {
+        id: "release".into(),
+        kind: JobKind::Release,
+        repo: "o/blvm".into(),
+        git_ref: None,
+        commit: None,
+        version: None,
+        needs: vec!["node".into(), "sdk".into()],
+        group: 0,
+        trigger: None,
+        payload: Default::default(),
+        timeout_s: TIMEOUT_S,
+        retries: 1,
+        estimate_s: 120,
+        publish: Vec::new(),
+    };
+    CompiledPlan::assemble(
+        Release {
+            name: "Bitcoin Commons".into(),
+            version: "0.1.0-test.1".into(),
+            tag: "v0.1.0-test.1".into(),
+            prerelease: true,
+            repo: Some("o/blvm".into()),
+            commit: None,
+        },
+        vec![node, sdk, release],
+        None,
+    )
+    .unwrap_or_else(|cycles| panic!("the test plan has cycles: {cycles:?}"))
+}
+
+fn world(fake: &FakeGitHub) {
+    world_with(fake, &["failure", "success"]);
+}
+
+/// The world of [`plan`], the sdk build concluding `sdk_outcomes` per attempt.
+fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
+    for repo in ["o/node", "o/sdk"] {
+        fake.add_tag(repo, "v0.1.0", TagTarget::Commit("c0ffee".into()));
+    }
+    fake.add_build(
+        "o/node",
+        Script {
+            artifacts: vec![(
+                "dist".into(),
+                zip_of(&[("bin/blvm-node-0.1.0.tar.gz", b"node")]),
+            )],
+            ..Script::default()
+        },
+    );
+    fake.add_build(
+        "o/sdk",
+        Script {
+            outcomes: sdk_outcomes.iter().map(|o| o.to_string()).collect(),
+            artifacts: vec![
+                (
+                    "sdk-linux".into(),
+                    zip_of(&[("blvm-sdk-0.1.0.tar.gz", b"sdk")]),
+                ),
+                ("logs".into(), zip_of(&[("build.log", b"not published")])),
+            ],
+            ..Script::default()
+        },
+    );
+    fake.with(|w| {
+        w.repos.entry("o/blvm".into()).or_default();
+    });
+}
+
+/// Applies (or resumes) `plan` in `dir`, stopping after `limit` journal writes.
+async fn apply(
+    fake: &FakeGitHub,
+    dir: &Path,
+    plan: &CompiledPlan,
+    limit: Option<usize>,
+) -> Result<Ending, JournalError> {
+    let settings = Settings {
+        backend: BackendKind::GitHub {
+            api_url: fake.url.clone(),
+            poll_interval_s: 5,
+        },
+        concurrency: None,
+        fail_fast: false,
+        seed: 1,
+        speed: SPEED,
+        scenario: Default::default(),
+        origin_unix_ms: unix_ms(),
+    };
+    let (machine, mut journal, _) =
+        session::open_for_apply(dir, plan, settings).expect("the state directory opens");
+    if let Some(limit) = limit {
+        journal.set_append_limit(limit);
+    }
+    let settings = machine.settings().clone();
+    let clock = Clock {
+        origin_unix_ms: settings.origin_unix_ms,
+        speed: settings.speed,
+    };
+    let backend = GitHubBackend::new(
+        fake.client(),
+        clock,
+        &plan.plan_hash,
+        &plan.release.version,
+        Duration::from_secs(5),
+    );
+    let mut executor = Executor::new(
+        machine,
+        journal,
+        backend,
+        clock,
+        dir,
+        Progress::Lines,
+        Duration::from_millis(5),
+    );
+    executor.run(std::future::pending()).await
+}
+
+/// What must hold after any complete run, interrupted or not.
+fn check_one_release(fake: &FakeGitHub) {
+    assert_eq!(
+        fake.count("POST", "/repos/o/node/dispatches"),
+        1,
+        "node dispatched once"
+    );
+    assert_eq!(
+        fake.count("POST", "/repos/o/sdk/dispatches"),
+        1,
+        "sdk dispatched once"
+    );
+    assert_eq!(
+        fake.count("POST", "/rerun-failed-jobs"),
+        1,
+        "sdk re-run once, in place"
+    );
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1);
+    let release = &releases[0];
+    assert!(!release.draft && release.prerelease);
+    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "blvm-node-0.1.0.tar.gz",
+            "blvm-sdk-0.1.0.tar.gz",
+            "SHA256SUMS"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_release_runs_end_to_end_with_a_build_re_run_in_place() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan(), None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: true }));
+    check_one_release(&fake);
+    assert_eq!(
+        fake.run_ids("o/sdk").len(),
+        1,
+        "the retry re-ran the same run"
+    );
+
+    // The request budget through the executor: every answer but 304s, without asset
+    // uploads and storage downloads (node once, sdk twice, then the release).
+    let charged = fake
+        .log()
+        .iter()
+        .filter(|l| {
+            l.status != 304 && !l.path.starts_with("/uploads/") && !l.path.starts_with("/blob/")
+        })
+        .count();
+    let (node_done, sdk_created) = fake.with(|w| {
+        let node = w
+            .runs
+            .iter()
+            .find(|r| r.repo == "o/node")
+            .map(|r| w.updated_s(r));
+        let sdk = w
+            .runs
+            .iter()
+            .find(|r| r.repo == "o/sdk")
+            .map(|r| r.created_s);
+        (node.unwrap_or(0), sdk.unwrap_or(0))
+    });
+    println!(
+        "{charged} charged requests for 3 build attempts and the release; \
+         sdk dispatched {} s (fake time) after node completed",
+        sdk_created.saturating_sub(node_done)
+    );
+    assert!(charged <= 3 * 10, "{charged} charged requests");
+}
+
+#[tokio::test]
+async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
+    let plan = plan();
+    let reference = FakeGitHub::start().await;
+    world(&reference);
+    let writes = {
+        let _clock = reference.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        apply(&reference, dir.path(), &plan, None)
+            .await
+            .expect("finished");
+        relplan::exec::journal::read(dir.path()).map_or(0, |events| events.len() - 1)
+    };
+    assert!(writes > 5, "{writes} journal writes");
+    for limit in 0..writes {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let first = apply(&fake, dir.path(), &plan, Some(limit)).await;
+        assert!(first.is_err(), "stopped after {limit} writes");
+        let second = apply(&fake, dir.path(), &plan, None).await;
+        assert_eq!(
+            second.ok(),
+            Some(Ending::Finished { succeeded: true }),
+            "after {limit} writes"
+        );
+        check_one_release(&fake);
+        clock.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
+    use relplan::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let mut node = plan().jobs[0].clone();
+    node.commit = Some("deadbeef".into());
+    let clock = Clock {
+        origin_unix_ms: unix_ms(),
+        speed: 1.0,
+    };
+    let mut backend = GitHubBackend::new(
+        fake.client(),
+        clock,
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+    );
+    match backend.dispatch(&node, 1, "cid-moved", None).await {
+        Ok(run) => panic!("dispatched {run:?}"),
+        Err(e) => {
+            assert!(e.permanent, "asking again cannot fix a moved tag");
+            insta::assert_snapshot!(e.message);
+        }
+    }
+    assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");
+}
+
+#[tokio::test]
+async fn a_build_failing_every_attempt_skips_the_release() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["failure"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan(), None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    assert_eq!(fake.count("POST", "/repos/o/sdk/dispatches"), 1);
+    assert_eq!(
+        fake.count("POST", "/rerun-failed-jobs"),
+        1,
+        "the one retry ran in place"
+    );
+    assert!(fake.releases().is_empty(), "nothing was published");
+    assert_eq!(
+        fake.count("GET", "/artifacts"),
+        0,
+        "no artifacts were collected"
+    );
+}
+
+#[tokio::test]
+async fn a_build_that_never_ends_times_out_and_is_cancelled() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["never"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let mut plan = plan();
+    let jobs = plan
+        .jobs
+        .iter()
+        .cloned()
+        .map(|mut job| {
+            if job.id == "sdk" {
+                job.timeout_s = 600;
+                job.retries = 0;
+            }
+            job
+        })
+        .collect();
+    plan = CompiledPlan::assemble(plan.release.clone(), jobs, None)
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan, None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    let sdk = fake.run_ids("o/sdk");
+    assert_eq!(sdk.len(), 1);
+    assert_eq!(
+        fake.count("POST", &format!("/runs/{}/cancel", sdk[0])),
+        1,
+        "the timed-out run was cancelled"
+    );
+    assert!(fake.releases().is_empty());
+}
+
+/// A backend for `fake` on the wall clock.
+fn backend(fake: &FakeGitHub) -> GitHubBackend {
+    let clock = Clock {
+        origin_unix_ms: unix_ms(),
+        speed: 1.0,
+    };
+    GitHubBackend::new(
+        fake.client(),
+        clock,
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+    )
+}
+
+#[tokio::test]
+async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
+    use relplan::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let node = plan().jobs[0].clone();
+    let mut backend = backend(&fake);
+
+    // The dispatch went through but GitHub answered 502: the run is found, not redone.
+    fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
+    let run = backend.dispatch(&node, 1, "cid-after", None).await;
+    let runs = fake.run_ids("o/node");
+    assert_eq!(
+        run.map(|r| r.runs).ok(),
+        Some(vec![format!("{}/1", runs[0])])
+    );
+
+    // The dispatch was lost before GitHub acted: after looking for a while, the error is
+    // transient, and the executor's next dispatch goes through once.
+    fake.fault("POST", "/dispatches", FaultKind::BadGatewayBefore, 1);
+    let lost = backend.dispatch(&node, 1, "cid-before", None).await;
+    assert!(lost.is_err_and(|e| !e.permanent));
+    assert!(
+        backend
+            .find(&node, "cid-before")
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    );
+    backend
+        .dispatch(&node, 1, "cid-before", None)
+        .await
+        .expect("dispatched");
+    assert_eq!(fake.run_ids("o/node").len(), 2);
+    assert_eq!(fake.count("POST", "/dispatches"), 3);
+}
+
+#[tokio::test]
+async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
+    use relplan::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    fake.add_tag("o/app", "v0.1.0", TagTarget::Commit("c0ffee".into()));
+    fake.add_workflow(
+        "o/app",
+        Workflow {
+            file: "release.yml".into(),
+            on_event: None,
+            script: Script::default(),
+        },
+    );
+    let trigger = relplan::compiled::Trigger::WorkflowDispatch {
+        repo: "o/app".into(),
+        workflow: "release.yml".into(),
+        git_ref: "main".into(),
+        inputs: Default::default(),
+    };
+    let app = job("app", "o/app", trigger, &[]);
+    let mut backend = backend(&fake);
+    let first = backend
+        .dispatch(&app, 1, "cid-1", None)
+        .await
+        .expect("dispatched");
+    fake.with(|w| w.reject_run_details = true);
+    let second = backend
+        .dispatch(&app, 1, "cid-2", None)
+        .await
+        .expect("dispatched");
+    let runs = fake.run_ids("o/app");
+    assert_eq!(first.runs, [format!("{}/1", runs[0])]);
+    assert_eq!(second.runs, [format!("{}/1", runs[1])]);
+    let found = backend.find(&app, "cid-1").await.ok().flatten();
+    assert_eq!(found.map(|r| r.runs), Some(first.runs));
+}
+
+#[tokio::test]
+async fn every_run_of_a_dispatch_must_succeed() {
+    use relplan::backend::{Backend, RunStatus};
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    // A second workflow on the same event, which fails.
+    fake.add_build(
+        "o/node",
+        Script {
+            outcomes: vec!["failure".into()],
+            ..Script::default()
+        },
+    );
+    let node = plan().jobs[0].clone();
+    let mut backend = backend(&fake);
+    let run = backend
+        .dispatch(&node, 1, "cid-two", None)
+        .await
+        .expect("dispatched");
+    assert_eq!(run.runs.len(), 2, "{run:?}");
+    fake.advance(100);
+    let status = backend.observe(&node, &run).await.expect("observed");
+    assert!(
+        matches!(status, RunStatus::Finished { success: false, .. }),
+        "{status:?}"
+    );
+}

@@ -1,0 +1,259 @@
+//! The release transaction against the fake GitHub: draft, uploads, SHA256SUMS, publish;
+//! idempotent on re-runs (also after a 502 that hid a created draft), refusing an asset
+//! with other bytes, and SHA256SUMS that `sha256sum -c` accepts.
+
+use relplan::digest::sha256_hex;
+use relplan::github::GitHubError;
+use relplan::github::assets::{Asset, SHA256SUMS};
+use relplan::github::release::ReleaseSpec;
+
+use crate::fake_github::{FakeGitHub, FaultKind};
+
+fn spec(prerelease: bool) -> ReleaseSpec {
+    ReleaseSpec {
+        repo: "o/blvm".into(),
+        tag: "v0.1.0-test.1".into(),
+        name: "Bitcoin Commons 0.1.0-test.1".into(),
+        prerelease,
+        commit: Some("c0ffee0000000000000000000000000000000001".into()),
+    }
+}
+
+fn asset(name: &str, bytes: &[u8]) -> Asset {
+    Asset {
+        name: name.into(),
+        bytes: bytes.to_vec(),
+        sha256: sha256_hex(bytes),
+        source: None,
+    }
+}
+
+fn assets() -> Vec<Asset> {
+    vec![
+        asset("blvm-0.1.0-linux.tar.gz", b"linux build"),
+        asset("blvm-0.1.0-macos.tar.gz", b"macos build"),
+    ]
+}
+
+async fn fake_with_repo() -> FakeGitHub {
+    let fake = FakeGitHub::start().await;
+    fake.with(|w| {
+        w.repos.entry("o/blvm".into()).or_default();
+    });
+    fake
+}
+
+#[tokio::test]
+async fn a_release_is_drafted_filled_summed_and_published() {
+    let fake = fake_with_repo().await;
+    let published = fake
+        .client()
+        .publish_release(&spec(true), &assets())
+        .await
+        .expect("published");
+    assert_eq!(
+        published.uploaded,
+        [
+            "blvm-0.1.0-linux.tar.gz",
+            "blvm-0.1.0-macos.tar.gz",
+            SHA256SUMS
+        ]
+    );
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1);
+    let release = &releases[0];
+    assert!(!release.draft && release.prerelease);
+    assert_eq!(
+        release.target_commitish.as_deref(),
+        Some("c0ffee0000000000000000000000000000000001")
+    );
+    let sums = release
+        .assets
+        .iter()
+        .find(|a| a.name == SHA256SUMS)
+        .map(|a| String::from_utf8_lossy(&a.bytes).into_owned())
+        .unwrap_or_default();
+    insta::assert_snapshot!(sums);
+    let order: Vec<String> = fake
+        .log()
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}",
+                l.method,
+                l.path.split('?').next().unwrap_or_default()
+            )
+        })
+        .collect();
+    insta::assert_debug_snapshot!(order);
+}
+
+#[tokio::test]
+async fn sha256sums_passes_sha256sum_check_on_the_downloaded_assets() {
+    let fake = fake_with_repo().await;
+    fake.client()
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("published");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for asset in &fake.releases()[0].assets {
+        fs_err::write(dir.path().join(&asset.name), &asset.bytes).expect("written");
+    }
+    let Ok(check) = std::process::Command::new("sha256sum")
+        .args(["-c", SHA256SUMS])
+        .current_dir(dir.path())
+        .output()
+    else {
+        eprintln!("sha256sum is not installed; skipped");
+        return;
+    };
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[tokio::test]
+async fn running_it_again_uploads_nothing_and_publishes_nothing_twice() {
+    let fake = fake_with_repo().await;
+    let github = fake.client();
+    github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("published");
+    let again = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("accepted");
+    assert!(again.uploaded.is_empty());
+    assert_eq!(again.kept.len(), 3);
+    assert_eq!(fake.releases().len(), 1);
+    assert_eq!(fake.count("POST", "/uploads/"), 3);
+}
+
+#[tokio::test]
+async fn a_502_after_creating_the_draft_resumes_on_that_draft() {
+    let fake = fake_with_repo().await;
+    fake.fault(
+        "POST",
+        "/repos/o/blvm/releases",
+        FaultKind::BadGatewayAfter,
+        1,
+    );
+    fake.fault("POST", "/uploads/", FaultKind::BadGatewayAfter, 1);
+    let github = fake.client();
+    let first = github.publish_release(&spec(false), &assets()).await;
+    assert!(first.is_err_and(|e| e.is_uncertain()));
+    assert_eq!(
+        fake.releases().len(),
+        1,
+        "the draft exists although GitHub answered 502"
+    );
+    let second = github.publish_release(&spec(false), &assets()).await;
+    assert!(
+        second.is_err_and(|e| e.is_uncertain()),
+        "the first upload answered 502"
+    );
+    let third = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("finished");
+    assert_eq!(third.kept, ["blvm-0.1.0-linux.tar.gz"]);
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1);
+    assert_eq!(releases[0].assets.len(), 3);
+    assert!(!releases[0].draft);
+}
+
+#[tokio::test]
+async fn an_asset_with_other_bytes_is_refused_never_overwritten() {
+    let fake = fake_with_repo().await;
+    fake.fault("PATCH", "/releases/", FaultKind::BadGatewayBefore, 1);
+    let github = fake.client();
+    assert!(
+        github
+            .publish_release(&spec(false), &assets())
+            .await
+            .is_err()
+    );
+    let mut changed = assets();
+    changed[1] = asset("blvm-0.1.0-macos.tar.gz", b"a different build");
+    let err = github
+        .publish_release(&spec(false), &changed)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, GitHubError::AssetDiffers { .. }));
+    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    let draft = &fake.releases()[0];
+    assert!(draft.draft, "nothing was published");
+    assert_eq!(draft.assets[1].bytes, b"macos build");
+}
+
+#[tokio::test]
+async fn without_asset_digests_the_existing_assets_are_downloaded_and_compared() {
+    let fake = fake_with_repo().await;
+    fake.with(|w| w.hide_asset_digests = true);
+    fake.fault("PATCH", "/releases/", FaultKind::BadGatewayBefore, 1);
+    let github = fake.client();
+    assert!(
+        github
+            .publish_release(&spec(false), &assets())
+            .await
+            .is_err()
+    );
+    let resumed = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("finished");
+    assert_eq!(resumed.kept.len(), 3);
+    assert_eq!(fake.count("GET", "/blob/asset/"), 3);
+}
+
+#[tokio::test]
+async fn a_published_release_with_other_assets_is_refused() {
+    let fake = fake_with_repo().await;
+    let github = fake.client();
+    github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("published");
+    let mut more = assets();
+    more.push(asset("blvm-0.1.0-windows.zip", b"windows"));
+    let err = github
+        .publish_release(&spec(false), &more)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, GitHubError::AlreadyPublished { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn an_upload_that_broke_off_is_deleted_and_sent_again() {
+    let fake = fake_with_repo().await;
+    fake.fault("PATCH", "/releases/", FaultKind::BadGatewayBefore, 1);
+    let github = fake.client();
+    assert!(
+        github
+            .publish_release(&spec(false), &assets())
+            .await
+            .is_err()
+    );
+    // GitHub keeps an interrupted upload as an asset in state `starter`.
+    fake.with(|w| {
+        w.releases[0].assets[0].state = "starter".into();
+        w.releases[0].assets[0].bytes.truncate(3);
+    });
+    let resumed = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("finished");
+    assert_eq!(resumed.uploaded, ["blvm-0.1.0-linux.tar.gz"]);
+    assert_eq!(fake.count("DELETE", "/releases/assets/"), 1);
+    let release = &fake.releases()[0];
+    assert!(!release.draft);
+    let linux = release
+        .assets
+        .iter()
+        .find(|a| a.name == "blvm-0.1.0-linux.tar.gz");
+    assert_eq!(linux.map(|a| a.bytes.as_slice()), Some(&b"linux build"[..]));
+}

@@ -1,0 +1,60 @@
+//! The token never shows: not in the client's Debug output, not in errors, not in hints,
+//! whatever GitHub answers.
+
+use relplan::github::dispatch::Attempt;
+use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
+
+use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, build_chain, job};
+
+#[tokio::test]
+async fn the_token_appears_in_no_debug_output_or_error() {
+    let fake = FakeGitHub::start().await;
+    fake.add_build("o/node", Script::default());
+    let github = fake.client();
+    let mut shown = vec![format!("{github:?}")];
+
+    fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
+    fake.fault("GET", "/actions/runs", FaultKind::BadGatewayBefore, 100);
+    let job = job("node", "o/node", build_chain("o/node"), &[]);
+    let attempt = Attempt {
+        job: &job,
+        correlation_id: "cid",
+        plan_hash: "sha256:abc",
+        release_version: "0.1.0",
+    };
+    for err in [
+        github.dispatch(&attempt).await.err(),
+        github
+            .find_runs("o/node", "repository_dispatch", "cid", fake.epoch())
+            .await
+            .err(),
+        github.observe_run("o/missing", 1).await.err(),
+        github.resolve_tag("o/node", "v1", None).await.err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        shown.push(format!("{err}\n{err:?}\n{}", err.hint()));
+    }
+    assert_eq!(shown.len(), 5, "every call failed: {shown:#?}");
+    for text in &shown {
+        assert!(!text.contains(SECRET), "the token leaked: {text}");
+    }
+    assert!(
+        fake.log()
+            .iter()
+            .all(|l| l.authorized || l.path.starts_with("/blob/"))
+    );
+}
+
+#[tokio::test]
+async fn a_bad_api_url_is_reported_without_the_token() {
+    let config = GitHubConfig::new(
+        ApiUrl::resolve(Some("not a url"), |_| None),
+        Token::new(SECRET),
+    );
+    let err = GitHub::new(config).expect_err("refused");
+    let text = format!("{err}\n{err:?}\n{}", err.hint());
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(text.contains("--api-url"), "{text}");
+}
