@@ -14,6 +14,7 @@ pub mod duration;
 pub mod exec;
 pub mod github;
 pub mod github_names;
+pub mod glob;
 pub mod lower;
 pub mod manifest;
 pub mod placeholder;

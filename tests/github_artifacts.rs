@@ -95,6 +95,31 @@ async fn files_matching_the_globs_become_assets_named_by_their_base_names() {
 }
 
 #[tokio::test]
+async fn a_glob_naming_an_artifact_publishes_every_file_in_it() {
+    let fake = FakeGitHub::start().await;
+    let sdk = finished_build(
+        &fake,
+        "sdk",
+        with_artifacts(vec![
+            (
+                "sdk-binaries",
+                zip_of(&[("bin/blvm-keygen", b"keygen"), ("bin/blvm-sign", b"sign")]),
+            ),
+            ("coverage", zip_of(&[("lcov.info", b"not published")])),
+        ]),
+        &["sdk-binaries"],
+    )
+    .await;
+    let assets = fake
+        .client()
+        .collect_assets(&[sdk], ZipLimits::default())
+        .await
+        .expect("collected");
+    let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, vec!["blvm-keygen", "blvm-sign"]);
+}
+
+#[tokio::test]
 async fn the_token_is_not_sent_to_the_storage_a_download_redirects_to() {
     let fake = FakeGitHub::start().await;
     let node = finished_build(

@@ -86,7 +86,8 @@ pub trait Backend {
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError>;
 
-    /// Every artifact the run produced (the executor selects by the job's publish globs).
+    /// What the job publishes from this run: the artifacts (or, for GitHub, the files inside
+    /// them) selected by the job's `publish` globs, named as they will be in the release.
     async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError>;
 
     /// Creates or completes the unified release: every asset, then `sums` as SHA256SUMS,

@@ -18,6 +18,7 @@ use crate::compiled::{Job, Release};
 use crate::digest::sha256_hex;
 use crate::exec::event::{AssetDigest, RunRef};
 use crate::exec::release::{Artifact, Asset, SUMS_NAME};
+use crate::glob;
 use crate::scenario::{Outcome, Scenario};
 
 pub const WORLD_FILE: &str = "sim-world.json";
@@ -89,7 +90,8 @@ pub fn load_world(dir: &Path) -> Result<World, BackendError> {
         .map_err(|e| BackendError::new(format!("`{}` is damaged: {e}", path.display())))
 }
 
-/// The artifacts a job's build produces in the simulated world: deterministic bytes.
+/// What a job publishes in the simulated world: of the two files its build produces
+/// (deterministic bytes), those its publish globs select.
 pub fn synthetic_artifacts(job: &Job) -> Vec<Artifact> {
     let stem = job.id.replace('/', "-");
     let version = job.version.as_deref().unwrap_or("0.0.0");
@@ -104,6 +106,7 @@ pub fn synthetic_artifacts(job: &Job) -> Vec<Artifact> {
             .into_bytes();
             Artifact { name, bytes }
         })
+        .filter(|artifact| glob::matches_any(&job.publish, &artifact.name))
         .collect()
 }
 

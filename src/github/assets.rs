@@ -6,10 +6,9 @@
 //! 2. Each regular **file** inside an artifact's zip is a candidate asset, named by the
 //!    file's **base name** (its path inside the zip without directories), unchanged. The
 //!    zip GitHub wraps around every artifact is never uploaded itself.
-//! 3. A candidate is published when its name matches one of the job's `publish` globs
-//!    (`*` any run of characters, `?` one character): the globs select release assets by
-//!    the names they will have, whatever artifact carried them, just as they select the
-//!    simulated backend's artifacts.
+//! 3. A candidate is published when one of the job's `publish` globs (`*` any run of
+//!    characters, `?` one character) matches the name of the artifact that carries it (the
+//!    whole artifact is published) or the file's own name (that file is).
 //! 4. Published names must be GitHub-safe (ASCII letters, digits, `.`, `-`, `_`, `+`, not
 //!    starting or ending with `.`), because GitHub silently renames anything else;
 //!    `SHA256SUMS` is reserved for relplan's own checksum file.
@@ -26,8 +25,8 @@ use std::fmt;
 use crate::digest::sha256_hex;
 use crate::github::client::GitHub;
 use crate::github::error::{AssetConflict, GitHubError};
-use crate::github::glob;
 use crate::github::zip_check::{ZipFile, ZipLimits};
+use crate::glob;
 
 /// The checksum file relplan writes into every release.
 pub const SHA256SUMS: &str = "SHA256SUMS";
@@ -104,7 +103,9 @@ impl GitHub {
                     .download_artifact(&output.repo, run, artifact, limits)
                     .await?
                 {
-                    if glob::matches_any(&output.publish, base_name(&file.path)) {
+                    if glob::matches_any(&output.publish, &artifact.name)
+                        || glob::matches_any(&output.publish, base_name(&file.path))
+                    {
                         let source = Source {
                             job: output.job.clone(),
                             run,

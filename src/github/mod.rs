@@ -15,7 +15,6 @@
 //! - [`artifacts`]: listing, downloading and verifying a run's artifacts.
 //! - [`zip_check`]: the safety checks every entry of every artifact zip goes through.
 //! - [`assets`]: how selected artifacts become release assets, and their names.
-//! - [`glob`]: the `*`/`?` globs of `publish`.
 //! - [`release`]: the unified release as a resumable transaction.
 //!
 //! Nothing here keeps state between calls except ETags and the rate-limit window: what was
@@ -28,7 +27,6 @@ pub mod assets;
 pub mod client;
 pub mod dispatch;
 pub mod error;
-pub mod glob;
 pub mod pacer;
 pub mod release;
 pub mod run_state;

@@ -1,6 +1,7 @@
-//! The globs of a job's `publish` list, matched against artifact names: `*` matches any run
-//! of characters (including none), `?` exactly one, everything else itself. Artifact names
-//! have no directories, so there is no `**` and `/` is an ordinary character.
+//! The globs of a job's `publish` list: `*` matches any run of characters (including none),
+//! `?` exactly one, everything else itself. They are matched against artifact and file
+//! names, which have no directories, so there is no `**` and `/` is an ordinary character.
+//! Backends use them to select what a job publishes (see `Backend::artifacts`).
 
 /// True when `name` matches `pattern` as a whole.
 pub fn matches(pattern: &str, name: &str) -> bool {
@@ -53,5 +54,6 @@ mod tests {
         assert!(matches("a*b*c", "aXbYbZc"));
         assert!(!matches("a*b*c", "aXbYbZ"));
         assert!(!matches("", "a"));
+        assert!(matches("", ""));
     }
 }
