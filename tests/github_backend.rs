@@ -461,3 +461,90 @@ async fn every_run_of_a_dispatch_must_succeed() {
         "{status:?}"
     );
 }
+
+/// [`plan`] with a `[fallback]` that dispatches the orchestrator workflow of `o/blvm`.
+fn plan_with_fallback() -> CompiledPlan {
+    let plan = plan();
+    let fallback = relplan::compiled::Trigger::WorkflowDispatch {
+        repo: "o/blvm".into(),
+        workflow: "release_orchestrator.yml".into(),
+        git_ref: "main".into(),
+        inputs: Default::default(),
+    };
+    CompiledPlan::assemble(plan.release.clone(), plan.jobs.clone(), Some(fallback))
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"))
+}
+
+fn world_failing_with_fallback(fake: &FakeGitHub) {
+    world_with(fake, &["failure"]);
+    fake.add_workflow(
+        "o/blvm",
+        Workflow {
+            file: "release_orchestrator.yml".into(),
+            on_event: None,
+            script: Script::default(),
+        },
+    );
+}
+
+const FALLBACK_DISPATCH: &str =
+    "/repos/o/blvm/actions/workflows/release_orchestrator.yml/dispatches";
+
+#[tokio::test]
+async fn a_release_that_cannot_complete_dispatches_the_fallback_once() {
+    let fake = FakeGitHub::start().await;
+    world_failing_with_fallback(&fake);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let plan = plan_with_fallback();
+    let ending = apply(&fake, dir.path(), &plan, None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    assert!(fake.releases().is_empty(), "nothing was published");
+    assert_eq!(fake.count("POST", FALLBACK_DISPATCH), 1);
+    assert_eq!(fake.run_ids("o/blvm").len(), 1);
+    let events = relplan::exec::journal::read(dir.path()).expect("the journal reads");
+    let finished = events.iter().find_map(|e| match e {
+        relplan::exec::event::Event::FallbackFinished { run, .. } => Some(run.clone()),
+        _ => None,
+    });
+    assert!(
+        matches!(finished, Some(Some(_))),
+        "the fallback run is journaled"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_around_the_fallback_never_dispatches_it_twice() {
+    let plan = plan_with_fallback();
+    let writes = {
+        let reference = FakeGitHub::start().await;
+        world_failing_with_fallback(&reference);
+        let _clock = reference.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        apply(&reference, dir.path(), &plan, None)
+            .await
+            .expect("finished");
+        relplan::exec::journal::read(dir.path()).map_or(0, |events| events.len() - 1)
+    };
+    // The last three writes: fallback intent, its result, finished.
+    for limit in writes.saturating_sub(3)..writes {
+        let fake = FakeGitHub::start().await;
+        world_failing_with_fallback(&fake);
+        let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let first = apply(&fake, dir.path(), &plan, Some(limit)).await;
+        assert!(first.is_err(), "stopped after {limit} writes");
+        let second = apply(&fake, dir.path(), &plan, None).await;
+        assert_eq!(
+            second.ok(),
+            Some(Ending::Finished { succeeded: false }),
+            "after {limit} writes"
+        );
+        assert_eq!(
+            fake.count("POST", FALLBACK_DISPATCH),
+            1,
+            "after {limit} writes"
+        );
+        clock.abort();
+    }
+}

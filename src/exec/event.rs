@@ -102,6 +102,20 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// Intent: the plan's `[fallback]` is about to be dispatched, because the release did
+    /// not complete. On resume without a result it is looked up by its correlation id.
+    FallbackStarting {
+        correlation_id: String,
+        at: u64,
+    },
+    /// The fallback was dispatched (`run`), or could not be (`reason`).
+    FallbackFinished {
+        at: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<RunRef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// No new dispatches until `Resumed`.
     Paused {
         at: u64,

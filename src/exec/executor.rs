@@ -15,7 +15,9 @@ use std::time::Duration;
 use crate::backend::{Backend, Clock, RunStatus};
 use crate::compiled::JobKind;
 use crate::exec::event::{AttemptOutcome, Event};
+use crate::exec::fallback;
 use crate::exec::journal::{Journal, JournalError};
+use crate::exec::machine::Fallback;
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
 use crate::exec::release;
@@ -176,6 +178,10 @@ impl<B: Backend> Executor<B> {
         for i in active {
             self.advance(i).await?;
         }
+        if let Fallback::Starting { correlation_id } = self.machine.fallback().clone() {
+            // Journaled by an earlier turn or process: look it up before dispatching.
+            self.fallback(&correlation_id, false).await?;
+        }
         while let Some(event) = self.machine.decide(self.backend.now()) {
             let event = self.confirm_timeout(event).await;
             self.record(event.clone())?;
@@ -191,10 +197,51 @@ impl<B: Backend> Executor<B> {
                     outcome: AttemptOutcome::TimedOut | AttemptOutcome::Cancelled,
                     ..
                 } => self.cancel(&job).await,
+                Event::FallbackStarting { correlation_id, .. } => {
+                    self.fallback(&correlation_id, true).await?;
+                }
                 _ => {}
             }
         }
         Ok(())
+    }
+
+    /// Dispatches the plan's `[fallback]` (looking it up first unless this process just
+    /// journaled the intent) and journals the result. A temporary backend error leaves the
+    /// intent open, so the next turn asks again.
+    async fn fallback(&mut self, correlation_id: &str, fresh: bool) -> Result<(), JournalError> {
+        let Some(job) = fallback::job(self.machine.plan()) else {
+            return Ok(());
+        };
+        let found = match fresh {
+            true => Ok(None),
+            false => self.backend.find(&job, correlation_id).await,
+        };
+        let dispatched = match found {
+            Ok(Some(run)) => Ok(run),
+            Ok(None) => self.backend.dispatch(&job, 1, correlation_id, None).await,
+            Err(e) => Err(e),
+        };
+        let at = self.backend.now();
+        match dispatched {
+            Ok(run) => self.record(Event::FallbackFinished {
+                at,
+                run: Some(run),
+                reason: None,
+            }),
+            Err(e) if e.permanent => self.record(Event::FallbackFinished {
+                at,
+                run: None,
+                reason: Some(e.message),
+            }),
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot start the fallback yet ({}); trying again",
+                    e.message
+                );
+                Ok(())
+            }
+        }
     }
 
     /// Before a run is declared timed out, it is observed once more: a run that ended in

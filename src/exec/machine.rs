@@ -121,9 +121,28 @@ pub struct Machine {
     paused: bool,
     stopping: bool,
     interrupted: bool,
+    fallback: Fallback,
     finished: bool,
     last_at: u64,
 }
+
+/// Where the plan's `[fallback]` stands. It is started once, when the run is over and the
+/// release did not complete.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Fallback {
+    #[default]
+    NotStarted,
+    /// Journaled, not yet answered: the executor dispatches it (or looks it up).
+    Starting { correlation_id: String },
+    /// Dispatched (`run`), or not (`reason`).
+    Done {
+        run: Option<RunRef>,
+        reason: Option<String>,
+    },
+}
+
+/// The job id the fallback is dispatched under (for correlation ids and backends).
+pub const FALLBACK_JOB: &str = "fallback";
 
 impl Machine {
     /// A run that has started nothing yet.
@@ -185,6 +204,7 @@ impl Machine {
             paused: false,
             stopping: false,
             interrupted: false,
+            fallback: Fallback::NotStarted,
             finished: false,
             last_at: 0,
         }
@@ -297,7 +317,7 @@ impl Machine {
                     "--fail-fast: another job failed",
                 ));
             }
-            return Some(Event::Finished { at: now });
+            return self.end(now);
         }
         while let Some(&(until, i)) = self.backoff.first() {
             if until > now {
@@ -330,9 +350,31 @@ impl Machine {
             });
         }
         if self.active.is_empty() && self.ready.is_empty() && self.backoff.is_empty() {
-            return Some(Event::Finished { at: now });
+            return self.end(now);
         }
         None
+    }
+
+    /// Nothing is left to run: start the fallback first when the release did not complete.
+    fn end(&self, now: u64) -> Option<Event> {
+        let wanted = self.plan.fallback.is_some() && !self.succeeded();
+        match &self.fallback {
+            Fallback::NotStarted if wanted => Some(Event::FallbackStarting {
+                correlation_id: correlation_id(
+                    &self.plan.plan_hash,
+                    self.settings.origin_unix_ms,
+                    FALLBACK_JOB,
+                    1,
+                ),
+                at: now,
+            }),
+            Fallback::Starting { .. } => None,
+            _ => Some(Event::Finished { at: now }),
+        }
+    }
+
+    pub fn fallback(&self) -> &Fallback {
+        &self.fallback
     }
 
     fn finish_event(&self, i: usize, outcome: AttemptOutcome, at: u64, reason: &str) -> Event {
@@ -428,6 +470,23 @@ impl Machine {
                     return;
                 }
                 self.finish(i, *outcome, *at, reason.clone());
+            }
+            Event::FallbackStarting { correlation_id, at } => {
+                self.saw(*at);
+                if self.fallback == Fallback::NotStarted {
+                    self.fallback = Fallback::Starting {
+                        correlation_id: correlation_id.clone(),
+                    };
+                }
+            }
+            Event::FallbackFinished { at, run, reason } => {
+                self.saw(*at);
+                if matches!(self.fallback, Fallback::Starting { .. }) {
+                    self.fallback = Fallback::Done {
+                        run: run.clone(),
+                        reason: reason.clone(),
+                    };
+                }
             }
             Event::Paused { at } => {
                 self.saw(*at);

@@ -135,6 +135,20 @@ pub fn describe(event: &Event) -> Option<String> {
         ),
         Event::Resumed { at } => (*at, "resumed".to_string()),
         Event::Interrupted { at } => (*at, "interrupted: the journal is consistent".to_string()),
+        Event::FallbackStarting { at, .. } => (
+            *at,
+            "the release did not complete: starting the plan's [fallback]".to_string(),
+        ),
+        Event::FallbackFinished { at, run, reason } => (
+            *at,
+            match (run, reason) {
+                (Some(run), _) => format!("fallback dispatched ({})", run.runs.join(", ")),
+                (None, reason) => format!(
+                    "fallback not dispatched: {}",
+                    reason.as_deref().unwrap_or("no reason given")
+                ),
+            },
+        ),
         Event::Finished { at } => (*at, "finished".to_string()),
     };
     Some(format!("[{:>8}] {what}", format_seconds(at)))

@@ -81,6 +81,16 @@ pub fn simulate(
         }
         while let Some(event) = machine.decide(now) {
             record(&mut machine, &mut events, event.clone());
+            if let Event::FallbackStarting { at, .. } = event {
+                // A dry run dispatches nothing; the report says the fallback would start.
+                let done = Event::FallbackFinished {
+                    at,
+                    run: None,
+                    reason: Some("a simulation dispatches nothing".into()),
+                };
+                record(&mut machine, &mut events, done);
+                continue;
+            }
             let Event::AttemptStarting {
                 job,
                 attempt,
