@@ -382,6 +382,13 @@ fn a_hanging_job_is_timed_out_cancelled_and_its_dependents_never_dispatched() {
     for never in ["blvm-node", "blvm", "deploy-signal"] {
         assert!(!dispatched.contains(never), "{never} was dispatched");
     }
+    // The plan's [fallback] was started once, and the user was told.
+    let fallback = world.runs.values().filter(|r| r.job == "fallback").count();
+    assert_eq!(fallback, 1);
+    assert!(
+        stderr(&out).contains("fallback dispatched")
+            || stdout(&out).contains("fallback dispatched")
+    );
 }
 
 #[test]
