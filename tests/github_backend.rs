@@ -225,36 +225,55 @@ async fn a_release_runs_end_to_end_with_a_build_re_run_in_place() {
     assert!(charged <= 3 * 10, "{charged} charged requests");
 }
 
-#[tokio::test]
-async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
-    let plan = plan();
-    let reference = FakeGitHub::start().await;
-    world(&reference);
+/// Applies `plan` once to learn how many journal writes a run takes; then, for each limit
+/// that `limits` keeps, stops a fresh run after that many writes, resumes it, and hands
+/// the fake (after the resumed run ended as `succeeded` says) to `check`.
+async fn crash_and_resume(
+    plan: &CompiledPlan,
+    world: fn(&FakeGitHub),
+    limits: impl Fn(usize) -> std::ops::Range<usize>,
+    succeeded: bool,
+    check: fn(&FakeGitHub, usize),
+) {
     let writes = {
+        let reference = FakeGitHub::start().await;
+        world(&reference);
         let _clock = reference.run_clock(Duration::from_secs_f64(1.0 / SPEED));
         let dir = tempfile::tempdir().expect("a temporary directory");
-        apply(&reference, dir.path(), &plan, None)
+        apply(&reference, dir.path(), plan, None)
             .await
             .expect("finished");
         relplan::exec::journal::read(dir.path()).map_or(0, |events| events.len() - 1)
     };
     assert!(writes > 5, "{writes} journal writes");
-    for limit in 0..writes {
+    for limit in limits(writes) {
         let fake = FakeGitHub::start().await;
         world(&fake);
         let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let first = apply(&fake, dir.path(), &plan, Some(limit)).await;
+        let first = apply(&fake, dir.path(), plan, Some(limit)).await;
         assert!(first.is_err(), "stopped after {limit} writes");
-        let second = apply(&fake, dir.path(), &plan, None).await;
+        let second = apply(&fake, dir.path(), plan, None).await;
         assert_eq!(
             second.ok(),
-            Some(Ending::Finished { succeeded: true }),
+            Some(Ending::Finished { succeeded }),
             "after {limit} writes"
         );
-        check_one_release(&fake);
+        check(&fake, limit);
         clock.abort();
     }
+}
+
+#[tokio::test]
+async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
+    crash_and_resume(
+        &plan(),
+        world,
+        |writes| 0..writes,
+        true,
+        |fake, _| check_one_release(fake),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -515,36 +534,19 @@ async fn a_release_that_cannot_complete_dispatches_the_fallback_once() {
 
 #[tokio::test]
 async fn a_crash_around_the_fallback_never_dispatches_it_twice() {
-    let plan = plan_with_fallback();
-    let writes = {
-        let reference = FakeGitHub::start().await;
-        world_failing_with_fallback(&reference);
-        let _clock = reference.run_clock(Duration::from_secs_f64(1.0 / SPEED));
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        apply(&reference, dir.path(), &plan, None)
-            .await
-            .expect("finished");
-        relplan::exec::journal::read(dir.path()).map_or(0, |events| events.len() - 1)
-    };
     // The last three writes: fallback intent, its result, finished.
-    for limit in writes.saturating_sub(3)..writes {
-        let fake = FakeGitHub::start().await;
-        world_failing_with_fallback(&fake);
-        let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let first = apply(&fake, dir.path(), &plan, Some(limit)).await;
-        assert!(first.is_err(), "stopped after {limit} writes");
-        let second = apply(&fake, dir.path(), &plan, None).await;
-        assert_eq!(
-            second.ok(),
-            Some(Ending::Finished { succeeded: false }),
-            "after {limit} writes"
-        );
-        assert_eq!(
-            fake.count("POST", FALLBACK_DISPATCH),
-            1,
-            "after {limit} writes"
-        );
-        clock.abort();
-    }
+    crash_and_resume(
+        &plan_with_fallback(),
+        world_failing_with_fallback,
+        |writes| writes.saturating_sub(3)..writes,
+        false,
+        |fake, limit| {
+            assert_eq!(
+                fake.count("POST", FALLBACK_DISPATCH),
+                1,
+                "after {limit} writes"
+            );
+        },
+    )
+    .await;
 }
