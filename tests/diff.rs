@@ -501,6 +501,23 @@ fn against_a_revision_reads_the_plan_and_its_manifest_from_git() {
     let diff = json_of(&out);
     assert_eq!(diff["jobs_added"][0]["id"], json!("blvm-extra"));
     assert_eq!(diff["jobs_changed"][0]["id"], json!("blvm-consensus"));
+
+    // From outside the work tree, the repository is the plan's.
+    let outside = tempfile::tempdir().unwrap();
+    let plan = root.join("plans/release.toml");
+    let out = relplan_in(
+        outside.path(),
+        &[
+            "diff",
+            plan.to_str().unwrap(),
+            "--against",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["jobs_added"][0]["id"], json!("blvm-extra"));
 }
 
 #[test]

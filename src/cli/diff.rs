@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Exit {
             compile_side("new", new, None, &shared, &mut from_disk),
         ),
         (None, Some(rev)) => {
-            let revision = match git::Revision::open(rev) {
+            let revision = match git::Revision::open(rev, &args.old) {
                 Ok(revision) => revision,
                 Err(e) => {
                     print_error(&e.message, Some(&e.hint));

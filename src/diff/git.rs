@@ -7,15 +7,16 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-/// A commit of the repository around the current directory.
+/// A commit of the repository that holds the plan.
 #[derive(Clone, Debug)]
 pub struct Revision {
     /// As the user wrote it, for messages.
     name: String,
     commit: String,
     toplevel: PathBuf,
-    /// The current directory relative to `toplevel`.
-    prefix: PathBuf,
+    cwd: PathBuf,
+    /// The current directory relative to `toplevel`, when it is inside the work tree.
+    prefix: Option<PathBuf>,
 }
 
 /// Why a revision cannot be read, with the next step.
@@ -26,21 +27,27 @@ pub struct GitError {
 }
 
 impl Revision {
-    /// Finds the repository around the current directory and resolves `rev` to a commit.
-    pub fn open(rev: &str) -> Result<Revision, GitError> {
-        let where_am_i =
-            git(&["rev-parse", "--show-toplevel", "--show-prefix"], None).map_err(|message| {
-                GitError {
-                    message: format!("cannot use git here: {message}"),
-                    hint:
-                        "run `relplan diff --against` inside a git work tree, with `git` installed"
-                            .into(),
-                }
-            })?;
-        let mut lines = where_am_i.lines();
-        let toplevel = PathBuf::from(lines.next().unwrap_or_default());
-        let prefix = PathBuf::from(lines.next().unwrap_or_default());
-        let commit = git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")], None)
+    /// Finds the repository around the plan (which may lie outside the current directory)
+    /// and resolves `rev` to a commit.
+    pub fn open(rev: &str, plan: &Path) -> Result<Revision, GitError> {
+        let near = match plan.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let toplevel = git(&["rev-parse", "--show-toplevel"], Some(near)).map_err(|message| {
+            GitError {
+                message: format!("cannot use git here: {message}"),
+                hint: "run `relplan diff --against` on a plan inside a git work tree, with `git` installed"
+                    .into(),
+            }
+        })?;
+        let toplevel = PathBuf::from(toplevel.trim());
+        // Relative paths are relative to the current directory, inside the work tree or not.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let prefix = fs_err::canonicalize(&cwd)
+            .ok()
+            .and_then(|real| real.strip_prefix(&toplevel).ok().map(Path::to_path_buf));
+        let commit = git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")], Some(&toplevel))
             .map_err(|_| GitError {
                 message: format!("`{rev}` is not a commit of this repository"),
                 hint: "fetch it first (e.g. `git fetch origin main`); in GitHub Actions check out with `fetch-depth: 0`".into(),
@@ -49,6 +56,7 @@ impl Revision {
             name: rev.to_string(),
             commit: commit.trim().to_string(),
             toplevel,
+            cwd,
             prefix,
         })
     }
@@ -81,13 +89,15 @@ impl Revision {
                 ),
             )
         };
-        let full = if path.is_absolute() {
-            let real = fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-            real.strip_prefix(&self.toplevel)
-                .map(Path::to_path_buf)
-                .map_err(|_| outside())?
-        } else {
-            self.prefix.join(path)
+        let full = match &self.prefix {
+            Some(prefix) if path.is_relative() => prefix.join(path),
+            _ => {
+                let absolute = self.cwd.join(path);
+                let real = fs_err::canonicalize(&absolute).unwrap_or(absolute);
+                real.strip_prefix(&self.toplevel)
+                    .map(Path::to_path_buf)
+                    .map_err(|_| outside())?
+            }
         };
         normalize(&full).ok_or_else(outside)
     }
