@@ -208,11 +208,11 @@ fn kill_9_at_any_moment_then_resume_dispatches_nothing_twice() {
     }
 }
 
-#[test]
-fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts a slow apply in `dir`, sends `signal` once it runs, and checks it stopped with
+/// 130 and a journal that ends with `Interrupted`.
+fn interrupt_running_apply(dir: &Path, signal: &str) {
     let mut child = spawn_apply(
-        dir.path(),
+        dir,
         &[
             "--speed",
             "1000",
@@ -221,19 +221,25 @@ fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
         ],
     );
     wait_for_line(&mut child, "running");
-    assert_eq!(status_json(dir.path())["status"], "running");
+    assert_eq!(status_json(dir)["status"], "running");
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     assert_eq!(child.wait().unwrap().code(), Some(130));
-    let events = journal::read(dir.path()).unwrap();
+    let events = journal::read(dir).unwrap();
     assert!(
         matches!(events.last(), Some(Event::Interrupted { .. })),
         "{:?}",
         events.last()
     );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    interrupt_running_apply(dir.path(), "-INT");
     assert_eq!(status_json(dir.path())["status"], "interrupted");
     let out = relplan(&["resume", "--state-dir", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -435,24 +441,7 @@ fn fail_fast_cancels_running_runs_and_ends_the_release() {
 #[test]
 fn sigterm_stops_cleanly_like_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = spawn_apply(
-        dir.path(),
-        &[
-            "--speed",
-            "1000",
-            "--scenario",
-            "tests/scenarios/slow-start.toml",
-        ],
-    );
-    wait_for_line(&mut child, "running");
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    assert_eq!(child.wait().unwrap().code(), Some(130));
-    let events = journal::read(dir.path()).unwrap();
-    assert!(matches!(events.last(), Some(Event::Interrupted { .. })));
+    interrupt_running_apply(dir.path(), "-TERM");
 }
 
 #[test]
