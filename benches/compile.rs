@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use relplan::compiler::{Request, compile};
-use relplan::lower::Options;
+use relplan::compile::Options;
+use relplan::compile::{Request, compile};
 
 /// A deterministic manifest: repository i requires up to 3 of the repositories before it.
 fn manifest(repos: usize) -> String {

@@ -15,8 +15,8 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::path::Path;
 use std::time::Instant;
 
+use relplan::compile::{Request, compile_from_disk};
 use relplan::compiled::{CompiledPlan, Job, JobKind, Release, Trigger};
-use relplan::compiler::{Request, compile_from_disk};
 use relplan::dag;
 use relplan::exec::view;
 use relplan::scenario::Scenario;

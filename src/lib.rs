@@ -1,30 +1,32 @@
 //! relplan: a declarative release-plan compiler and executor for releases that span several
-//! repositories. See ARCHITECTURE.md for the pipeline and where each stage lives.
+//! repositories. See ARCHITECTURE.md for the pipeline and where each stage lives; the
+//! modules below are grouped the way its code map is.
 
-pub mod atomic_file;
-pub mod backend;
-pub mod cli;
+// Shared contracts: what every stage reads or produces.
 pub mod compiled;
-pub mod compiler;
 pub mod dag;
 pub mod diagnostic;
-pub mod diff;
 pub mod digest;
-pub mod duration;
-pub mod exec;
-pub mod github;
-pub mod github_names;
-pub mod glob;
-pub mod lower;
-pub mod manifest;
-pub mod placeholder;
-pub mod plan_file;
-pub mod plan_reader;
-pub mod render;
-pub mod scenario;
-pub mod schema;
-pub mod simulate;
 pub mod source;
-pub mod suggest;
-pub mod toml_reader;
-pub mod validate;
+
+// Compiling: manifest + plan → compiled plan.
+pub mod compile;
+
+// Showing and reviewing a compiled plan.
+pub mod diff;
+pub mod render;
+pub mod schema;
+
+// Executing: the scheduler, the journal, the backends, and the simulation.
+pub mod backend;
+pub mod exec;
+pub mod glob;
+pub mod scenario;
+pub mod simulate;
+
+// Talking to GitHub.
+pub mod github;
+
+// Command line and output files.
+pub mod atomic_file;
+pub mod cli;

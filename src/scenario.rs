@@ -6,7 +6,7 @@
 //! duration = "35m"                    # instead of the plan's estimate
 //! outcomes = ["failure", "success"]   # per attempt; the last one repeats
 //! ```
-//! The file is read with [`crate::toml_reader`] so every problem (an unknown key, a job the
+//! The file is read with [`crate::compile::toml_reader`] so every problem (an unknown key, a job the
 //! plan does not have, a bad duration) is reported at once with its span and a did-you-mean.
 //! Without a scenario every job succeeds after its estimate.
 
@@ -14,12 +14,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::compile::duration::parse_seconds;
+use crate::compile::suggest::did_you_mean;
+use crate::compile::toml_reader::{Cx, Fields, parse_document};
 use crate::compiled::{CompiledPlan, Job};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
-use crate::duration::parse_seconds;
 use crate::source::Sources;
-use crate::suggest::did_you_mean;
-use crate::toml_reader::{Cx, Fields, parse_document};
 
 /// What one attempt of a job does in the simulated world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,13 +145,13 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::{Request, compile};
+    use crate::compile::{Request, compile};
 
     fn plan() -> CompiledPlan {
         let manifest = "[versions]\na = { version = \"1.0.0\", git_tag = \"v1.0.0\", git_commit = \"abcdef1\" }\n";
         let request = Request {
             versions: Some("versions.toml".into()),
-            options: crate::lower::Options {
+            options: crate::compile::Options {
                 owner: Some("o".into()),
                 ..Default::default()
             },

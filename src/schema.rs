@@ -2,8 +2,8 @@
 //! so they cannot drift: `relplan schema` writes them into `schema/`, `relplan schema --check`
 //! (run by CI) fails when the checked-in files are stale.
 
+use crate::compile::plan_file::PlanFile;
 use crate::compiled::CompiledPlan;
-use crate::plan_file::PlanFile;
 
 /// Every generated schema as (file name, contents).
 pub fn files() -> Vec<(&'static str, String)> {

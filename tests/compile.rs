@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use relplan::compile::Options;
+use relplan::compile::{Compilation, Request, compile, compile_from_disk};
 use relplan::compiled::CompiledPlan;
-use relplan::compiler::{Compilation, Request, compile, compile_from_disk};
-use relplan::lower::Options;
 
 use crate::common::{corpus, relplan, root, stderr, stdout, transcript};
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use relplan::backend::Clock;
 use relplan::backend::sim::{RELEASE_DIR, SimBackend, World, load_world};
+use relplan::compile::{Request, compile_from_disk};
 use relplan::compiled::CompiledPlan;
-use relplan::compiler::{Request, compile_from_disk};
 use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::{Ending, Executor};
 use relplan::exec::journal::JournalError;

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use relplan::compiler::{Compilation, Request, compile};
-use relplan::lower::Options;
+use relplan::compile::Options;
+use relplan::compile::{Compilation, Request, compile};
 
 use crate::common::root;
 

@@ -209,7 +209,7 @@ mod fuzz {
     //! and whatever scenario comes out simulates to an end.
 
     use proptest::prelude::*;
-    use relplan::compiler::{Request, compile_from_disk};
+    use relplan::compile::{Request, compile_from_disk};
     use relplan::diagnostic::Diagnostics;
     use relplan::scenario;
     use relplan::simulate::simulate;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use relplan::compiler::{Request, compile_from_disk};
+use relplan::compile::{Request, compile_from_disk};
 use relplan::exec::event::Event;
 use relplan::exec::journal::Journal;
 use relplan::scenario::{JobBehaviour, Outcome, Scenario};

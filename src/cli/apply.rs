@@ -53,7 +53,7 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
     /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
-    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::duration::parse_seconds)]
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: u64,
 }
 

@@ -2,9 +2,9 @@
 
 use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, report, stderr_style};
-use crate::compiler;
+use crate::compile;
+use crate::compile::duration::format_seconds;
 use crate::diagnostic::Style;
-use crate::duration::format_seconds;
 use crate::render::count;
 
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ enum CheckFormat {
 }
 
 pub fn run(args: Args) -> Exit {
-    let compilation = compiler::compile_from_disk(&args.plan.request());
+    let compilation = compile::compile_from_disk(&args.plan.request());
     let style = match args.format {
         CheckFormat::Human => stderr_style(),
         CheckFormat::Github => Style::Github,

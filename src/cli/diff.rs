@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::input::{DIAGNOSTIC_WIDTH, stderr_style};
 use crate::cli::{Exit, print_error};
+use crate::compile::Compilation;
+use crate::compile::Options;
 use crate::compiled::CompiledPlan;
-use crate::compiler::Compilation;
 use crate::diagnostic;
 use crate::diff::side::{self, Kind, Shared};
 use crate::diff::{self as plan_diff, git};
-use crate::lower::Options;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -146,7 +146,7 @@ fn compile_side(
     path: &Path,
     rev: Option<&str>,
     shared: &Shared,
-    read: &mut crate::compiler::ReadFile<'_>,
+    read: &mut crate::compile::ReadFile<'_>,
 ) -> Side {
     let (kind, compilation) = side::compile(path, shared, read);
     let (name, hint) = match rev {

@@ -3,10 +3,10 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use crate::compile::Options;
+use crate::compile::{self, Compilation, Request};
 use crate::compiled::CompiledPlan;
-use crate::compiler::{self, Compilation, Request};
 use crate::diagnostic::{self, Style};
-use crate::lower::Options;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -71,7 +71,7 @@ pub fn report(compilation: &Compilation, style: Style) {
 
 /// Compiles and reports; the plan when there were no errors.
 pub fn compile_and_report(args: &PlanArgs) -> Option<CompiledPlan> {
-    let compilation = compiler::compile_from_disk(&args.request());
+    let compilation = compile::compile_from_disk(&args.request());
     report(&compilation, stderr_style());
     compilation.plan
 }

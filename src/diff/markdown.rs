@@ -6,10 +6,10 @@
 //! [`MAX_CHARS`]: past it, the remaining changes are counted, not shown, and a closing note
 //! says how many were left out.
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::{CriticalPath, Job};
 use crate::diff::mermaid;
 use crate::diff::model::{Edge, FieldChange, PlanDiff};
-use crate::duration::format_seconds;
 use crate::render::describe_trigger;
 
 /// GitHub's limit on a comment body, in characters.

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::{CompiledPlan, CriticalPath, Job, Trigger};
-use crate::duration::format_seconds;
 use crate::render::describe_trigger;
 
 /// Everything that differs between an old and a new compiled plan.
@@ -340,8 +340,8 @@ fn optional(value: &Option<String>) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::compiler::{self, Request};
-    use crate::lower::Options;
+    use crate::compile::Options;
+    use crate::compile::{self, Request};
 
     /// Compiles a manifest, given as text, under the default plan with owner `o`.
     pub(crate) fn default_plan(manifest: &str) -> CompiledPlan {
@@ -353,7 +353,7 @@ pub(crate) mod tests {
                 ..Options::default()
             },
         };
-        let compilation = compiler::compile(&request, &mut |_| Ok(manifest.to_string()));
+        let compilation = compile::compile(&request, &mut |_| Ok(manifest.to_string()));
         compilation.plan.expect("the test manifest compiles")
     }
 

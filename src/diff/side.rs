@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compiler::{self, Compilation, ReadFile, Request};
-use crate::lower::Options;
+use crate::compile::Options;
+use crate::compile::{self, Compilation, ReadFile, Request};
 
 /// The kind of input a side is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub fn compile(path: &Path, shared: &Shared, read: &mut ReadFile<'_>) -> (Kind, 
             options: shared.options.clone(),
         },
     };
-    (kind, compiler::compile(&request, read))
+    (kind, compile::compile(&request, read))
 }
 
 #[cfg(test)]

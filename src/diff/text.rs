@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::Job;
 use crate::diff::model::{FieldChange, PlanDiff};
-use crate::duration::format_seconds;
 use crate::render::describe_trigger;
 
 pub fn render(diff: &PlanDiff, color: bool) -> String {

@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::duration::format_seconds;
+use crate::compile::duration::format_seconds;
 use crate::exec::event::{AttemptOutcome, Event};
 use crate::exec::machine::{JobState, Machine};
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::duration::format_seconds;
+use crate::compile::duration::format_seconds;
 
 use crate::exec::event::AttemptOutcome;
 use crate::exec::machine::{JobState, Machine};

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::CompiledPlan;
-use crate::duration::format_seconds;
 
 pub fn render(plan: &CompiledPlan) -> String {
     let critical: Vec<&str> = plan.critical_path.jobs.iter().map(String::as_str).collect();

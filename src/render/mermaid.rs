@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::CompiledPlan;
-use crate::duration::format_seconds;
 
 pub fn render(plan: &CompiledPlan) -> String {
     let node: HashMap<&str, String> = plan

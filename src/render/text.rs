@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::CompiledPlan;
-use crate::duration::format_seconds;
 use crate::render::{count, describe_trigger};
 
 pub fn render(plan: &CompiledPlan) -> String {

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::compile::duration::format_seconds;
 use crate::compiled::CriticalPath;
-use crate::duration::format_seconds;
 use crate::exec::event::{AssetDigest, AttemptOutcome};
 use crate::exec::view::{self, JobRow};
 use crate::simulate::Simulation;

@@ -1,20 +1,45 @@
-//! The compiler's front door: from a plan path (or only a manifest) to a compiled plan and
-//! every diagnostic found on the way.
+//! The compile stage: from a plan path (or only a manifest) to a compiled plan and every
+//! diagnostic found on the way. This file is its front door; everything downstream uses
+//! [`compile`] or [`compile_from_disk`] with a [`Request`], and reads the [`Compilation`].
 //!
 //! Files are read through a caller-supplied function, so the same pipeline compiles the
 //! working tree (`std::fs`), a git revision (`diff --against`) or in-memory test inputs,
-//! and the stages behind it (parse, validate, lower) never touch the file system.
+//! and the stages behind it never touch the file system:
+//! 1. `toml_reader` parses with spans; `manifest` and `plan_reader` fill `Manifest` and
+//!    [`plan_file::PlanFile`], reporting every problem of single entries and keys;
+//! 2. `validate` checks the manifest's entries against each other;
+//! 3. `lower` checks the plan against the manifest and builds the compiled plan.
+//!
+//! This stage imports only the shared contracts (`source`, `diagnostic`, `compiled`,
+//! `dag`, `digest`), never the executor, backends, GitHub layer or command line.
+
+pub mod duration;
+mod github_names;
+mod lower;
+mod manifest;
+mod placeholder;
+pub mod plan_file;
+mod plan_reader;
+pub mod suggest;
+pub mod toml_reader;
+mod validate;
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::lower::{self, Options};
-use crate::plan_file::PlanFile;
 use crate::source::{FileId, Sources, Span};
-use crate::toml_reader::Cx;
-use crate::{manifest, plan_reader, validate};
+use plan_file::PlanFile;
+use toml_reader::Cx;
+
+/// Command-line settings that override or complete the plan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub owner: Option<String>,
+    pub release_version: Option<String>,
+    pub require_pinned: bool,
+}
 
 /// What to compile.
 #[derive(Clone, Debug, Default)]
@@ -217,7 +242,7 @@ fn load_compiled(
 /// Byte offset of the first JSON error in `text`, or 0 when it is well-formed JSON of the
 /// wrong shape (then the whole document is at fault).
 fn json_error_offset(text: &str) -> usize {
-    let Err(error) = serde_json::from_str::<crate::compiled::CompiledPlan>(text) else {
+    let Err(error) = serde_json::from_str::<CompiledPlan>(text) else {
         return 0;
     };
     if error.line() == 0 {

@@ -9,9 +9,9 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::compile::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::source::{FileId, Sp};
-use crate::suggest::did_you_mean;
 
 pub type Value<'i> = Spanned<DeValue<'i>>;
 

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use semver::Version;
 use toml::de::{DeTable, DeValue};
 
+use crate::compile::toml_reader::{Cx, Fields, Value, parse_document};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::source::{FileId, Sp, Span};
-use crate::toml_reader::{Cx, Fields, Value, parse_document};
 
 #[derive(Clone, Debug)]
 pub struct Manifest {

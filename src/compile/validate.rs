@@ -3,9 +3,9 @@
 //! against the manifest, and cycles, are made while lowering, on the job graph, where
 //! `after` edges and stages can close cycles too.
 
+use crate::compile::manifest::Manifest;
+use crate::compile::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::manifest::Manifest;
-use crate::suggest::did_you_mean;
 
 pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Diagnostics) {
     let file = manifest.file;

@@ -3,14 +3,14 @@
 
 use toml::de::{DeTable, DeValue};
 
+use crate::compile::duration::parse_seconds;
+use crate::compile::github_names;
+use crate::compile::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
+use crate::compile::plan_file::*;
+use crate::compile::suggest::did_you_mean;
+use crate::compile::toml_reader::{Cx, Fields, Value, parse_document, to_json};
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::duration::parse_seconds;
-use crate::github_names;
-use crate::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
-use crate::plan_file::*;
 use crate::source::Sp;
-use crate::suggest::did_you_mean;
-use crate::toml_reader::{Cx, Fields, Value, parse_document, to_json};
 
 /// Reads a plan; `None` when it is not valid TOML.
 pub fn read(text: &str, cx: &mut Cx<'_>) -> Option<PlanFile> {

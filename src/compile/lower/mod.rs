@@ -16,14 +16,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use semver::Version;
 
+use crate::compile::Options;
+use crate::compile::github_names;
+use crate::compile::manifest::{Manifest, Require};
+use crate::compile::placeholder::{fill, fill_json};
+use crate::compile::plan_file::{self, JobSettings, PlanFile, Prerelease, StepSection};
+use crate::compile::suggest::did_you_mean;
 use crate::compiled::{self, CompiledPlan, Job, JobKind, Payload, Release};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::github_names;
-use crate::manifest::{Manifest, Require};
-use crate::placeholder::{fill, fill_json};
-use crate::plan_file::{self, JobSettings, PlanFile, Prerelease, StepSection};
 use crate::source::{FileId, Sp, Span};
-use crate::suggest::did_you_mean;
 
 /// Built-in defaults, used when neither the plan nor `[defaults]` says otherwise.
 pub const DEFAULT_EVENT_TYPE: &str = "build-chain";
@@ -40,14 +41,6 @@ pub const MAX_PAYLOAD_KEYS: usize = 9;
 pub const MAX_WORKFLOW_INPUTS: usize = 24;
 /// `client_payload` must stay under 64 KB; leave room for relplan's own key.
 pub const MAX_PAYLOAD_BYTES: usize = 60 * 1024;
-
-/// Command-line settings that override or complete the plan.
-#[derive(Clone, Debug, Default)]
-pub struct Options {
-    pub owner: Option<String>,
-    pub release_version: Option<String>,
-    pub require_pinned: bool,
-}
 
 /// A job before the graph is known: needs are still names, each with where it came from.
 struct Draft {
