@@ -7,6 +7,7 @@ pub mod compiled;
 pub mod dag;
 pub mod diagnostic;
 pub mod digest;
+pub mod glob;
 pub mod source;
 
 // Compiling: manifest + plan → compiled plan.
@@ -20,7 +21,6 @@ pub mod schema;
 // Executing: the scheduler, the journal, the backends, and the simulation.
 pub mod backend;
 pub mod exec;
-pub mod glob;
 pub mod scenario;
 pub mod simulate;
 
