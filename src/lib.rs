@@ -12,6 +12,7 @@ pub mod diff;
 pub mod digest;
 pub mod duration;
 pub mod exec;
+pub mod generate;
 pub mod github;
 pub mod github_names;
 pub mod glob;

@@ -131,7 +131,7 @@ impl GitHub {
 }
 
 /// `{"relplan": {...}, …plan payload}`, within GitHub's limits.
-fn client_payload(attempt: &Attempt<'_>) -> Result<Value, GitHubError> {
+pub fn client_payload(attempt: &Attempt<'_>) -> Result<Value, GitHubError> {
     let job = attempt.job;
     if job.payload.contains_key(PAYLOAD_KEY) {
         return Err(payload_error(
@@ -163,7 +163,7 @@ fn client_payload(attempt: &Attempt<'_>) -> Result<Value, GitHubError> {
 }
 
 /// The trigger's inputs, the plan payload and the correlation id, as strings.
-fn workflow_inputs(
+pub fn workflow_inputs(
     attempt: &Attempt<'_>,
     inputs: &Map<String, Value>,
 ) -> Result<Value, GitHubError> {
