@@ -10,6 +10,7 @@ mod crash;
 mod diff;
 mod fake_github;
 mod fuzz;
+mod generate;
 mod github_apply;
 mod github_artifacts;
 mod github_backend;

@@ -61,10 +61,19 @@ pub fn run(args: Args) -> Exit {
     }
 }
 
+/// Where a generated file goes; named without `./` when written to the current directory.
+fn target(out: &Path, file: &generate::File) -> PathBuf {
+    if out == Path::new(".") {
+        PathBuf::from(&file.path)
+    } else {
+        out.join(&file.path)
+    }
+}
+
 fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
     let mut stale = 0;
     for file in files {
-        let path = out.join(&file.path);
+        let path = target(out, file);
         let current = match fs_err::read_to_string(&path) {
             Ok(text) => text,
             Err(_) => {
@@ -92,7 +101,7 @@ fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
 
 fn write(out: &Path, files: &[generate::File]) -> Exit {
     for file in files {
-        let path = out.join(&file.path);
+        let path = target(out, file);
         if fs_err::read_to_string(&path).is_ok_and(|current| current == file.contents) {
             println!("unchanged {}", path.display());
             continue;
