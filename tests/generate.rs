@@ -474,3 +474,40 @@ fn completions_and_man_page_cover_every_command() {
     let usage = relplan_in(dir.path(), &["completions", "tcsh"]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[test]
+fn the_action_installs_relplan_from_its_own_source() {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let doc = YamlLoader::load_from_str(&text).unwrap().remove(0);
+    assert_eq!(doc["runs"]["using"].as_str(), Some("composite"));
+    let steps = doc["runs"]["steps"].as_vec().unwrap();
+    let install = steps
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Build and install relplan"))
+        .unwrap();
+    assert_eq!(
+        install["run"].as_str(),
+        Some("cargo install --locked --path \"$GITHUB_ACTION_PATH\"")
+    );
+    assert_eq!(
+        install["if"].as_str(),
+        Some("steps.cache.outputs.cache-hit != 'true'")
+    );
+    let cached = steps
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("actions/cache@v4"))
+        .unwrap();
+    assert!(
+        cached["with"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("~/.cargo/bin/relplan")
+    );
+    for step in steps.iter().filter(|s| !s["run"].is_badvalue()) {
+        assert_eq!(
+            step["shell"].as_str(),
+            Some("bash"),
+            "composite run steps name their shell"
+        );
+    }
+}
