@@ -275,7 +275,7 @@ fn workflow_dispatch(r: &Receiving<'_>) -> (Map, String, Map) {
     let mut body = Map::new().str("name", served.join(", "));
     if served.len() > 1 {
         body = body.comment(
-            "Several plan jobs dispatch this workflow; the job id is part of RELPLAN_CORRELATION_ID\n(relplan-<plan hash>-<job>-<attempt>).",
+            "Several plan jobs dispatch this workflow; RELPLAN_CORRELATION_ID names the job it was\ndispatched for.",
         );
     }
     let body = body
