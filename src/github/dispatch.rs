@@ -1,4 +1,4 @@
-//! Starting a job attempt on GitHub, both ways DESIGN.md fixes:
+//! Starting a job attempt on GitHub, both ways docs/build-workflow-protocol.md fixes:
 //!
 //! - `repository_dispatch`: `POST /repos/{o}/{r}/dispatches` with
 //!   `{"event_type", "client_payload": {"relplan": {correlation_id, job, version, ref,
