@@ -8,6 +8,7 @@ mod check_cases;
 mod compile;
 mod crash;
 mod diff;
+mod docs;
 mod fake_github;
 mod fuzz;
 mod generate;
