@@ -153,7 +153,7 @@ fn apply_job(plan: &CompiledPlan, settings: &Settings, plan_args: &str) -> Map {
     let owner_comment = if owners.len() > 1 {
         format!(
             "An App token covers one owner; this plan spans {}: use {TOKEN_SECRET} instead.",
-            owners.iter().cloned().collect::<Vec<_>>().join(", ")
+            owners.join(", ")
         )
     } else {
         "Covers every repository of the owner the App is installed on.".to_string()
