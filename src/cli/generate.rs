@@ -63,15 +63,40 @@ pub fn run(args: Args) -> Exit {
 
 /// Where a generated file goes; named without `./` when written to the current directory.
 fn target(out: &Path, file: &generate::File) -> PathBuf {
+    under(out, &file.path)
+}
+
+fn under(out: &Path, relative: &str) -> PathBuf {
     if out == Path::new(".") {
-        PathBuf::from(&file.path)
+        PathBuf::from(relative)
     } else {
-        out.join(&file.path)
+        out.join(relative)
     }
+}
+
+/// Build workflows under `out` that a previous `generate` wrote (they carry its header)
+/// and this plan no longer produces, such as those of a repository that left the plan.
+fn leftovers(out: &Path, files: &[generate::File]) -> Vec<PathBuf> {
+    let Ok(entries) = fs_err::read_dir(under(out, generate::BUILD_WORKFLOWS_DIR)) else {
+        return Vec::new();
+    };
+    let generated: Vec<PathBuf> = files.iter().map(|f| target(out, f)).collect();
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml") && !generated.contains(p))
+        .filter(|p| fs_err::read_to_string(p).is_ok_and(|t| t.starts_with(generate::HEADER_START)))
+        .collect();
+    found.sort();
+    found
 }
 
 fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
     let mut stale = 0;
+    for path in leftovers(out, files) {
+        stale += 1;
+        eprintln!("{} is no longer generated from this plan", path.display());
+    }
     for file in files {
         let path = target(out, file);
         let current = match fs_err::read_to_string(&path) {
@@ -100,6 +125,13 @@ fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
 }
 
 fn write(out: &Path, files: &[generate::File]) -> Exit {
+    for path in leftovers(out, files) {
+        if let Err(e) = fs_err::remove_file(&path) {
+            print_error(&e.to_string(), Some("delete the file by hand"));
+            return Exit::Failure;
+        }
+        println!("removed {}", path.display());
+    }
     for file in files {
         let path = target(out, file);
         if fs_err::read_to_string(&path).is_ok_and(|current| current == file.contents) {

@@ -64,7 +64,7 @@ for attempt in $(seq 1 "$ATTEMPTS"); do
     if [ "$status" != 0 ]; then ok=false; fi
   done
   if [ "$ok" = true ]; then
-    echo "run_ids=$(echo $runs)" >> "$GITHUB_OUTPUT"
+    echo "run_ids=${runs//$'\n'/ }" >> "$GITHUB_OUTPUT"
     exit 0
   fi
   if [ "$attempt" -lt "$ATTEMPTS" ]; then
