@@ -161,7 +161,7 @@ pub fn generate(plan: &CompiledPlan, settings: &Settings) -> Result<File, Proble
     }
     let concurrency_group = format!(
         "relplan-fallback-{}",
-        settings.plan_args.first().map_or("plan", String::as_str)
+        settings.watched.first().map_or("plan", String::as_str)
     );
     let doc = Map::new()
         .str("name", format!("relplan fallback: {}", plan.release.name))

@@ -45,7 +45,7 @@ pub fn generate(plan: &CompiledPlan, settings: &Settings) -> File {
         .map("workflow_dispatch", Map::new());
     let concurrency_group = format!(
         "relplan-release-{}",
-        settings.plan_args.first().map_or("plan", String::as_str)
+        settings.watched.first().map_or("plan", String::as_str)
     );
     let doc = Map::new()
         .str("name", format!("relplan release: {}", plan.release.name))
