@@ -18,6 +18,9 @@ pub mod diff;
 pub mod render;
 pub mod schema;
 
+// Generating the workflows that run a plan in GitHub Actions.
+pub mod generate;
+
 // Executing: the scheduler, the journal, the backends, and the simulation.
 pub mod backend;
 pub mod exec;

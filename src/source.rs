@@ -57,6 +57,11 @@ impl Sources {
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
     }
+
+    /// The names of the files read, in the order they were read.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|f| f.name.as_str())
+    }
 }
 
 /// A value with the span it was read from.

@@ -4,8 +4,11 @@
 mod apply;
 mod check;
 mod compile;
+mod completions;
 mod diff;
+mod generate;
 mod input;
+mod man;
 mod pause;
 mod resume;
 mod schema;
@@ -61,6 +64,12 @@ enum Command {
     Pause(pause::Args),
     /// Continue a paused, interrupted or crashed run from its state directory.
     Resume(resume::Args),
+    /// Write, or check, the GitHub Actions workflows that follow from a plan.
+    Generate(generate::Args),
+    /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one page per command.
+    Man(man::Args),
 }
 
 /// Parses the arguments, runs the command and returns the process exit code.
@@ -76,6 +85,9 @@ pub fn run() -> i32 {
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     exit as i32
 }

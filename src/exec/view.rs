@@ -1,5 +1,5 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
-//! field names are a contract (DESIGN.md): `id`, `state`, `attempts`, `start_s`, `end_s`.
+//! field names are a contract (docs/state-directory.md): `id`, `state`, `attempts`, `start_s`, `end_s`.
 
 use std::fmt::Write;
 

@@ -1,4 +1,4 @@
-//! Starting a job attempt on GitHub, both ways DESIGN.md fixes:
+//! Starting a job attempt on GitHub, both ways docs/build-workflow-protocol.md fixes:
 //!
 //! - `repository_dispatch`: `POST /repos/{o}/{r}/dispatches` with
 //!   `{"event_type", "client_payload": {"relplan": {correlation_id, job, version, ref,
@@ -131,7 +131,7 @@ impl GitHub {
 }
 
 /// `{"relplan": {...}, …plan payload}`, within GitHub's limits.
-fn client_payload(attempt: &Attempt<'_>) -> Result<Value, GitHubError> {
+pub fn client_payload(attempt: &Attempt<'_>) -> Result<Value, GitHubError> {
     let job = attempt.job;
     if job.payload.contains_key(PAYLOAD_KEY) {
         return Err(payload_error(
@@ -163,7 +163,7 @@ fn client_payload(attempt: &Attempt<'_>) -> Result<Value, GitHubError> {
 }
 
 /// The trigger's inputs, the plan payload and the correlation id, as strings.
-fn workflow_inputs(
+pub fn workflow_inputs(
     attempt: &Attempt<'_>,
     inputs: &Map<String, Value>,
 ) -> Result<Value, GitHubError> {

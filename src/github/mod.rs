@@ -1,5 +1,5 @@
-//! Talking to GitHub: the protocol layer of the GitHub backend, exactly as DESIGN.md
-//! ("Talking to GitHub") fixes it with the build workflows.
+//! Talking to GitHub: the protocol layer of the GitHub backend, exactly as
+//! docs/build-workflow-protocol.md fixes it with the build workflows.
 //!
 //! One idea per file:
 //! - [`token`]: the API token, read from `GITHUB_TOKEN`/`GH_TOKEN`, redacted everywhere.

@@ -1,5 +1,5 @@
 //! How a simulation is shown: a text table for people, JSON for programs (field names are a
-//! contract, see DESIGN.md) and a Mermaid gantt chart that renders on GitHub.
+//! contract, see docs/cli.md) and a Mermaid gantt chart that renders on GitHub.
 
 use std::fmt::Write;
 

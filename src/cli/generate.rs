@@ -1,0 +1,232 @@
+//! `relplan generate`: write the GitHub Actions workflows that follow from a plan, or check
+//! that the written ones are current (exit 1 with a diff when one is missing or stale), as
+//! `relplan schema --check` does for the schemas.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::atomic_file;
+use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::cli::{Exit, print_error};
+use crate::compile;
+use crate::generate::{self, DEFAULT_ACTION, Settings, shell_word};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Root of the repository that holds the plan; files are written under it.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    out: PathBuf,
+    /// Check the files instead of writing them: exit 1 with a diff when one is missing or stale.
+    #[arg(long)]
+    check: bool,
+    /// The `uses:` reference of relplan's GitHub Action in the release workflow.
+    #[arg(long, default_value = DEFAULT_ACTION, value_name = "OWNER/REPO@REF")]
+    action: String,
+}
+
+pub fn run(args: Args) -> Exit {
+    let compilation = compile::compile_from_disk(&args.plan.request());
+    report(&compilation, stderr_style());
+    let Some(plan) = &compilation.plan else {
+        return Exit::Failure;
+    };
+    let settings = match settings(&args, compilation.sources.names()) {
+        Ok(settings) => settings,
+        Err((what, help)) => {
+            print_error(&what, Some(&help));
+            return Exit::Failure;
+        }
+    };
+    let files = match generate::files(plan, &settings) {
+        Ok(files) => files,
+        Err(problem) => {
+            print_error(&problem.what, Some(&problem.help));
+            return Exit::Failure;
+        }
+    };
+    let regenerate = format!(
+        "relplan generate {}{}",
+        settings.plan_args.join(" "),
+        settings
+            .generate_args
+            .iter()
+            .map(|a| format!(" {a}"))
+            .collect::<String>()
+    );
+    if args.check {
+        check(&args.out, &files, &regenerate)
+    } else {
+        write(&args.out, &files)
+    }
+}
+
+/// Where a generated file goes; named without `./` when written to the current directory.
+fn target(out: &Path, file: &generate::File) -> PathBuf {
+    under(out, &file.path)
+}
+
+fn under(out: &Path, relative: &str) -> PathBuf {
+    if out == Path::new(".") {
+        PathBuf::from(relative)
+    } else {
+        out.join(relative)
+    }
+}
+
+/// Build workflows under `out` that a previous `generate` wrote (they carry its header)
+/// and this plan no longer produces, such as those of a repository that left the plan.
+fn leftovers(out: &Path, files: &[generate::File]) -> Vec<PathBuf> {
+    let Ok(entries) = fs_err::read_dir(under(out, generate::BUILD_WORKFLOWS_DIR)) else {
+        return Vec::new();
+    };
+    let generated: Vec<PathBuf> = files.iter().map(|f| target(out, f)).collect();
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml") && !generated.contains(p))
+        .filter(|p| fs_err::read_to_string(p).is_ok_and(|t| t.starts_with(generate::HEADER_START)))
+        .collect();
+    found.sort();
+    found
+}
+
+fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
+    let mut stale = 0;
+    for path in leftovers(out, files) {
+        stale += 1;
+        eprintln!("{} is no longer generated from this plan", path.display());
+    }
+    for file in files {
+        let path = target(out, file);
+        let current = match fs_err::read_to_string(&path) {
+            Ok(text) => text,
+            Err(_) => {
+                eprintln!("{} is missing", path.display());
+                String::new()
+            }
+        };
+        if current != file.contents {
+            stale += 1;
+            eprintln!("{} is stale:", path.display());
+            let diff = similar::TextDiff::from_lines(&current, &file.contents);
+            eprint!("{}", diff.unified_diff().header("checked in", "generated"));
+        }
+    }
+    if stale > 0 {
+        print_error(
+            &format!("{stale} generated file(s) are missing or stale"),
+            Some(&format!("run `{regenerate}` and commit the result")),
+        );
+        return Exit::Failure;
+    }
+    println!("generated workflows are up to date");
+    Exit::Success
+}
+
+fn write(out: &Path, files: &[generate::File]) -> Exit {
+    for path in leftovers(out, files) {
+        if let Err(e) = fs_err::remove_file(&path) {
+            print_error(&e.to_string(), Some("delete the file by hand"));
+            return Exit::Failure;
+        }
+        println!("removed {}", path.display());
+    }
+    for file in files {
+        let path = target(out, file);
+        if fs_err::read_to_string(&path).is_ok_and(|current| current == file.contents) {
+            println!("unchanged {}", path.display());
+            continue;
+        }
+        let written = match path.parent() {
+            Some(dir) => fs_err::create_dir_all(dir),
+            None => Ok(()),
+        }
+        .and_then(|()| atomic_file::write(&path, file.contents.as_bytes()));
+        if let Err(e) = written {
+            print_error(
+                &e.to_string(),
+                Some("check that --out names the root of the repository that holds the plan"),
+            );
+            return Exit::Failure;
+        }
+        println!("wrote {}", path.display());
+    }
+    Exit::Success
+}
+
+/// How the workflows name the plan: the command-line arguments given here, with paths
+/// relative to the repository root (the current directory).
+fn settings<'a>(
+    args: &Args,
+    inputs: impl Iterator<Item = &'a str>,
+) -> Result<Settings, (String, String)> {
+    let plan = &args.plan;
+    let mut plan_args = Vec::new();
+    if let Some(path) = &plan.plan {
+        plan_args.push(repository_path(path)?);
+    }
+    if let Some(path) = &plan.versions {
+        plan_args.push("--versions".into());
+        plan_args.push(repository_path(path)?);
+    }
+    if let Some(owner) = &plan.owner {
+        plan_args.extend(["--owner".into(), owner.clone()]);
+    }
+    if let Some(version) = &plan.release_version {
+        plan_args.extend(["--release-version".into(), version.clone()]);
+    }
+    if plan.require_pinned {
+        plan_args.push("--require-pinned".into());
+    }
+    let watched = inputs
+        .map(|name| repository_path(Path::new(name)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut generate_args = Vec::new();
+    if args.out != Path::new(".") {
+        generate_args.extend([
+            "--out".to_string(),
+            shell_word(&args.out.display().to_string()),
+        ]);
+    }
+    if args.action != DEFAULT_ACTION {
+        generate_args.extend(["--action".to_string(), shell_word(&args.action)]);
+    }
+    Ok(Settings {
+        plan_args,
+        watched,
+        action: args.action.clone(),
+        relplan_version: env!("CARGO_PKG_VERSION").into(),
+        generate_args,
+    })
+}
+
+/// A path as the workflows see it: relative to the repository root, with `/`.
+fn repository_path(path: &Path) -> Result<String, (String, String)> {
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).ok().map(Path::to_path_buf),
+        _ if path.is_absolute() => None,
+        _ => Some(path.to_path_buf()),
+    };
+    let inside = relative.filter(|p| {
+        p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    });
+    match inside {
+        Some(p) => Ok(p
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("/")),
+        None => Err((
+            format!(
+                "`{}` is not inside the current directory, so the workflows cannot name it",
+                path.display()
+            ),
+            "run `relplan generate` from the root of the repository that holds the plan, with relative paths".into(),
+        )),
+    }
+}

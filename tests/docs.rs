@@ -1,0 +1,62 @@
+//! The project carries its own contracts: the docs index names every document in docs/, the
+//! README points at it, and no file refers to a document outside the repository.
+
+use std::path::Path;
+
+use crate::common::root;
+
+fn text_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !matches!(name.as_str(), "target" | ".git") {
+                text_files(&path, out);
+            }
+        } else if [".rs", ".md", ".yml", ".toml", ".sh", ".snap", ".json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+            || name == "run"
+        {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn nothing_refers_to_a_document_outside_the_repository() {
+    // Spelt in pieces so that this file does not mention them itself.
+    let outside = [["DESIGN", ".md"].concat(), ["..", "/shared"].concat()];
+    let mut files = Vec::new();
+    text_files(root(), &mut files);
+    assert!(files.len() > 50);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            outside.iter().any(|o| text.contains(o.as_str()))
+        })
+        .map(|p| p.strip_prefix(root()).unwrap().display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "these refer outside the repository: {offenders:?}"
+    );
+}
+
+#[test]
+fn the_docs_index_lists_every_document_and_the_readme_links_it() {
+    let index = std::fs::read_to_string(root().join("docs/README.md")).unwrap();
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "README.md" {
+            assert!(
+                index.contains(&format!("]({name})")),
+                "docs/README.md lists {name}"
+            );
+        }
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("(docs/README.md)"));
+    assert!(readme.contains("## Adopting relplan in an organisation"));
+}
