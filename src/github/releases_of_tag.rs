@@ -1,0 +1,54 @@
+//! The releases a repository already has for a tag, drafts included (drafts have no tag
+//! yet, so `GET /releases/tags/{tag}` cannot find them; the list is read instead). A
+//! published release whose `immutable` flag is set can never be changed or deleted, and
+//! its tag never be released again.
+
+use serde::Deserialize;
+
+use crate::github::client::GitHub;
+use crate::github::error::GitHubError;
+use crate::github::split_repo;
+
+const PAGE_SIZE: usize = 100;
+const MAX_PAGES: usize = 50;
+
+/// One release of the tag.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ExistingRelease {
+    pub id: u64,
+    pub tag_name: String,
+    pub draft: bool,
+    /// Absent on servers without immutable releases.
+    #[serde(default)]
+    pub immutable: bool,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl GitHub {
+    /// The releases of `tag` in `repo`, lowest id first, or `None` when the repository
+    /// cannot be seen.
+    pub async fn releases_of_tag(
+        &self,
+        repo: &str,
+        tag: &str,
+    ) -> Result<Option<Vec<ExistingRelease>>, GitHubError> {
+        let (owner, name) = split_repo(repo)?;
+        let action = format!("listing the releases of `{repo}`");
+        let mut found = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let path = format!("/repos/{owner}/{name}/releases?per_page={PAGE_SIZE}&page={page}");
+            let Some(reply) = self.get(&action, &path).await? else {
+                return Ok(None);
+            };
+            let releases: Vec<ExistingRelease> = reply.json(&action)?;
+            let full = releases.len() == PAGE_SIZE;
+            found.extend(releases.into_iter().filter(|r| r.tag_name == tag));
+            if !full {
+                break;
+            }
+        }
+        found.sort_by_key(|r| r.id);
+        Ok(Some(found))
+    }
+}
