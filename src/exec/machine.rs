@@ -142,7 +142,7 @@ pub enum Fallback {
 }
 
 /// The job id the fallback is dispatched under (for correlation ids and backends).
-pub const FALLBACK_JOB: &str = "fallback";
+pub use crate::compiled::FALLBACK_JOB;
 
 impl Machine {
     /// A run that has started nothing yet.

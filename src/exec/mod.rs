@@ -7,7 +7,6 @@
 pub mod backoff;
 pub mod event;
 pub mod executor;
-pub mod fallback;
 pub mod journal;
 pub mod machine;
 pub mod progress;
