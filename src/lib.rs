@@ -27,8 +27,9 @@ pub mod exec;
 pub mod scenario;
 pub mod simulate;
 
-// Talking to GitHub.
+// Talking to GitHub, and checking before a release that its repositories are wired.
 pub mod github;
+pub mod preflight;
 
 // Command line and output files.
 pub mod atomic_file;
