@@ -150,7 +150,11 @@ fn check_file(
                     "{where_} does not declare {} relplan sends, so GitHub refuses the dispatch",
                     list("the input", &undeclared)
                 ),
-                "declare them:",
+                if undeclared.len() == 1 {
+                    "declare it:"
+                } else {
+                    "declare them:"
+                },
             )
             .paste(fixes::inputs(&undeclared)),
         );

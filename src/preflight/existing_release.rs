@@ -62,17 +62,14 @@ pub async fn check(facts: &mut Facts<'_>, plan: &CompiledPlan, report: &mut Repo
     }
     let published = releases.iter().any(|r| !r.draft);
     if let Some(oldest) = drafts.first().filter(|_| !published) {
+        let (drafts, which) = match drafts.len() {
+            1 => ("a draft release".to_string(), "it"),
+            n => (format!("{n} draft releases"), "the oldest"),
+        };
         report.add(
             Finding::new(
                 Check::ReleaseDraft,
-                format!(
-                    "`{repo}` has {} of `{tag}`; relplan continues the oldest ({oldest})",
-                    if drafts.len() == 1 {
-                        "a draft release".to_string()
-                    } else {
-                        format!("{} draft releases", drafts.len())
-                    }
-                ),
+                format!("`{repo}` has {drafts} of `{tag}`; relplan continues {which} ({oldest})"),
                 "delete drafts whose assets must not be published",
             )
             .repo(repo)
