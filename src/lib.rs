@@ -31,6 +31,9 @@ pub mod simulate;
 pub mod github;
 pub mod preflight;
 
+// Freezing what gets built: the manifest's commits from its tags.
+pub mod pin;
+
 // Command line and output files.
 pub mod atomic_file;
 pub mod cli;

@@ -1,5 +1,7 @@
-//! `relplan apply`: run a plan against a backend, journaled in a state directory. Also holds
-//! the part `resume` shares: driving an opened run to its end and choosing the exit code.
+//! `relplan apply`: run a plan against a backend, journaled in a state directory. A new run
+//! on GitHub starts with the preflight (`--no-preflight` skips it); one that continues a
+//! journaled run does not repeat it, nor does `resume`. Also holds the part `resume`
+//! shares: driving an opened run to its end and choosing the exit code.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -10,11 +12,13 @@ use crate::backend::github::GitHubBackend;
 use crate::backend::sim::SimBackend;
 use crate::backend::{Clock, unix_ms};
 use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
 use crate::cli::{Exit, print_error};
+use crate::compiled::CompiledPlan;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
-use crate::exec::journal::Journal;
+use crate::exec::journal::{Journal, journal_path};
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
 use crate::exec::session::{self, SessionError};
@@ -55,6 +59,9 @@ pub struct Args {
     /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: u64,
+    /// GitHub: start a new run without the preflight checks (`relplan preflight`).
+    #[arg(long)]
+    no_preflight: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -112,6 +119,12 @@ pub fn run(args: Args) -> Exit {
         scenario,
         origin_unix_ms: unix_ms(),
     };
+    if let BackendKind::GitHub { api_url, .. } = &settings.backend
+        && !journal_path(&args.state_dir).exists()
+        && let Some(exit) = before_new_github_run(&plan, api_url, args.no_preflight)
+    {
+        return exit;
+    }
     let (machine, journal, continued) =
         match session::open_for_apply(&args.state_dir, &plan, settings.clone()) {
             Ok(opened) => opened,
@@ -134,6 +147,20 @@ pub fn run(args: Args) -> Exit {
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
     }
     drive(&args.state_dir, machine, journal)
+}
+
+/// Before a new run on GitHub writes anything: the token is there, and (unless skipped) the
+/// preflight passes. `Some(exit)` refuses the run.
+fn before_new_github_run(plan: &CompiledPlan, api_url: &str, no_preflight: bool) -> Option<Exit> {
+    let Some(token) = Token::from_env() else {
+        let e = GitHubError::NoToken;
+        print_error(&e.to_string(), Some(&e.hint()));
+        return Some(Exit::Failure);
+    };
+    if no_preflight {
+        return None;
+    }
+    preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
 }
 
 pub(super) fn session_error(e: SessionError) -> Exit {

@@ -7,9 +7,12 @@ mod compile;
 mod completions;
 mod diff;
 mod generate;
+mod github_client;
 mod input;
 mod man;
 mod pause;
+mod pin;
+mod preflight;
 mod resume;
 mod schema;
 mod simulate;
@@ -27,7 +30,8 @@ pub enum Exit {
     Usage = 2,
     /// `diff --exit-code` found changes.
     Changed = 3,
-    /// `apply` refused: hash mismatch, journal locked, journal of another plan.
+    /// `apply` refused: hash mismatch, failed preflight, journal locked, journal of another
+    /// plan.
     Refused = 4,
     /// Interrupted; the journal is consistent and the run resumable.
     Interrupted = 130,
@@ -56,6 +60,10 @@ enum Command {
     Schema(schema::Args),
     /// Dry-run a plan on a virtual clock: timeline, makespan, failures, skips.
     Simulate(simulate::Args),
+    /// Check on GitHub, reading only, that the repositories a plan touches are wired for it.
+    Preflight(preflight::Args),
+    /// Fill each manifest entry's empty `git_commit` with the commit its `git_tag` points at.
+    Pin(pin::Args),
     /// Run a plan against a backend, journaled in a state directory (default `.relplan/`).
     Apply(apply::Args),
     /// Show where the run in a state directory stands.
@@ -81,6 +89,8 @@ pub fn run() -> i32 {
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Preflight(args) => preflight::run(args),
+        Command::Pin(args) => pin::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
