@@ -21,6 +21,7 @@ mod github_requests;
 mod github_token;
 mod github_watch;
 mod preflight;
+mod preflight_apply;
 mod schedule;
 mod simulate;
 mod status;
