@@ -20,6 +20,7 @@ mod github_release;
 mod github_requests;
 mod github_token;
 mod github_watch;
+mod pin;
 mod preflight;
 mod preflight_apply;
 mod schedule;
