@@ -901,3 +901,75 @@ async fn an_invalid_plan_is_reported_before_anything_is_read() {
     );
     assert!(fake.log().is_empty());
 }
+
+#[tokio::test]
+async fn the_workflows_relplan_generate_writes_pass_the_preflight() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let plans = dir.path().join("plans");
+    fs_err::create_dir_all(&plans).expect("created");
+    for file in ["bitcoin-commons.toml", "versions.toml"] {
+        fs_err::copy(
+            crate::common::root().join("plans").join(file),
+            plans.join(file),
+        )
+        .expect("copied");
+    }
+    let generated = relplan_command(
+        dir.path(),
+        &["generate", "plans/bitcoin-commons.toml"],
+        false,
+    )
+    .output()
+    .expect("relplan runs");
+    assert_eq!(generated.status.code(), Some(0), "{}", stderr(&generated));
+    let fake = FakeGitHub::start().await;
+    let builds = fs_err::read_dir(dir.path().join("relplan/build-workflows")).expect("listed");
+    let mut installed = 0;
+    for entry in builds {
+        let text = fs_err::read_to_string(entry.expect("an entry").path()).expect("reads");
+        // "# Install as `.github/workflows/F` … in OWNER/REPO."
+        let install = text
+            .lines()
+            .find(|l| l.starts_with("# Install as `"))
+            .expect("the header says where it goes");
+        let path = install.split('`').nth(1).expect("a path");
+        let repo = install
+            .rsplit(" in ")
+            .next()
+            .and_then(|r| r.strip_suffix('.'))
+            .and_then(|r| r.split(':').next())
+            .expect("a repository");
+        let file = path.rsplit('/').next().expect("a file name");
+        fake.add_workflow(repo, dispatch_workflow(file));
+        for git_ref in ["main", "v0.1.0"] {
+            fake.put_file(repo, git_ref, path, &text);
+        }
+        fake.add_tag(repo, "v0.1.0", TagTarget::Commit(COMMIT.into()));
+        installed += 1;
+    }
+    assert_eq!(installed, 7);
+    // The plan's [fallback] starts `release_orchestrator.yml` of blvm: the generated
+    // fallback workflow, installed under that name.
+    let fallback =
+        fs_err::read_to_string(dir.path().join(".github/workflows/relplan-fallback.yml"))
+            .expect("the fallback workflow");
+    fake.add_workflow(
+        "BTCDecoded/blvm",
+        dispatch_workflow("release_orchestrator.yml"),
+    );
+    fake.put_file(
+        "BTCDecoded/blvm",
+        "main",
+        &workflow_path("release_orchestrator.yml"),
+        &fallback,
+    );
+    let compiled = relplan::compile::compile_from_disk(&relplan::compile::Request {
+        plan: Some(plans.join("bitcoin-commons.toml")),
+        ..Default::default()
+    })
+    .plan
+    .expect("the plan compiles");
+    let report = run(&fake, &compiled).await;
+    assert_eq!(found(&report), []);
+    assert_eq!((report.repositories, report.dispatches), (6, 9));
+}
