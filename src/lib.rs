@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod placeholder;
 pub mod plan_file;
 pub mod plan_reader;
+pub mod release_assets;
 pub mod render;
 pub mod scenario;
 pub mod schema;

@@ -79,12 +79,7 @@ async fn files_matching_the_globs_become_assets_named_by_their_base_names() {
         .expect("collected");
     let names: Vec<(&str, String)> = assets
         .iter()
-        .map(|a| {
-            (
-                a.name.as_str(),
-                a.source.as_ref().map(|s| s.to_string()).unwrap_or_default(),
-            )
-        })
+        .map(|a| (a.name.as_str(), a.source.clone()))
         .collect();
     insta::assert_debug_snapshot!(names);
     assert_eq!(

@@ -2,10 +2,9 @@
 //! idempotent on re-runs (also after a 502 that hid a created draft), refusing an asset
 //! with other bytes, and SHA256SUMS that `sha256sum -c` accepts.
 
-use relplan::digest::sha256_hex;
 use relplan::github::GitHubError;
-use relplan::github::assets::{Asset, SHA256SUMS};
 use relplan::github::release::ReleaseSpec;
+use relplan::release_assets::{Asset, SHA256SUMS};
 
 use crate::fake_github::{FakeGitHub, FaultKind};
 
@@ -20,12 +19,7 @@ fn spec(prerelease: bool) -> ReleaseSpec {
 }
 
 fn asset(name: &str, bytes: &[u8]) -> Asset {
-    Asset {
-        name: name.into(),
-        bytes: bytes.to_vec(),
-        sha256: sha256_hex(bytes),
-        source: None,
-    }
+    Asset::new(name, bytes.to_vec(), "a test")
 }
 
 fn assets() -> Vec<Asset> {

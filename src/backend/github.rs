@@ -15,10 +15,9 @@
 //! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
-//! - `artifacts` downloads and checks every artifact of the run and returns the files whose
-//!   base names match the job's `publish` globs, named by their base names (see
-//!   [`crate::github::assets`]); the executor's own selection by the same globs then keeps
-//!   them all.
+//! - `artifacts` downloads and checks every artifact of the run and returns the files the
+//!   job's `publish` globs select, named by their base names (see [`crate::github::assets`]);
+//!   the executor then checks the names across jobs with the same function.
 //! - `publish` runs the release transaction ([`GitHub::publish_release`]).
 //!
 //! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
@@ -31,13 +30,14 @@ use std::time::Duration;
 use crate::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::compiled::{Job, JobKind, Release, Trigger};
 use crate::exec::event::RunRef;
-use crate::exec::release::{Artifact, Asset};
 use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
+use crate::github::release::ReleaseSpec;
 use crate::github::run_state::RunState;
 use crate::github::runs::{Run, next_poll};
 use crate::github::zip_check::ZipLimits;
 use crate::github::{GitHub, GitHubError};
+use crate::release_assets::Asset;
 
 /// How far before a dispatch relplan looks for its run (clock skew between hosts).
 const DISCOVERY_SLACK_S: i64 = 300;
@@ -372,7 +372,7 @@ impl Backend for GitHubBackend {
         Ok(())
     }
 
-    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
+    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Asset>, BackendError> {
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
         let output = JobOutput {
             job: job.id.clone(),
@@ -390,40 +390,14 @@ impl Backend for GitHubBackend {
             .published_files(&output, self.limits)
             .await
             .map_err(backend_error)?;
-        let named = assets::name_assets(files).map_err(backend_error)?;
-        Ok(named
-            .into_iter()
-            .map(|asset| Artifact {
-                name: asset.name,
-                bytes: asset.bytes,
-            })
-            .collect())
+        assets::name_assets(files).map_err(backend_error)
     }
 
-    async fn publish(
-        &mut self,
-        release: &Release,
-        assets: &[Asset],
-        sums: &str,
-    ) -> Result<(), BackendError> {
+    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
         let Some(repo) = &release.repo else {
             return Ok(());
         };
-        let ours: Vec<assets::Asset> = assets
-            .iter()
-            .map(|a| assets::Asset {
-                name: a.name.clone(),
-                sha256: crate::digest::sha256_hex(&a.bytes),
-                bytes: a.bytes.clone(),
-                source: None,
-            })
-            .collect();
-        if assets::sha256sums(&ours).bytes != sums.as_bytes() {
-            return Err(BackendError::new(
-                "the executor's SHA256SUMS does not match the assets; this is a relplan bug",
-            ));
-        }
-        let spec = crate::github::release::ReleaseSpec {
+        let spec = ReleaseSpec {
             repo: repo.clone(),
             tag: release.tag.clone(),
             name: format!("{} {}", release.name, release.version),
@@ -431,7 +405,7 @@ impl Backend for GitHubBackend {
             commit: release.commit.clone(),
         };
         self.github
-            .publish_release(&spec, &ours)
+            .publish_release(&spec, assets)
             .await
             .map(|_| ())
             .map_err(backend_error)

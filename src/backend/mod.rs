@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::compiled::{Job, Release};
 use crate::exec::event::RunRef;
-use crate::exec::release::{Artifact, Asset};
+use crate::release_assets::Asset;
 
 /// What a run is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,16 +88,12 @@ pub trait Backend {
 
     /// What the job publishes from this run: the artifacts (or, for GitHub, the files inside
     /// them) selected by the job's `publish` globs, named as they will be in the release.
-    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError>;
+    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Asset>, BackendError>;
 
-    /// Creates or completes the unified release: every asset, then `sums` as SHA256SUMS,
-    /// then publishes. An existing asset with other bytes is an error, never overwritten.
-    async fn publish(
-        &mut self,
-        release: &Release,
-        assets: &[Asset],
-        sums: &str,
-    ) -> Result<(), BackendError>;
+    /// Creates or completes the unified release: every asset, then their
+    /// [`sha256sums`](crate::release_assets::sha256sums), then publishes. An existing asset
+    /// with other bytes is an error, never overwritten.
+    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError>;
 }
 
 /// Run time from an origin on the wall clock, scaled (`speed` seconds per real second).

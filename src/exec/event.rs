@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compiled::CompiledPlan;
+use crate::release_assets::Asset;
 use crate::scenario::Scenario;
 
 /// How the run was started: everything `resume` needs besides the plan. Never a token.
@@ -64,6 +65,15 @@ pub enum AttemptOutcome {
 pub struct AssetDigest {
     pub name: String,
     pub sha256: String,
+}
+
+impl From<&Asset> for AssetDigest {
+    fn from(asset: &Asset) -> AssetDigest {
+        AssetDigest {
+            name: asset.name.clone(),
+            sha256: asset.sha256.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use crate::backend::{Backend, Clock, RunStatus};
 use crate::compiled::JobKind;
-use crate::exec::event::{AttemptOutcome, Event};
+use crate::exec::event::{AssetDigest, AttemptOutcome, Event};
 use crate::exec::fallback;
 use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::Fallback;
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
-use crate::exec::release;
+use crate::release_assets;
 
 /// `relplan pause` creates this file in the state directory; `resume` removes it.
 pub const PAUSE_FILE: &str = "pause";
@@ -442,20 +442,14 @@ impl<B: Backend> Executor<B> {
             at,
             reason: Some(reason),
         };
-        let mut collected = Vec::new();
-        for need in &release_job.needs {
-            let Some(j) = self.machine.index_of(need) else {
-                continue;
-            };
+        let mut files = Vec::new();
+        for j in self.machine.publishers(i).collect::<Vec<_>>() {
             let job = self.machine.job(j).clone();
-            if job.publish.is_empty() {
-                continue;
-            }
             let Some(run) = self.machine.run(j).current().and_then(|a| a.run.clone()) else {
                 continue;
             };
             match self.backend.artifacts(&job, &run).await {
-                Ok(artifacts) => collected.push((job, artifacts)),
+                Ok(artifacts) => files.extend(artifacts),
                 Err(e) => {
                     let at = self.backend.now();
                     return self.record(fail(
@@ -465,15 +459,14 @@ impl<B: Backend> Executor<B> {
                 }
             }
         }
-        let assets =
-            match release::assemble(collected.iter().map(|(job, a)| (job, a.clone())).collect()) {
-                Ok(assets) => assets,
-                Err(e) => {
-                    let at = self.backend.now();
-                    return self.record(fail(e, at));
-                }
-            };
-        let digests = release::digests(&assets);
+        let assets = match release_assets::assemble(files) {
+            Ok(assets) => assets,
+            Err(clashes) => {
+                let at = self.backend.now();
+                return self.record(fail(release_assets::clashes_message(&clashes), at));
+            }
+        };
+        let digests: Vec<AssetDigest> = assets.iter().map(AssetDigest::from).collect();
         match &attempt.assets {
             None => self.record(Event::PublishIntent {
                 job: release_job.id.clone(),
@@ -489,9 +482,8 @@ impl<B: Backend> Executor<B> {
             }
             Some(_) => {}
         }
-        let sums = release::sha256sums(&digests);
         let plan_release = self.machine.plan().release.clone();
-        let result = self.backend.publish(&plan_release, &assets, &sums).await;
+        let result = self.backend.publish(&plan_release, &assets).await;
         let at = self.backend.now();
         match result {
             Ok(()) => self.record(Event::AttemptFinished {

@@ -273,6 +273,15 @@ impl Machine {
         self.jobs.iter().all(|j| j.phase == Phase::Succeeded)
     }
 
+    /// The jobs whose files release job `i` publishes: its needs that have `publish` globs.
+    pub fn publishers(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.plan.jobs[i]
+            .needs
+            .iter()
+            .filter_map(|need| self.index_of(need))
+            .filter(|&j| !self.plan.jobs[j].publish.is_empty())
+    }
+
     /// Whether the unified release was published (the release job succeeded).
     pub fn published(&self) -> bool {
         self.plan

@@ -1,8 +1,7 @@
 //! The executor: a pure scheduling state machine ([`machine`]) fed by journaled events
 //! ([`event`], [`journal`]), driven in real time against a backend ([`executor`]) or on a
 //! virtual clock by [`crate::simulate`]. [`session`] opens a state directory for `apply` and
-//! `resume`; [`release`] assembles the unified release; [`view`] is what `status` and
-//! `simulate` show per job.
+//! `resume`; [`view`] is what `status` and `simulate` show per job.
 
 pub mod backoff;
 pub mod event;
@@ -11,6 +10,5 @@ pub mod fallback;
 pub mod journal;
 pub mod machine;
 pub mod progress;
-pub mod release;
 pub mod session;
 pub mod view;

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::release_assets::{CLASH_HELP, Clash, clashes_message};
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
     /// No token in the environment.
@@ -56,8 +58,8 @@ pub enum GitHubError {
         problem: String,
     },
     /// Two release assets would get the same name.
-    #[error("{}", conflicts_message(.0))]
-    AssetNameConflict(Vec<AssetConflict>),
+    #[error("{}", clashes_message(.0))]
+    AssetNameConflict(Vec<Clash>),
     /// The draft already holds an asset of this name with other bytes.
     #[error(
         "release `{tag}` already has an asset `{name}` with other content (sha256 {existing}, this build {wanted})"
@@ -77,33 +79,12 @@ pub enum GitHubError {
     },
 }
 
-/// Two sources that would both become the asset `name`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssetConflict {
-    pub name: String,
-    pub first: String,
-    pub second: String,
-}
-
 fn github_message(message: &str) -> String {
     if message.is_empty() {
         String::new()
     } else {
         format!(" ({message})")
     }
-}
-
-fn conflicts_message(conflicts: &[AssetConflict]) -> String {
-    let lines: Vec<String> = conflicts
-        .iter()
-        .map(|c| {
-            format!(
-                "asset `{}` would come from both {} and {}",
-                c.name, c.first, c.second
-            )
-        })
-        .collect();
-    lines.join("\n")
 }
 
 impl GitHubError {
@@ -139,9 +120,7 @@ impl GitHubError {
             GitHubError::BadArtifact { .. } => {
                 "fix the build so it uploads a plain archive of regular files, then retry the job".into()
             }
-            GitHubError::AssetNameConflict(_) => {
-                "rename one of the files in its build, or narrow the job's `publish` globs".into()
-            }
+            GitHubError::AssetNameConflict(_) => CLASH_HELP.into(),
             GitHubError::AssetDiffers { .. } => {
                 "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then resume".into()
             }

@@ -20,10 +20,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::digest::sha256_hex;
-use crate::github::assets::{Asset, sha256sums};
 use crate::github::client::GitHub;
 use crate::github::error::GitHubError;
 use crate::github::split_repo;
+use crate::release_assets::{Asset, sha256sums};
 
 const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 50;

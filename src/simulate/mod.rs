@@ -12,12 +12,11 @@ pub mod render;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::backend::sim::synthetic_artifacts;
 use crate::compiled::{CompiledPlan, JobKind};
 use crate::exec::event::{AssetDigest, AttemptOutcome, BackendKind, Event, RunRef, Settings};
 use crate::exec::machine::Machine;
-use crate::exec::release;
-use crate::scenario::{Outcome, Scenario};
+use crate::release_assets;
+use crate::scenario::{Outcome, Scenario, synthetic_artifacts};
 
 /// The end state of a simulated run.
 pub struct Simulation {
@@ -168,14 +167,11 @@ pub fn simulate(
 
 /// The release's assets from the synthetic artifacts of the publishing jobs it needs.
 fn release_assets(machine: &Machine, release_job: usize) -> Result<Vec<AssetDigest>, String> {
-    let collected = machine
-        .job(release_job)
-        .needs
-        .iter()
-        .filter_map(|need| machine.index_of(need))
-        .map(|j| machine.job(j))
-        .filter(|job| !job.publish.is_empty())
-        .map(|job| (job, synthetic_artifacts(job)))
-        .collect();
-    release::assemble(collected).map(|assets| release::digests(&assets))
+    let files = machine
+        .publishers(release_job)
+        .flat_map(|j| synthetic_artifacts(machine.job(j)));
+    match release_assets::assemble(files) {
+        Ok(assets) => Ok(assets.iter().map(AssetDigest::from).collect()),
+        Err(clashes) => Err(release_assets::clashes_message(&clashes)),
+    }
 }
