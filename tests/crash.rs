@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use relplan::backend::Clock;
 use relplan::backend::sim::{RELEASE_DIR, SimBackend, World, load_world};
 use relplan::compiled::CompiledPlan;
 use relplan::compiler::{Request, compile_from_disk};
+use relplan::exec::backend::Clock;
 use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::{Ending, Executor};
 use relplan::exec::journal::JournalError;
@@ -56,7 +56,7 @@ fn settings(scenario: Scenario) -> Settings {
         seed: scenario.seed,
         speed: SPEED,
         scenario,
-        origin_unix_ms: relplan::backend::unix_ms(),
+        origin_unix_ms: relplan::exec::backend::unix_ms(),
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use relplan::backend::github::GitHubBackend;
-use relplan::backend::{Clock, unix_ms};
 use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
+use relplan::exec::backend::{Clock, unix_ms};
 use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::{Ending, Executor};
 use relplan::exec::journal::JournalError;
@@ -278,7 +278,7 @@ async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
 
 #[tokio::test]
 async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
-    use relplan::backend::Backend;
+    use relplan::exec::backend::Backend;
 
     let fake = FakeGitHub::start().await;
     world(&fake);
@@ -377,7 +377,7 @@ fn backend(fake: &FakeGitHub) -> GitHubBackend {
 
 #[tokio::test]
 async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
-    use relplan::backend::Backend;
+    use relplan::exec::backend::Backend;
 
     let fake = FakeGitHub::start().await;
     world(&fake);
@@ -416,7 +416,7 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
 
 #[tokio::test]
 async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
-    use relplan::backend::Backend;
+    use relplan::exec::backend::Backend;
 
     let fake = FakeGitHub::start().await;
     fake.add_tag("o/app", "v0.1.0", TagTarget::Commit("c0ffee".into()));
@@ -454,7 +454,7 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
 
 #[tokio::test]
 async fn every_run_of_a_dispatch_must_succeed() {
-    use relplan::backend::{Backend, RunStatus};
+    use relplan::exec::backend::{Backend, RunStatus};
 
     let fake = FakeGitHub::start().await;
     world(&fake);

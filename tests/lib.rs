@@ -4,6 +4,7 @@
 mod common;
 
 mod apply;
+mod architecture;
 mod check_cases;
 mod compile;
 mod crash;

@@ -27,8 +27,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use crate::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::compiled::{Job, JobKind, Release, Trigger};
+use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::RunRef;
 use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
-use crate::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::compiled::{Job, Release};
+use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::{AssetDigest, RunRef};
 use crate::release_assets::{Asset, sha256sums};
 use crate::scenario::{self, Outcome, Scenario};

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
 use crate::backend::sim::SimBackend;
-use crate::backend::{Clock, unix_ms};
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::simulate::load_scenario;
 use crate::cli::{Exit, print_error};
+use crate::exec::backend::{Clock, unix_ms};
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
 use crate::exec::journal::Journal;
@@ -230,7 +230,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
 }
 
 /// Runs the executor on `backend` until the run finishes, pauses or is interrupted.
-fn execute<B: crate::backend::Backend>(
+fn execute<B: crate::exec::backend::Backend>(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
     machine: Machine,

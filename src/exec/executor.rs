@@ -12,8 +12,8 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::backend::{Backend, Clock, RunStatus};
 use crate::compiled::JobKind;
+use crate::exec::backend::{Backend, Clock, RunStatus};
 use crate::exec::event::{AssetDigest, AttemptOutcome, Event};
 use crate::exec::fallback;
 use crate::exec::journal::{Journal, JournalError};

@@ -1,8 +1,9 @@
 //! The executor: a pure scheduling state machine ([`machine`]) fed by journaled events
-//! ([`event`], [`journal`]), driven in real time against a backend ([`executor`]) or on a
+//! ([`event`], [`journal`]), driven in real time against a [`backend`] ([`executor`]) or on a
 //! virtual clock by [`crate::simulate`]. [`session`] opens a state directory for `apply` and
 //! `resume`; [`view`] is what `status` and `simulate` show per job.
 
+pub mod backend;
 pub mod backoff;
 pub mod event;
 pub mod executor;

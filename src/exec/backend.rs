@@ -1,0 +1,124 @@
+//! What the executor needs from the world that runs builds: dispatch an attempt carrying a
+//! correlation id, find an attempt by that id after a crash, observe a run, cancel it, list
+//! its artifacts, and publish the unified release as one idempotent transaction.
+//!
+//! The executor never knows which backend it drives. Every mutation must be safe to repeat
+//! after checking: `find` before a second `dispatch`, and `publish` completing a release
+//! that an earlier, interrupted call began.
+//!
+//! The executor owns this interface and everything it speaks (run references, statuses,
+//! errors, the clock); implementations live in [`crate::backend`].
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::compiled::{Job, Release};
+use crate::exec::event::RunRef;
+use crate::release_assets::Asset;
+
+/// What a run is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    /// Completed at `at` (seconds since the run's origin); `success` only for success.
+    Finished {
+        success: bool,
+        at: u64,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct BackendError {
+    pub message: String,
+    /// Asking again cannot help (the run or the repository does not exist): the attempt
+    /// fails. Otherwise (network, rate limit, 5xx) the executor asks again later.
+    pub permanent: bool,
+}
+
+impl BackendError {
+    pub fn new(message: impl Into<String>) -> Self {
+        BackendError {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        BackendError {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+/// A build system relplan drives. Drivers are generic over it and run on one thread, so the
+/// futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Backend {
+    /// Seconds since the run's origin on this backend's clock.
+    fn now(&self) -> u64;
+
+    /// When the backend expects a run to change next, if it knows (the sim backend does);
+    /// the executor wakes then instead of waiting for its next poll.
+    fn next_change(&self) -> Option<u64> {
+        None
+    }
+
+    /// Starts attempt `attempt` of `job`, tagged with `correlation_id`. `previous` is the
+    /// run of the attempt before, for backends that can re-run it in place (GitHub's
+    /// rerun-failed-jobs) instead of dispatching anew.
+    async fn dispatch(
+        &mut self,
+        job: &Job,
+        attempt: u32,
+        correlation_id: &str,
+        previous: Option<&RunRef>,
+    ) -> Result<RunRef, BackendError>;
+
+    /// The run(s) an earlier dispatch with `correlation_id` started, if it went through.
+    async fn find(
+        &mut self,
+        job: &Job,
+        correlation_id: &str,
+    ) -> Result<Option<RunRef>, BackendError>;
+
+    async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError>;
+
+    async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError>;
+
+    /// What the job publishes from this run: the artifacts (or, for GitHub, the files inside
+    /// them) selected by the job's `publish` globs, named as they will be in the release.
+    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Asset>, BackendError>;
+
+    /// Creates or completes the unified release: every asset, then their
+    /// [`sha256sums`](crate::release_assets::sha256sums), then publishes. An existing asset
+    /// with other bytes is an error, never overwritten.
+    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError>;
+}
+
+/// Run time from an origin on the wall clock, scaled (`speed` seconds per real second).
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub origin_unix_ms: u64,
+    pub speed: f64,
+}
+
+impl Clock {
+    pub fn now(&self) -> u64 {
+        let elapsed_ms = unix_ms().saturating_sub(self.origin_unix_ms) as f64;
+        (elapsed_ms * self.speed / 1000.0) as u64
+    }
+
+    /// Real time until run time `at`.
+    pub fn until(&self, at: u64) -> std::time::Duration {
+        let target_ms = self.origin_unix_ms as f64 + at as f64 * 1000.0 / self.speed;
+        let wait_ms = (target_ms - unix_ms() as f64).max(0.0);
+        std::time::Duration::from_micros((wait_ms * 1000.0).min(u64::MAX as f64 / 2.0) as u64)
+    }
+}
+
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
