@@ -15,6 +15,7 @@
 //! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
+//!   `observe_now` (before a timeout is declared) always polls.
 //! - `artifacts` downloads and checks every artifact of the run and returns the files the
 //!   job's `publish` globs select, named by their base names (see [`crate::github::assets`]);
 //!   the executor then checks the names across jobs with the same function.
@@ -299,11 +300,9 @@ impl Backend for GitHubBackend {
     async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let key = run.runs.join(",");
         let now = self.now();
-        // Between polls the last observation stands, except at the job's deadline, where the
-        // executor asks once more before declaring a timeout.
-        let at_deadline = now >= run.started_s.saturating_add(job.timeout_s);
+        // Between polls the last observation stands.
         if let Some((next_at, status)) = self.watched.get(&key)
-            && (*status != RunStatus::Running || (now < *next_at && !at_deadline))
+            && (*status != RunStatus::Running || now < *next_at)
         {
             return Ok(*status);
         }
@@ -358,6 +357,19 @@ impl Backend for GitHubBackend {
         self.watched
             .insert(key, (now.saturating_add(wait.as_secs()), status));
         Ok(status)
+    }
+
+    async fn observe_now(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
+        // A finished run stays finished; a running one is polled at once.
+        let key = run.runs.join(",");
+        if self
+            .watched
+            .get(&key)
+            .is_some_and(|(_, status)| *status == RunStatus::Running)
+        {
+            self.watched.remove(&key);
+        }
+        self.observe(job, run).await
     }
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {

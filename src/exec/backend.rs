@@ -82,7 +82,15 @@ pub trait Backend {
         correlation_id: &str,
     ) -> Result<Option<RunRef>, BackendError>;
 
+    /// What the run is doing; may answer from the backend's last look (GitHub polls
+    /// adaptively and answers from its last observation in between).
     async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError>;
+
+    /// What the run is doing right now, never from an earlier look: asked once more before
+    /// an attempt is declared timed out.
+    async fn observe_now(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
+        self.observe(job, run).await
+    }
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError>;
 

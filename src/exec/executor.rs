@@ -251,12 +251,12 @@ impl<B: Backend> Executor<B> {
             job: job_id,
             attempt,
             outcome: AttemptOutcome::TimedOut,
-            at: deadline,
             ..
         } = &event
         else {
             return event;
         };
+        let attempt = *attempt;
         let Some(i) = self.machine.index_of(job_id) else {
             return event;
         };
@@ -264,18 +264,11 @@ impl<B: Backend> Executor<B> {
         let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
             return event;
         };
-        match self.backend.observe(&job, &run).await {
-            Ok(RunStatus::Finished { success, at }) if at <= *deadline => Event::AttemptFinished {
-                job: job.id.clone(),
-                attempt: *attempt,
-                outcome: if success {
-                    AttemptOutcome::Success
-                } else {
-                    AttemptOutcome::Failure
-                },
-                at,
-                reason: (!success).then(|| "the run failed".to_string()),
-            },
+        match self.backend.observe_now(&job, &run).await {
+            Ok(RunStatus::Finished { success, at }) => self
+                .machine
+                .run_finished(i, attempt, success, at)
+                .unwrap_or(event),
             _ => event,
         }
     }
@@ -380,29 +373,10 @@ impl<B: Backend> Executor<B> {
         match self.backend.observe(&job, &run).await {
             Ok(RunStatus::Running) => Ok(()),
             Ok(RunStatus::Finished { success, at }) => {
-                let deadline = run.started_s.saturating_add(job.timeout_s);
-                let (outcome, at, reason) = if at > deadline {
-                    (
-                        AttemptOutcome::TimedOut,
-                        deadline,
-                        Some("the job's timeout passed".to_string()),
-                    )
-                } else if success {
-                    (AttemptOutcome::Success, at, None)
-                } else {
-                    (
-                        AttemptOutcome::Failure,
-                        at,
-                        Some("the run failed".to_string()),
-                    )
-                };
-                self.record(Event::AttemptFinished {
-                    job: job.id.clone(),
-                    attempt: attempt.number,
-                    outcome,
-                    at,
-                    reason,
-                })
+                match self.machine.run_finished(i, attempt.number, success, at) {
+                    Some(event) => self.record(event),
+                    None => Ok(()),
+                }
             }
             Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.to_string()),
             Err(e) => {

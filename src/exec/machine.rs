@@ -71,6 +71,9 @@ pub struct Attempt {
     pub correlation_id: String,
     pub started_s: u64,
     pub run: Option<RunRef>,
+    /// When the attempt times out: its run's start plus the job's timeout, fixed when the
+    /// run is dispatched (the release job, which has no run: when it starts).
+    pub deadline_s: Option<u64>,
     pub assets: Option<Vec<AssetDigest>>,
     pub end_s: Option<u64>,
     pub outcome: Option<AttemptOutcome>,
@@ -143,6 +146,9 @@ pub enum Fallback {
 
 /// The job id the fallback is dispatched under (for correlation ids and backends).
 pub const FALLBACK_JOB: &str = "fallback";
+
+/// The reason of every attempt that ran past its deadline.
+const TIMED_OUT: &str = "the job's timeout passed";
 
 impl Machine {
     /// A run that has started nothing yet.
@@ -310,12 +316,7 @@ impl Machine {
         if let Some(&(deadline, i)) = self.deadlines.first()
             && deadline <= now
         {
-            return Some(self.finish_event(
-                i,
-                AttemptOutcome::TimedOut,
-                deadline,
-                "the job's timeout passed",
-            ));
+            return Some(self.finish_event(i, AttemptOutcome::TimedOut, deadline, TIMED_OUT));
         }
         if self.stopping {
             if let Some(&i) = self.active.first() {
@@ -396,6 +397,31 @@ impl Machine {
         }
     }
 
+    /// The event that ends attempt `attempt` of job `i` whose run finished at `at`
+    /// (`success` only for success): a run that ended after the attempt's deadline timed out
+    /// at the deadline. `None` when that attempt is not the job's current one. This is the
+    /// one translation of a backend's "finished" into an outcome, for every driver.
+    pub fn run_finished(&self, i: usize, attempt: u32, success: bool, at: u64) -> Option<Event> {
+        let current = self.jobs.get(i)?.current()?;
+        if current.number != attempt {
+            return None;
+        }
+        let (outcome, at, reason) = match current.deadline_s {
+            Some(deadline) if at > deadline => {
+                (AttemptOutcome::TimedOut, deadline, Some(TIMED_OUT))
+            }
+            _ if success => (AttemptOutcome::Success, at, None),
+            _ => (AttemptOutcome::Failure, at, Some("the run failed")),
+        };
+        Some(Event::AttemptFinished {
+            job: self.plan.jobs[i].id.clone(),
+            attempt,
+            outcome,
+            at,
+            reason: reason.map(str::to_string),
+        })
+    }
+
     /// Applies one event. Events that do not fit the state (a result for an attempt that
     /// already ended, an unknown job) are ignored, so a replay never fails half-way.
     pub fn apply(&mut self, event: &Event) {
@@ -418,20 +444,23 @@ impl Machine {
                 }
                 self.ready.remove(&(Reverse(self.priority[i]), i));
                 run.phase = Phase::Starting;
+                let job = &self.plan.jobs[i];
+                let deadline_s =
+                    (job.kind == JobKind::Release).then(|| at.saturating_add(job.timeout_s));
                 run.attempts.push(Attempt {
                     number: *attempt,
                     correlation_id: correlation_id.clone(),
                     started_s: *at,
                     run: None,
+                    deadline_s,
                     assets: None,
                     end_s: None,
                     outcome: None,
                     reason: None,
                 });
                 self.active.insert(i);
-                if self.plan.jobs[i].kind == JobKind::Release {
-                    self.deadlines
-                        .insert((at.saturating_add(self.plan.jobs[i].timeout_s), i));
+                if let Some(deadline) = deadline_s {
+                    self.deadlines.insert((deadline, i));
                 }
             }
             Event::AttemptDispatched { job, attempt, run } => {
@@ -441,15 +470,15 @@ impl Machine {
                 if self.jobs[i].phase != Phase::Starting {
                     return;
                 }
-                let timeout = self.plan.jobs[i].timeout_s;
                 self.saw(run.started_s);
-                self.deadlines
-                    .insert((run.started_s.saturating_add(timeout), i));
+                let deadline = run.started_s.saturating_add(self.plan.jobs[i].timeout_s);
+                self.deadlines.insert((deadline, i));
                 let job_run = &mut self.jobs[i];
                 job_run.phase = Phase::Running;
                 if let Some(current) = job_run.current_mut() {
                     current.started_s = run.started_s;
                     current.run = Some(run.clone());
+                    current.deadline_s = Some(deadline);
                 }
             }
             Event::PublishIntent {
@@ -546,12 +575,9 @@ impl Machine {
         let Some(current) = run.attempts.last_mut() else {
             return;
         };
-        let deadline = match &current.run {
-            Some(r) => r.started_s,
-            None => current.started_s,
+        if let Some(deadline) = current.deadline_s {
+            self.deadlines.remove(&(deadline, i));
         }
-        .saturating_add(job.timeout_s);
-        self.deadlines.remove(&(deadline, i));
         current.end_s = Some(at);
         current.outcome = Some(outcome);
         current.reason = reason;
@@ -706,6 +732,45 @@ mod tests {
             m.run(m.index_of("b").unwrap()).phase,
             Phase::Starting,
             "the other branch goes on"
+        );
+    }
+
+    #[test]
+    fn a_run_that_ended_after_its_deadline_timed_out_at_the_deadline() {
+        let mut m = machine(None, false);
+        assert_eq!(started(&take(&mut m, 0)), "b");
+        let b = m.index_of("b").unwrap();
+        m.apply(&Event::AttemptDispatched {
+            job: "b".into(),
+            attempt: 1,
+            run: RunRef {
+                runs: vec!["r".into()],
+                started_s: 5,
+            },
+        });
+        assert_eq!(m.run(b).current().unwrap().deadline_s, Some(105));
+        let ended = |at, success| match m.run_finished(b, 1, success, at) {
+            Some(Event::AttemptFinished {
+                outcome,
+                at,
+                reason,
+                ..
+            }) => (outcome, at, reason),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(ended(105, true), (AttemptOutcome::Success, 105, None));
+        assert_eq!(
+            ended(50, false),
+            (AttemptOutcome::Failure, 50, Some("the run failed".into()))
+        );
+        assert_eq!(
+            ended(106, true),
+            (AttemptOutcome::TimedOut, 105, Some(TIMED_OUT.into()))
+        );
+        assert_eq!(
+            m.run_finished(b, 2, true, 10),
+            None,
+            "not the current attempt"
         );
     }
 

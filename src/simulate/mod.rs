@@ -63,20 +63,9 @@ pub fn simulate(
                 break;
             }
             ends.pop();
-            let (outcome, reason) = if success {
-                (AttemptOutcome::Success, None)
-            } else {
-                (AttemptOutcome::Failure, Some("the run failed".to_string()))
-            };
-            let job = machine.job(i).id.clone();
-            let event = Event::AttemptFinished {
-                job,
-                attempt,
-                outcome,
-                at,
-                reason,
-            };
-            record(&mut machine, &mut events, event);
+            if let Some(event) = machine.run_finished(i, attempt, success, at) {
+                record(&mut machine, &mut events, event);
+            }
         }
         while let Some(event) = machine.decide(now) {
             record(&mut machine, &mut events, event.clone());
