@@ -11,7 +11,6 @@ use std::time::Duration;
 use relplan::backend::sim::{RELEASE_DIR, SimBackend, World, load_world};
 use relplan::compiled::CompiledPlan;
 use relplan::compiler::{Request, compile_from_disk};
-use relplan::exec::backend::Clock;
 use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::{Ending, Executor};
 use relplan::exec::journal::JournalError;
@@ -50,12 +49,13 @@ fn flaky_node() -> Scenario {
 
 fn settings(scenario: Scenario) -> Settings {
     Settings {
-        backend: BackendKind::Sim,
+        seed: scenario.seed,
+        backend: BackendKind::Sim {
+            speed: SPEED,
+            scenario,
+        },
         concurrency: Some(3),
         fail_fast: false,
-        seed: scenario.seed,
-        speed: SPEED,
-        scenario,
         origin_unix_ms: relplan::exec::backend::unix_ms(),
     }
 }
@@ -72,12 +72,11 @@ fn run(
     if let Some(limit) = limit {
         journal.set_append_limit(limit);
     }
-    let s = machine.settings().clone();
-    let clock = Clock {
-        origin_unix_ms: s.origin_unix_ms,
-        speed: s.speed,
+    let clock = machine.settings().clock();
+    let BackendKind::Sim { scenario, .. } = &machine.settings().backend else {
+        panic!("a sim run");
     };
-    let backend = SimBackend::open(dir, clock, s.scenario).expect("the sim world opens");
+    let backend = SimBackend::open(dir, clock, scenario.clone()).expect("the sim world opens");
     let mut executor = Executor::new(
         machine,
         journal,

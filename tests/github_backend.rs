@@ -115,8 +115,6 @@ async fn apply(
         concurrency: None,
         fail_fast: false,
         seed: 1,
-        speed: SPEED,
-        scenario: Default::default(),
         origin_unix_ms: unix_ms(),
     };
     let (machine, mut journal, _) =
@@ -124,10 +122,9 @@ async fn apply(
     if let Some(limit) = limit {
         journal.set_append_limit(limit);
     }
-    let settings = machine.settings().clone();
     let clock = Clock {
-        origin_unix_ms: settings.origin_unix_ms,
-        speed: settings.speed,
+        origin_unix_ms: machine.settings().origin_unix_ms,
+        speed: SPEED,
     };
     let backend = GitHubBackend::new(
         fake.client(),

@@ -92,9 +92,13 @@ pub fn run(args: Args) -> Exit {
     let Some(scenario) = load_scenario(args.scenario.as_deref(), &plan) else {
         return Exit::Failure;
     };
+    let seed = scenario.seed;
     let settings = Settings {
         backend: match args.backend {
-            Backend::Sim => BackendKind::Sim,
+            Backend::Sim => BackendKind::Sim {
+                speed: args.speed,
+                scenario,
+            },
             Backend::GitHub => BackendKind::GitHub {
                 api_url: ApiUrl::resolve(args.api_url.as_deref(), |name| std::env::var(name).ok())
                     .as_str()
@@ -104,12 +108,7 @@ pub fn run(args: Args) -> Exit {
         },
         concurrency: args.concurrency.map(|c| c as usize),
         fail_fast: args.fail_fast,
-        seed: scenario.seed,
-        speed: match args.backend {
-            Backend::Sim => args.speed,
-            Backend::GitHub => 1.0,
-        },
-        scenario,
+        seed,
         origin_unix_ms: unix_ms(),
     };
     let (machine, journal, continued) =
@@ -156,10 +155,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
         return finished(&machine, &shown);
     }
     let settings = machine.settings().clone();
-    let clock = Clock {
-        origin_unix_ms: settings.origin_unix_ms,
-        speed: settings.speed,
-    };
+    let clock = settings.clock();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -171,7 +167,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
         }
     };
     match &settings.backend {
-        BackendKind::Sim => match SimBackend::open(dir, clock, settings.scenario.clone()) {
+        BackendKind::Sim { scenario, .. } => match SimBackend::open(dir, clock, scenario.clone()) {
             Ok(backend) => execute(
                 &runtime,
                 dir,

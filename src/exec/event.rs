@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compiled::CompiledPlan;
+use crate::exec::backend::Clock;
 use crate::release_assets::Asset;
 use crate::scenario::Scenario;
 
@@ -20,18 +21,31 @@ pub struct Settings {
     pub fail_fast: bool,
     /// Seeds the jitter of retry backoff.
     pub seed: u64,
-    /// Sim backend: simulated seconds per real second.
-    pub speed: f64,
-    /// Sim backend: how the simulated world behaves.
-    pub scenario: Scenario,
     /// Wall-clock milliseconds since the Unix epoch when the run began: time zero.
     pub origin_unix_ms: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+impl Settings {
+    /// The run's clock: time zero at the origin, at the sim backend's speed.
+    pub fn clock(&self) -> Clock {
+        let speed = match &self.backend {
+            BackendKind::Sim { speed, .. } => *speed,
+            BackendKind::GitHub { .. } => 1.0,
+        };
+        Clock {
+            origin_unix_ms: self.origin_unix_ms,
+            speed,
+        }
+    }
+}
+
+/// What runs the jobs, with the settings only that backend has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
-    Sim,
+    /// The simulated world: `speed` simulated seconds per real second, behaving as
+    /// `scenario` says.
+    Sim { speed: f64, scenario: Scenario },
     /// GitHub Actions at this API root, polled at most every `poll_interval_s` near a
     /// job's expected end. The token is read from the environment on every start.
     #[serde(rename = "github")]

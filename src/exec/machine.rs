@@ -671,12 +671,13 @@ mod tests {
         let jobs = vec![job("a", &[], 10), job("b", &[], 50), job("c", &["a"], 30)];
         let plan = CompiledPlan::assemble(release, jobs, None).unwrap();
         let settings = Settings {
-            backend: BackendKind::Sim,
+            backend: BackendKind::Sim {
+                speed: 1.0,
+                scenario: Scenario::default(),
+            },
             concurrency,
             fail_fast,
             seed: 1,
-            speed: 1.0,
-            scenario: Scenario::default(),
             origin_unix_ms: 0,
         };
         Machine::new(plan, settings)

@@ -40,12 +40,13 @@ pub fn simulate(
     fail_fast: bool,
 ) -> Simulation {
     let settings = Settings {
-        backend: BackendKind::Sim,
+        backend: BackendKind::Sim {
+            speed: 1.0,
+            scenario: scenario.clone(),
+        },
         concurrency,
         fail_fast,
         seed: scenario.seed,
-        speed: 1.0,
-        scenario: scenario.clone(),
         origin_unix_ms: 0,
     };
     let mut events = vec![Event::Started {
