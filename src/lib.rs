@@ -22,6 +22,7 @@ pub mod plan_file;
 pub mod plan_reader;
 pub mod release_assets;
 pub mod render;
+pub mod run_error;
 pub mod scenario;
 pub mod schema;
 pub mod simulate;

@@ -6,6 +6,7 @@ use relplan::github::GitHubError;
 use relplan::github::assets::{JobOutput, name_assets};
 use relplan::github::dispatch::Attempt;
 use relplan::github::zip_check::{ZipFile, ZipLimits};
+use relplan::run_error::RunError;
 
 use crate::fake_github::world::{zip_of, zip_with_symlink};
 use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, job};
@@ -215,7 +216,7 @@ fn two_files_with_one_name_are_reported_with_both_sources() {
         file("sdk", "tools", "sdk.tar.gz"),
     ])
     .expect_err("a conflict");
-    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    insta::assert_snapshot!(RunError::from(err).render());
 
     let reserved = name_assets(vec![file("node", "sums", "SHA256SUMS")]).expect_err("reserved");
     assert!(reserved.to_string().contains("reserved"), "{reserved}");

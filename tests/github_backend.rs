@@ -296,7 +296,8 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
             assert!(e.permanent, "asking again cannot fix a moved tag");
-            insta::assert_snapshot!(e.message);
+            let help = e.help.as_deref().unwrap_or_default();
+            insta::assert_snapshot!(format!("{}\nhelp: {help}", e.message));
         }
     }
     assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");

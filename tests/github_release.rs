@@ -5,6 +5,7 @@
 use relplan::github::GitHubError;
 use relplan::github::release::ReleaseSpec;
 use relplan::release_assets::{Asset, SHA256SUMS};
+use relplan::run_error::RunError;
 
 use crate::fake_github::{FakeGitHub, FaultKind};
 
@@ -178,7 +179,7 @@ async fn an_asset_with_other_bytes_is_refused_never_overwritten() {
         .await
         .expect_err("refused");
     assert!(matches!(err, GitHubError::AssetDiffers { .. }));
-    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    insta::assert_snapshot!(RunError::from(err).render());
     let draft = &fake.releases()[0];
     assert!(draft.draft, "nothing was published");
     assert_eq!(draft.assets[1].bytes, b"macos build");

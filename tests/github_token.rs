@@ -3,6 +3,7 @@
 
 use relplan::github::dispatch::Attempt;
 use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
+use relplan::run_error::RunError;
 
 use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, build_chain, job};
 
@@ -34,7 +35,8 @@ async fn the_token_appears_in_no_debug_output_or_error() {
     .into_iter()
     .flatten()
     {
-        shown.push(format!("{err}\n{err:?}\n{}", err.hint()));
+        let debug = format!("{err}\n{err:?}");
+        shown.push(format!("{debug}\n{}", RunError::from(err).render()));
     }
     assert_eq!(shown.len(), 5, "every call failed: {shown:#?}");
     for text in &shown {
@@ -54,7 +56,8 @@ async fn a_bad_api_url_is_reported_without_the_token() {
         Token::new(SECRET),
     );
     let err = GitHub::new(config).expect_err("refused");
-    let text = format!("{err}\n{err:?}\n{}", err.hint());
+    let debug = format!("{err}\n{err:?}");
+    let text = format!("{debug}\n{}", RunError::from(err).render());
     assert!(!text.contains(SECRET), "{text}");
     assert!(text.contains("--api-url"), "{text}");
 }

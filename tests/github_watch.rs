@@ -7,6 +7,7 @@ use std::time::Duration;
 use relplan::github::GitHubError;
 use relplan::github::dispatch::Attempt;
 use relplan::github::run_state::{Conclusion, RunState};
+use relplan::run_error::RunError;
 
 use crate::fake_github::{FakeGitHub, FaultKind, Script, build_chain, job};
 
@@ -194,7 +195,7 @@ async fn reads_back_off_on_server_errors_and_give_up_eventually() {
         .observe_run("o/node", run)
         .await
         .expect_err("gives up");
-    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    insta::assert_snapshot!(RunError::from(err).render());
 }
 
 #[tokio::test]

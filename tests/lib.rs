@@ -19,6 +19,7 @@ mod github_release;
 mod github_requests;
 mod github_token;
 mod github_watch;
+mod run_errors;
 mod schedule;
 mod simulate;
 mod status;

@@ -191,6 +191,7 @@ mod replay_fuzz {
                     outcome,
                     at,
                     reason: None,
+                    help: None,
                 }
             }),
             (0u64..500).prop_map(|at| Event::Paused { at }),

@@ -39,6 +39,7 @@ use crate::github::runs::{Run, next_poll};
 use crate::github::zip_check::ZipLimits;
 use crate::github::{GitHub, GitHubError};
 use crate::release_assets::Asset;
+use crate::run_error::RunError;
 
 /// How far before a dispatch relplan looks for its run (clock skew between hosts).
 const DISCOVERY_SLACK_S: i64 = 300;
@@ -222,7 +223,7 @@ fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
         Some(Trigger::WorkflowDispatch { repo, .. }) => Ok((repo, "workflow_dispatch")),
         None => Err(GitHubError::Input {
             message: format!("job `{}` has no trigger to run on GitHub", job.id),
-            hint: "give the job a repository_dispatch or workflow_dispatch trigger".into(),
+            help: "give the job a repository_dispatch or workflow_dispatch trigger".into(),
         }),
     }
 }
@@ -243,11 +244,11 @@ fn backend_error(e: GitHubError) -> BackendError {
             e,
             GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
         );
-    let message = format!("{e}\nhelp: {}", e.hint());
-    if transient {
-        BackendError::new(message)
-    } else {
-        BackendError::permanent(message)
+    let RunError { message, help, .. } = e.into();
+    BackendError {
+        message,
+        help,
+        permanent: !transient,
     }
 }
 

@@ -84,8 +84,11 @@ pub fn load_world(dir: &Path) -> Result<World, BackendError> {
         return Ok(World::default());
     }
     let text = fs_err::read_to_string(&path).map_err(|e| BackendError::new(e.to_string()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| BackendError::new(format!("`{}` is damaged: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|e| {
+        BackendError::permanent(format!("`{}` is damaged: {e}", path.display())).with_help(
+            "the simulated world cannot be rebuilt; start the run again with another --state-dir",
+        )
+    })
 }
 
 fn run_ref(correlation_id: &str, run: &SimRun) -> RunRef {
@@ -154,8 +157,11 @@ impl Backend for SimBackend {
     async fn observe(&mut self, _job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let Some(sim) = correlation_of(run).and_then(|c| self.world.runs.get(c)) else {
             return Err(BackendError::permanent(format!(
-                "the simulated world has no run {:?} (was sim-world.json removed?)",
-                run.runs
+                "the simulated world has no run {}",
+                run.runs.join(", ")
+            ))
+            .with_help(format!(
+                "`{WORLD_FILE}` in the state directory was removed or replaced; the attempt is retried if the plan allows"
             )));
         };
         // A `timeout` run never ends by itself.

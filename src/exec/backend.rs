@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::compiled::{Job, Release};
 use crate::exec::event::RunRef;
 use crate::release_assets::Asset;
+use crate::run_error::{Exit, RunError};
 
 /// What a run is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,28 +27,54 @@ pub enum RunStatus {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a backend could not do what the executor asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct BackendError {
     pub message: String,
+    /// The next step for the user, kept apart from the message all the way to the journal
+    /// (`reason` and `help` of the attempt it ends).
+    pub help: Option<String>,
     /// Asking again cannot help (the run or the repository does not exist): the attempt
     /// fails. Otherwise (network, rate limit, 5xx) the executor asks again later.
     pub permanent: bool,
 }
 
 impl BackendError {
+    /// An error asking again may fix.
     pub fn new(message: impl Into<String>) -> Self {
         BackendError {
             message: message.into(),
+            help: None,
             permanent: false,
         }
     }
 
+    /// An error asking again cannot fix.
     pub fn permanent(message: impl Into<String>) -> Self {
         BackendError {
-            message: message.into(),
             permanent: true,
+            ..BackendError::new(message)
         }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl miette::Diagnostic for BackendError {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+}
+
+impl From<BackendError> for RunError {
+    fn from(error: BackendError) -> RunError {
+        RunError::from_diagnostic(&error, Exit::Failure)
     }
 }
 

@@ -123,8 +123,12 @@ pub enum Event {
         attempt: u32,
         outcome: AttemptOutcome,
         at: u64,
+        /// Why it did not succeed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// What the user can do about it, when the backend knew.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
     },
     /// Intent: the plan's `[fallback]` is about to be dispatched, because the release did
     /// not complete. On resume without a result it is looked up by its correlation id.
@@ -139,6 +143,8 @@ pub enum Event {
         run: Option<RunRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
     },
     /// No new dispatches until `Resumed`.
     Paused {

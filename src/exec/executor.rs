@@ -20,7 +20,7 @@ use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::Fallback;
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
-use crate::release_assets;
+use crate::release_assets::{self, CLASH_HELP};
 
 /// `relplan pause` creates this file in the state directory; `resume` removes it.
 pub const PAUSE_FILE: &str = "pause";
@@ -228,11 +228,13 @@ impl<B: Backend> Executor<B> {
                 at,
                 run: Some(run),
                 reason: None,
+                help: None,
             }),
             Err(e) if e.permanent => self.record(Event::FallbackFinished {
                 at,
                 run: None,
                 reason: Some(e.message),
+                help: e.help,
             }),
             Err(e) => {
                 eprintln!(
@@ -333,6 +335,7 @@ impl<B: Backend> Executor<B> {
                                 &job.id,
                                 attempt.number,
                                 format!("cannot dispatch: {e}"),
+                                e.help,
                             );
                         }
                         Err(e) => {
@@ -350,6 +353,7 @@ impl<B: Backend> Executor<B> {
                             &job.id,
                             attempt.number,
                             format!("cannot look it up: {e}"),
+                            e.help,
                         );
                     }
                     Err(e) => {
@@ -378,7 +382,7 @@ impl<B: Backend> Executor<B> {
                     None => Ok(()),
                 }
             }
-            Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.to_string()),
+            Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.message, e.help),
             Err(e) => {
                 eprintln!("warning: cannot observe {}, will retry: {e}", job.id);
                 Ok(())
@@ -386,12 +390,14 @@ impl<B: Backend> Executor<B> {
         }
     }
 
-    /// Ends an attempt the backend cannot go on with; retries (if any remain) start anew.
+    /// Ends an attempt that cannot go on, with why and what the user can do about it;
+    /// retries (if any remain) start anew.
     fn fail_attempt(
         &mut self,
         job: &str,
         attempt: u32,
         reason: String,
+        help: Option<String>,
     ) -> Result<(), JournalError> {
         let at = self.backend.now();
         self.record(Event::AttemptFinished {
@@ -400,6 +406,7 @@ impl<B: Backend> Executor<B> {
             outcome: AttemptOutcome::Failure,
             at,
             reason: Some(reason),
+            help,
         })
     }
 
@@ -409,13 +416,7 @@ impl<B: Backend> Executor<B> {
         let Some(attempt) = self.machine.run(i).current().cloned() else {
             return Ok(());
         };
-        let fail = |reason: String, at: u64| Event::AttemptFinished {
-            job: release_job.id.clone(),
-            attempt: attempt.number,
-            outcome: AttemptOutcome::Failure,
-            at,
-            reason: Some(reason),
-        };
+        let (id, number) = (release_job.id.as_str(), attempt.number);
         let mut files = Vec::new();
         for j in self.machine.publishers(i).collect::<Vec<_>>() {
             let job = self.machine.job(j).clone();
@@ -425,19 +426,16 @@ impl<B: Backend> Executor<B> {
             match self.backend.artifacts(&job, &run).await {
                 Ok(artifacts) => files.extend(artifacts),
                 Err(e) => {
-                    let at = self.backend.now();
-                    return self.record(fail(
-                        format!("cannot list the artifacts of {}: {e}", job.id),
-                        at,
-                    ));
+                    let reason = format!("cannot list the artifacts of {}: {e}", job.id);
+                    return self.fail_attempt(id, number, reason, e.help);
                 }
             }
         }
         let assets = match release_assets::assemble(files) {
             Ok(assets) => assets,
             Err(clashes) => {
-                let at = self.backend.now();
-                return self.record(fail(release_assets::clashes_message(&clashes), at));
+                let reason = release_assets::clashes_message(&clashes);
+                return self.fail_attempt(id, number, reason, Some(CLASH_HELP.into()));
             }
         };
         let digests: Vec<AssetDigest> = assets.iter().map(AssetDigest::from).collect();
@@ -448,26 +446,28 @@ impl<B: Backend> Executor<B> {
                 assets: digests.clone(),
             })?,
             Some(journaled) if *journaled != digests => {
-                let at = self.backend.now();
-                return self.record(fail(
-                    "the artifacts changed since the publish intent was journaled".to_string(),
-                    at,
-                ));
+                let reason = "the artifacts changed since the publish intent was journaled";
+                return self.fail_attempt(id, number, reason.into(), None);
             }
             Some(_) => {}
         }
         let plan_release = self.machine.plan().release.clone();
-        let result = self.backend.publish(&plan_release, &assets).await;
-        let at = self.backend.now();
-        match result {
-            Ok(()) => self.record(Event::AttemptFinished {
-                job: release_job.id.clone(),
-                attempt: attempt.number,
-                outcome: AttemptOutcome::Success,
-                at,
-                reason: None,
-            }),
-            Err(e) => self.record(fail(format!("publishing failed: {e}"), at)),
+        match self.backend.publish(&plan_release, &assets).await {
+            Ok(()) => {
+                let at = self.backend.now();
+                self.record(Event::AttemptFinished {
+                    job: id.to_string(),
+                    attempt: number,
+                    outcome: AttemptOutcome::Success,
+                    at,
+                    reason: None,
+                    help: None,
+                })
+            }
+            Err(e) => {
+                let reason = format!("publishing failed: {e}");
+                self.fail_attempt(id, number, reason, e.help)
+            }
         }
     }
 }

@@ -78,6 +78,8 @@ pub struct Attempt {
     pub end_s: Option<u64>,
     pub outcome: Option<AttemptOutcome>,
     pub reason: Option<String>,
+    /// What the user can do about `reason`, when the backend knew.
+    pub help: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -216,16 +218,16 @@ impl Machine {
         }
     }
 
-    /// Rebuilds a run from its journal: the first event must be `Started`.
-    pub fn replay(events: &[Event]) -> Result<Machine, String> {
+    /// Rebuilds a run from its journal; `None` unless the first event is `Started`.
+    pub fn replay(events: &[Event]) -> Option<Machine> {
         let Some(Event::Started { plan, settings }) = events.first() else {
-            return Err("the journal does not begin with the run's plan".into());
+            return None;
         };
         let mut machine = Machine::new((**plan).clone(), settings.clone());
         for event in &events[1..] {
             machine.apply(event);
         }
-        Ok(machine)
+        Some(machine)
     }
 
     pub fn plan(&self) -> &CompiledPlan {
@@ -394,6 +396,7 @@ impl Machine {
             outcome,
             at,
             reason: Some(reason.to_string()),
+            help: None,
         }
     }
 
@@ -419,6 +422,7 @@ impl Machine {
             outcome,
             at,
             reason: reason.map(str::to_string),
+            help: None,
         })
     }
 
@@ -457,6 +461,7 @@ impl Machine {
                     end_s: None,
                     outcome: None,
                     reason: None,
+                    help: None,
                 });
                 self.active.insert(i);
                 if let Some(deadline) = deadline_s {
@@ -499,6 +504,7 @@ impl Machine {
                 outcome,
                 at,
                 reason,
+                help,
             } => {
                 self.saw(*at);
                 let Some(i) = self.current(job, *attempt) else {
@@ -507,7 +513,7 @@ impl Machine {
                 if !matches!(self.jobs[i].phase, Phase::Starting | Phase::Running) {
                     return;
                 }
-                self.finish(i, *outcome, *at, reason.clone());
+                self.finish(i, *outcome, *at, reason.clone(), help.clone());
             }
             Event::FallbackStarting { correlation_id, at } => {
                 self.saw(*at);
@@ -517,7 +523,9 @@ impl Machine {
                     };
                 }
             }
-            Event::FallbackFinished { at, run, reason } => {
+            Event::FallbackFinished {
+                at, run, reason, ..
+            } => {
                 self.saw(*at);
                 if matches!(self.fallback, Fallback::Starting { .. }) {
                     self.fallback = Fallback::Done {
@@ -568,7 +576,14 @@ impl Machine {
         (self.jobs[i].current()?.number == attempt).then_some(i)
     }
 
-    fn finish(&mut self, i: usize, outcome: AttemptOutcome, at: u64, reason: Option<String>) {
+    fn finish(
+        &mut self,
+        i: usize,
+        outcome: AttemptOutcome,
+        at: u64,
+        reason: Option<String>,
+        help: Option<String>,
+    ) {
         self.active.remove(&i);
         let job = &self.plan.jobs[i];
         let run = &mut self.jobs[i];
@@ -581,6 +596,7 @@ impl Machine {
         current.end_s = Some(at);
         current.outcome = Some(outcome);
         current.reason = reason;
+        current.help = help;
         let number = current.number;
         match outcome {
             AttemptOutcome::Success => {
@@ -703,6 +719,7 @@ mod tests {
             outcome,
             at,
             reason: None,
+            help: None,
         }
     }
 

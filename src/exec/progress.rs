@@ -116,6 +116,7 @@ pub fn describe(event: &Event) -> Option<String> {
             outcome,
             at,
             reason,
+            help,
         } => {
             let word = match outcome {
                 AttemptOutcome::Success => "succeeded",
@@ -127,7 +128,8 @@ pub fn describe(event: &Event) -> Option<String> {
                 .as_ref()
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
-            (*at, format!("{word} {job} (attempt {attempt}){reason}"))
+            let what = format!("{word} {job} (attempt {attempt}){reason}");
+            (*at, with_help(what, help.as_deref()))
         }
         Event::Paused { at } => (
             *at,
@@ -139,17 +141,33 @@ pub fn describe(event: &Event) -> Option<String> {
             *at,
             "the release did not complete: starting the plan's [fallback]".to_string(),
         ),
-        Event::FallbackFinished { at, run, reason } => (
+        Event::FallbackFinished {
+            at,
+            run,
+            reason,
+            help,
+        } => (
             *at,
             match (run, reason) {
                 (Some(run), _) => format!("fallback dispatched ({})", run.runs.join(", ")),
-                (None, reason) => format!(
-                    "fallback not dispatched: {}",
-                    reason.as_deref().unwrap_or("no reason given")
+                (None, reason) => with_help(
+                    format!(
+                        "fallback not dispatched: {}",
+                        reason.as_deref().unwrap_or("no reason given")
+                    ),
+                    help.as_deref(),
                 ),
             },
         ),
         Event::Finished { at } => (*at, "finished".to_string()),
     };
     Some(format!("[{:>8}] {what}", format_seconds(at)))
+}
+
+/// `what`, and under it the `help:` line of the one error style, indented past the time.
+fn with_help(what: String, help: Option<&str>) -> String {
+    match help {
+        Some(help) => format!("{what}\n           help: {help}"),
+        None => what,
+    }
 }

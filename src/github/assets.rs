@@ -115,7 +115,7 @@ pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubEr
         if let Some(problem) = name_problem(&name) {
             return Err(GitHubError::Input {
                 message: format!("{source} cannot be a release asset: its name {problem}"),
-                hint: "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)".into(),
+                help: "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)".into(),
             });
         }
         assets.push(Asset::new(name, file.bytes, source.to_string()));

@@ -63,7 +63,7 @@ impl GitHub {
         let Some(trigger) = &job.trigger else {
             return Err(GitHubError::Input {
                 message: format!("job `{}` has no trigger to dispatch", job.id),
-                hint: "only jobs with a repository_dispatch or workflow_dispatch trigger run on GitHub".into(),
+                help: "only jobs with a repository_dispatch or workflow_dispatch trigger run on GitHub".into(),
             });
         };
         match trigger {
@@ -192,6 +192,6 @@ fn workflow_inputs(
 fn payload_error(job: &Job, problem: &str) -> GitHubError {
     GitHubError::Input {
         message: format!("the payload of job `{}` {problem}", job.id),
-        hint: "change the job's payload in the plan and compile it again".into(),
+        help: "change the job's payload in the plan and compile it again".into(),
     }
 }

@@ -47,7 +47,7 @@ pub fn split_repo(repo: &str) -> Result<(&str, &str), GitHubError> {
         }
         _ => Err(GitHubError::Input {
             message: format!("`{repo}` is not an `owner/name` repository"),
-            hint: "check the `owner` and `github` keys of the plan".into(),
+            help: "check the `owner` and `github` keys of the plan".into(),
         }),
     }
 }

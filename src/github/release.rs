@@ -175,7 +175,7 @@ impl GitHub {
                 .await?
                 .ok_or_else(|| GitHubError::Input {
                     message: format!("`{}` does not exist or the token cannot see it", spec.repo),
-                    hint: "check `publish_to` in the plan and the token's access".into(),
+                    help: "check `publish_to` in the plan and the token's access".into(),
                 })?;
             let releases: Vec<GhRelease> = reply.json(&action)?;
             let full = releases.len() == PAGE_SIZE;

@@ -15,7 +15,7 @@ use std::collections::BinaryHeap;
 use crate::compiled::{CompiledPlan, JobKind};
 use crate::exec::event::{AssetDigest, AttemptOutcome, BackendKind, Event, RunRef, Settings};
 use crate::exec::machine::Machine;
-use crate::release_assets;
+use crate::release_assets::{self, CLASH_HELP, Clash};
 use crate::scenario::{Outcome, Scenario, synthetic_artifacts};
 
 /// The end state of a simulated run.
@@ -76,6 +76,7 @@ pub fn simulate(
                     at,
                     run: None,
                     reason: Some("a simulation dispatches nothing".into()),
+                    help: None,
                 };
                 record(&mut machine, &mut events, done);
                 continue;
@@ -105,13 +106,14 @@ pub fn simulate(
                         };
                         record(&mut machine, &mut events, event);
                     }
-                    Err(reason) => {
+                    Err(clashes) => {
                         let event = Event::AttemptFinished {
                             job,
                             attempt,
                             outcome: AttemptOutcome::Failure,
                             at: now,
-                            reason: Some(reason),
+                            reason: Some(release_assets::clashes_message(&clashes)),
+                            help: Some(CLASH_HELP.into()),
                         };
                         record(&mut machine, &mut events, event);
                         continue;
@@ -156,12 +158,10 @@ pub fn simulate(
 }
 
 /// The release's assets from the synthetic artifacts of the publishing jobs it needs.
-fn release_assets(machine: &Machine, release_job: usize) -> Result<Vec<AssetDigest>, String> {
+fn release_assets(machine: &Machine, release_job: usize) -> Result<Vec<AssetDigest>, Vec<Clash>> {
     let files = machine
         .publishers(release_job)
         .flat_map(|j| synthetic_artifacts(machine.job(j)));
-    match release_assets::assemble(files) {
-        Ok(assets) => Ok(assets.iter().map(AssetDigest::from).collect()),
-        Err(clashes) => Err(release_assets::clashes_message(&clashes)),
-    }
+    let assets = release_assets::assemble(files)?;
+    Ok(assets.iter().map(AssetDigest::from).collect())
 }
