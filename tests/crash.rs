@@ -15,6 +15,7 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::{Ending, Executor};
 use relplan::exec::journal::JournalError;
 use relplan::exec::progress::Progress;
+use relplan::exec::reporter::Reporter;
 use relplan::exec::session;
 use relplan::exec::view;
 use relplan::scenario::{JobBehaviour, Outcome, Scenario};
@@ -83,7 +84,7 @@ fn run(
         backend,
         clock,
         dir,
-        Progress::Lines,
+        Progress::lines(Reporter::memory()),
         Duration::from_millis(5),
     );
     let runtime = tokio::runtime::Builder::new_current_thread()

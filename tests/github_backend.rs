@@ -12,6 +12,7 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::{Ending, Executor};
 use relplan::exec::journal::JournalError;
 use relplan::exec::progress::Progress;
+use relplan::exec::reporter::Reporter;
 use relplan::exec::session;
 
 use crate::fake_github::world::zip_of;
@@ -107,6 +108,17 @@ async fn apply(
     plan: &CompiledPlan,
     limit: Option<usize>,
 ) -> Result<Ending, JournalError> {
+    apply_reporting(fake, dir, plan, limit, Reporter::memory()).await
+}
+
+/// [`apply`], telling `reporter` what the run says.
+async fn apply_reporting(
+    fake: &FakeGitHub,
+    dir: &Path,
+    plan: &CompiledPlan,
+    limit: Option<usize>,
+    reporter: Reporter,
+) -> Result<Ending, JournalError> {
     let settings = Settings {
         backend: BackendKind::GitHub {
             api_url: fake.url.clone(),
@@ -132,6 +144,7 @@ async fn apply(
         &plan.plan_hash,
         &plan.release.version,
         Duration::from_secs(5),
+        reporter.clone(),
     );
     let mut executor = Executor::new(
         machine,
@@ -139,7 +152,7 @@ async fn apply(
         backend,
         clock,
         dir,
-        Progress::Lines,
+        Progress::lines(reporter),
         Duration::from_millis(5),
     );
     executor.run(std::future::pending()).await
@@ -291,6 +304,7 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
         "sha256:abc",
         "0.1.0",
         Duration::from_secs(5),
+        Reporter::memory(),
     );
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
@@ -301,6 +315,90 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
         }
     }
     assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");
+}
+
+#[tokio::test]
+async fn a_refusal_keeps_its_help_apart_into_the_journal_and_the_log() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let plan = plan();
+    let mut jobs = plan.jobs.clone();
+    jobs[0].commit = Some("deadbeef".into());
+    jobs[0].retries = 0;
+    let plan = CompiledPlan::assemble(plan.release.clone(), jobs, None)
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let reporter = Reporter::memory();
+    let ending = apply_reporting(&fake, dir.path(), &plan, None, reporter.clone()).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    let events = relplan::exec::journal::read(dir.path()).expect("the journal reads");
+    let ended = events.iter().find_map(|e| match e {
+        relplan::exec::event::Event::AttemptFinished {
+            job, reason, help, ..
+        } if job == "node" => Some((reason.clone(), help.clone())),
+        _ => None,
+    });
+    let moved =
+        "tag `v0.1.0` of `o/node` points at c0ffee, but the manifest pins deadbeef; the tag moved";
+    let help = "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again";
+    assert_eq!(
+        ended,
+        Some((
+            Some(format!("cannot dispatch: {moved}")),
+            Some(help.to_string())
+        ))
+    );
+    let lines = reporter.lines();
+    let failed = lines
+        .iter()
+        .position(|l| l.contains("failed    node (attempt 1): cannot dispatch: tag"))
+        .unwrap_or_else(|| panic!("no failure line in {lines:#?}"));
+    assert_eq!(lines[failed + 1], format!("           help: {help}"));
+}
+
+#[tokio::test]
+async fn a_run_waiting_for_an_approval_is_noted_once_through_the_reporter() {
+    use relplan::exec::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    fake.add_tag("o/node", "v0.1.0", TagTarget::Commit("c0ffee".into()));
+    fake.add_build(
+        "o/node",
+        Script {
+            outcomes: vec!["waiting".into()],
+            ..Script::default()
+        },
+    );
+    let node = plan().jobs[0].clone();
+    let reporter = Reporter::memory();
+    let mut backend = GitHubBackend::new(
+        fake.client(),
+        Clock {
+            origin_unix_ms: unix_ms(),
+            speed: 1.0,
+        },
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+        reporter.clone(),
+    );
+    let run = backend
+        .dispatch(&node, 1, "cid-wait", None)
+        .await
+        .expect("dispatched");
+    fake.advance(1000);
+    for _ in 0..2 {
+        let status = backend.observe_now(&node, &run).await.expect("observed");
+        assert_eq!(status, relplan::exec::backend::RunStatus::Running);
+    }
+    let id = fake.run_ids("o/node")[0];
+    assert_eq!(
+        reporter.lines(),
+        [format!(
+            "note: node run {id} is waiting for an approval: https://github.com/o/node/actions/runs/{id}"
+        )]
+    );
 }
 
 #[tokio::test]
@@ -370,6 +468,7 @@ fn backend(fake: &FakeGitHub) -> GitHubBackend {
         "sha256:abc",
         "0.1.0",
         Duration::from_secs(5),
+        Reporter::memory(),
     )
 }
 

@@ -31,6 +31,7 @@ use std::time::Duration;
 use crate::compiled::{Job, JobKind, Release, Trigger};
 use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::RunRef;
+use crate::exec::reporter::Reporter;
 use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
 use crate::github::release::ReleaseSpec;
@@ -57,6 +58,8 @@ pub struct GitHubBackend {
     watched: BTreeMap<String, (u64, RunStatus)>,
     /// Runs already reported as waiting for an approval.
     waiting_noted: HashSet<u64>,
+    /// Where notes for the person watching go.
+    reporter: Reporter,
 }
 
 impl GitHubBackend {
@@ -66,6 +69,7 @@ impl GitHubBackend {
         plan_hash: &str,
         release_version: &str,
         poll_interval: Duration,
+        reporter: Reporter,
     ) -> GitHubBackend {
         GitHubBackend {
             github,
@@ -76,6 +80,7 @@ impl GitHubBackend {
             limits: ZipLimits::default(),
             watched: BTreeMap::new(),
             waiting_noted: HashSet::new(),
+            reporter,
         }
     }
 
@@ -334,10 +339,10 @@ impl Backend for GitHubBackend {
                 }
                 RunState::WaitingForApproval => {
                     if self.waiting_noted.insert(id) {
-                        eprintln!(
-                            "note: {} run {id} is waiting for an approval: {}",
+                        self.reporter.note(&format!(
+                            "{} run {id} is waiting for an approval: {}",
                             job.id, observed.run.html_url
-                        );
+                        ));
                     }
                     running = true;
                 }

@@ -11,12 +11,13 @@ use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::simulate::load_scenario;
-use crate::exec::backend::{Clock, unix_ms};
+use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
 use crate::exec::journal::Journal;
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
+use crate::exec::reporter::Reporter;
 use crate::exec::session;
 use crate::exec::view;
 use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
@@ -111,17 +112,19 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let (machine, journal, continued) =
         session::open_for_apply(&args.state_dir, &plan, settings.clone())?;
     if continued {
-        eprintln!(
-            "note: `{}` already holds a run of this plan; continuing it",
+        // Before the progress display starts: plain lines.
+        let reporter = Reporter::stderr();
+        reporter.note(&format!(
+            "`{}` already holds a run of this plan; continuing it",
             args.state_dir.display()
-        );
+        ));
         let journaled = Settings {
             origin_unix_ms: settings.origin_unix_ms,
             ..machine.settings().clone()
         };
         if journaled != settings {
-            eprintln!(
-                "note: the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them"
+            reporter.note(
+                "the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
             );
         }
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
@@ -137,6 +140,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
     }
     let settings = machine.settings().clone();
     let clock = settings.clock();
+    let progress = Progress::for_stderr(machine.job_count());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -144,15 +148,9 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
     match &settings.backend {
         BackendKind::Sim { scenario, .. } => {
             let backend = SimBackend::open(dir, clock, scenario.clone())?;
-            execute(
-                &runtime,
-                dir,
-                machine,
-                journal,
-                backend,
-                clock,
-                Duration::from_millis(50),
-            )
+            let poll = Duration::from_millis(50);
+            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+            execute(&runtime, dir, executor)
         }
         BackendKind::GitHub {
             api_url,
@@ -170,33 +168,22 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
                 &plan.plan_hash,
                 &plan.release.version,
                 Duration::from_secs(*poll_interval_s),
+                progress.reporter(),
             );
-            execute(
-                &runtime,
-                dir,
-                machine,
-                journal,
-                backend,
-                clock,
-                Duration::from_secs(1),
-            )
+            let poll = Duration::from_secs(1);
+            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+            execute(&runtime, dir, executor)
         }
     }
 }
 
-/// Runs the executor on `backend` until the run finishes, pauses or is interrupted.
+/// Runs `executor` until the run finishes, pauses or is interrupted.
 fn execute<B: crate::exec::backend::Backend>(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
-    machine: Machine,
-    journal: Journal,
-    backend: B,
-    clock: Clock,
-    poll: Duration,
+    mut executor: Executor<B>,
 ) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
-    let progress = Progress::for_stderr(machine.job_count());
-    let mut executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
     let ending = runtime.block_on(async { executor.run(interruption()).await });
     match ending {
         Ok(Ending::Finished { .. }) => Ok(finished(executor.machine(), &shown)),

@@ -12,14 +12,15 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::compiled::JobKind;
+use crate::compiled::{Job, JobKind};
 use crate::exec::backend::{Backend, Clock, RunStatus};
-use crate::exec::event::{AssetDigest, AttemptOutcome, Event};
+use crate::exec::event::{AssetDigest, AttemptOutcome, Event, RunRef};
 use crate::exec::fallback;
 use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::Fallback;
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
+use crate::exec::reporter::Reporter;
 use crate::release_assets::{self, CLASH_HELP};
 
 /// `relplan pause` creates this file in the state directory; `resume` removes it.
@@ -43,6 +44,8 @@ pub struct Executor<B> {
     clock: Clock,
     dir: PathBuf,
     progress: Progress,
+    /// Where warnings go: the progress display's channel.
+    reporter: Reporter,
     poll: Duration,
     /// Attempts dispatched by this process (no need to look them up before dispatching).
     fresh: HashSet<(usize, u32)>,
@@ -68,6 +71,7 @@ impl<B: Backend> Executor<B> {
             backend,
             clock,
             dir: dir.to_path_buf(),
+            reporter: progress.reporter(),
             progress,
             poll,
             fresh: HashSet::new(),
@@ -158,13 +162,7 @@ impl<B: Backend> Executor<B> {
                 .filter_map(|a| a.run.clone())
                 .collect();
             for run in runs {
-                if let Err(e) = self.backend.cancel(&job, &run).await {
-                    eprintln!(
-                        "warning: cannot cancel {} ({}): {e}",
-                        job.id,
-                        run.runs.join(", ")
-                    );
-                }
+                self.cancel_run(&job, &run).await;
             }
         }
         let pause_requested = self.dir.join(PAUSE_FILE).exists();
@@ -237,10 +235,9 @@ impl<B: Backend> Executor<B> {
                 help: e.help,
             }),
             Err(e) => {
-                eprintln!(
-                    "warning: cannot start the fallback yet ({}); trying again",
-                    e.message
-                );
+                self.reporter.warn(&format!(
+                    "cannot start the fallback yet ({e}); trying again"
+                ));
                 Ok(())
             }
         }
@@ -275,7 +272,7 @@ impl<B: Backend> Executor<B> {
         }
     }
 
-    /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
+    /// Cancels the current run of `job_id`, if it has one.
     async fn cancel(&mut self, job_id: &str) {
         let Some(i) = self.machine.index_of(job_id) else {
             return;
@@ -284,11 +281,15 @@ impl<B: Backend> Executor<B> {
         let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
             return;
         };
-        if let Err(e) = self.backend.cancel(&job, &run).await {
-            eprintln!(
-                "warning: cannot cancel {job_id} ({}): {e}",
-                run.runs.join(", ")
-            );
+        self.cancel_run(&job, &run).await;
+    }
+
+    /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
+    async fn cancel_run(&mut self, job: &Job, run: &RunRef) {
+        if let Err(e) = self.backend.cancel(job, run).await {
+            let runs = run.runs.join(", ");
+            self.reporter
+                .warn(&format!("cannot cancel {} ({runs}): {e}", job.id));
         }
     }
 
@@ -341,10 +342,10 @@ impl<B: Backend> Executor<B> {
                         Err(e) => {
                             // It may have gone through: look it up before dispatching again.
                             self.fresh.remove(&(i, attempt.number));
-                            eprintln!(
-                                "warning: dispatch of {} failed, will check and retry: {e}",
+                            self.reporter.warn(&format!(
+                                "dispatch of {} failed, will check and retry: {e}",
                                 job.id
-                            );
+                            ));
                             return Ok(());
                         }
                     },
@@ -357,10 +358,10 @@ impl<B: Backend> Executor<B> {
                         );
                     }
                     Err(e) => {
-                        eprintln!(
-                            "warning: cannot look up {} on the backend, will retry: {e}",
+                        self.reporter.warn(&format!(
+                            "cannot look up {} on the backend, will retry: {e}",
                             job.id
-                        );
+                        ));
                         return Ok(());
                     }
                 };
@@ -384,7 +385,8 @@ impl<B: Backend> Executor<B> {
             }
             Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.message, e.help),
             Err(e) => {
-                eprintln!("warning: cannot observe {}, will retry: {e}", job.id);
+                self.reporter
+                    .warn(&format!("cannot observe {}, will retry: {e}", job.id));
                 Ok(())
             }
         }
