@@ -1,6 +1,7 @@
 //! The import rules of ARCHITECTURE.md ("Invariants"), checked on the sources: every
 //! `crate::…` path in `src/` outside comments must respect [`LAYERS`], and every module
-//! must belong to a layer, so a new module is placed deliberately.
+//! must belong to a layer, so a new module is placed deliberately. Also: no source points
+//! at a document outside the repository.
 
 use std::path::Path;
 
@@ -205,6 +206,23 @@ fn imports_flow_one_way() {
         "imports against ARCHITECTURE.md:\n{}",
         violations.join("\n")
     );
+}
+
+#[test]
+fn sources_point_only_at_documents_in_the_repository() {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for path in &files {
+        let text = fs_err::read_to_string(path).expect("a source file is readable");
+        for (number, line) in text.lines().enumerate() {
+            if ["DESIGN.md", "../shared/"].iter().any(|d| line.contains(d)) {
+                found.push(format!("{}:{}", path.display(), number + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "outside documents named at {found:#?}");
 }
 
 #[test]

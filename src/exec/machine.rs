@@ -6,7 +6,7 @@
 //! it, then perform its side effect; what the backend reports comes back as events too.
 //! Nothing here does I/O or reads a clock, so replaying a journal rebuilds the exact state.
 //!
-//! Rules (DESIGN.md, "The executor"): a job starts once all its needs succeeded, at most
+//! Rules: a job starts once all its needs succeeded, at most
 //! `concurrency` attempts at once, the ready job with the longest remaining path first; a
 //! failed attempt is retried after a backoff while retries remain; a job that failed for good
 //! skips its dependents (transitively) while other branches go on, unless `fail_fast`, which
@@ -39,7 +39,8 @@ pub enum Phase {
     Cancelled,
 }
 
-/// The state names of `status` and `simulate` output (a contract, see DESIGN.md).
+/// The state names of `status` and `simulate` output. A contract: programs read them in
+/// `--format json`, so a name is never changed, only added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {

@@ -1,5 +1,7 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
-//! field names are a contract (DESIGN.md): `id`, `state`, `attempts`, `start_s`, `end_s`.
+//! field names are a contract for programs (never renamed, only added): `id`, `state`,
+//! `attempts`, `start_s`, `end_s`, `history` (`attempt`, `start_s`, `end_s`, `outcome`,
+//! `reason`, `help`).
 
 use std::fmt::Write;
 

@@ -1,4 +1,5 @@
-//! Starting a job attempt on GitHub, both ways DESIGN.md fixes:
+//! Starting a job attempt on GitHub, both ways the protocol with build workflows allows
+//! (docs/build-workflow-protocol.md):
 //!
 //! - `repository_dispatch`: `POST /repos/{o}/{r}/dispatches` with
 //!   `{"event_type", "client_payload": {"relplan": {correlation_id, job, version, ref,
