@@ -213,11 +213,13 @@ fn sources_point_only_at_documents_in_the_repository() {
     let src = root().join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
+    // Spelled in parts, so that this file does not name them either.
+    let outside = [["DESIGN", ".md"].concat(), ["..", "/shared/"].concat()];
     let mut found = Vec::new();
     for path in &files {
         let text = fs_err::read_to_string(path).expect("a source file is readable");
         for (number, line) in text.lines().enumerate() {
-            if ["DESIGN.md", "../shared/"].iter().any(|d| line.contains(d)) {
+            if outside.iter().any(|d| line.contains(d.as_str())) {
                 found.push(format!("{}:{}", path.display(), number + 1));
             }
         }
