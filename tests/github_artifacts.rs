@@ -4,10 +4,10 @@
 
 use relplan::github::GitHubError;
 use relplan::github::assets::{JobOutput, name_assets};
-use relplan::github::dispatch::Attempt;
 use relplan::github::zip_check::{ZipFile, ZipLimits};
 use relplan::run_error::RunError;
 
+use crate::common::github::dispatch_and_find;
 use crate::fake_github::world::{zip_of, zip_with_symlink};
 use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, job};
 
@@ -20,25 +20,13 @@ async fn finished_build(
 ) -> JobOutput {
     let repo = format!("o/{name}");
     fake.add_build(&repo, script);
-    let github = fake.client();
     let job = job(name, &repo, build_chain(&repo), publish);
-    let correlation_id = format!("cid-{name}");
-    let attempt = Attempt {
-        job: &job,
-        correlation_id: &correlation_id,
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    };
-    github.dispatch(&attempt).await.expect("dispatched");
+    let runs = dispatch_and_find(&fake.client(), fake, &job, &format!("cid-{name}")).await;
     fake.advance(100);
-    let runs = github
-        .find_runs(&repo, "repository_dispatch", &correlation_id, fake.epoch())
-        .await
-        .expect("found");
     JobOutput {
         job: name.into(),
         repo,
-        runs: runs.iter().map(|r| r.id).collect(),
+        runs,
         publish: job.publish,
     }
 }

@@ -9,12 +9,12 @@ use relplan::backend::github::GitHubBackend;
 use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
 use relplan::exec::backend::{Clock, unix_ms};
 use relplan::exec::event::{BackendKind, Settings};
-use relplan::exec::executor::{Ending, Executor};
+use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
-use relplan::exec::progress::Progress;
 use relplan::exec::reporter::Reporter;
-use relplan::exec::session;
 
+use crate::common::executor;
+use crate::common::github::{assert_one_release, tagged_build};
 use crate::fake_github::world::zip_of;
 use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
 
@@ -69,11 +69,11 @@ fn world(fake: &FakeGitHub) {
 
 /// The world of [`plan`], the sdk build concluding `sdk_outcomes` per attempt.
 fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
-    for repo in ["o/node", "o/sdk"] {
-        fake.add_tag(repo, "v0.1.0", TagTarget::Commit("c0ffee".into()));
-    }
-    fake.add_build(
+    tagged_build(
+        fake,
         "o/node",
+        "v0.1.0",
+        "c0ffee",
         Script {
             artifacts: vec![(
                 "dist".into(),
@@ -82,8 +82,11 @@ fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
             ..Script::default()
         },
     );
-    fake.add_build(
+    tagged_build(
+        fake,
         "o/sdk",
+        "v0.1.0",
+        "c0ffee",
         Script {
             outcomes: sdk_outcomes.iter().map(|o| o.to_string()).collect(),
             artifacts: vec![
@@ -129,65 +132,59 @@ async fn apply_reporting(
         seed: 1,
         origin_unix_ms: unix_ms(),
     };
-    let (machine, mut journal, _) =
-        session::open_for_apply(dir, plan, settings).expect("the state directory opens");
-    if let Some(limit) = limit {
-        journal.set_append_limit(limit);
-    }
-    let clock = Clock {
-        origin_unix_ms: machine.settings().origin_unix_ms,
-        speed: SPEED,
-    };
-    let backend = GitHubBackend::new(
-        fake.client(),
-        clock,
-        &plan.plan_hash,
-        &plan.release.version,
-        Duration::from_secs(5),
-        reporter.clone(),
-    );
-    let mut executor = Executor::new(
-        machine,
-        journal,
-        backend,
-        clock,
+    executor::apply(
         dir,
-        Progress::lines(reporter),
-        Duration::from_millis(5),
-    );
-    executor.run(std::future::pending()).await
+        plan,
+        settings,
+        limit,
+        reporter,
+        |journaled, reporter| {
+            let clock = Clock {
+                origin_unix_ms: journaled.origin_unix_ms,
+                speed: SPEED,
+            };
+            let backend = GitHubBackend::new(
+                fake.client(),
+                clock,
+                &plan.plan_hash,
+                &plan.release.version,
+                Duration::from_secs(5),
+                reporter,
+            );
+            (backend, clock)
+        },
+    )
+    .await
 }
 
 /// What must hold after any complete run, interrupted or not.
 fn check_one_release(fake: &FakeGitHub) {
     assert_eq!(
-        fake.count("POST", "/repos/o/node/dispatches"),
-        1,
-        "node dispatched once"
-    );
-    assert_eq!(
-        fake.count("POST", "/repos/o/sdk/dispatches"),
-        1,
-        "sdk dispatched once"
-    );
-    assert_eq!(
         fake.count("POST", "/rerun-failed-jobs"),
         1,
         "sdk re-run once, in place"
     );
-    let releases = fake.releases();
-    assert_eq!(releases.len(), 1);
-    let release = &releases[0];
-    assert!(!release.draft && release.prerelease);
-    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "blvm-node-0.1.0.tar.gz",
-            "blvm-sdk-0.1.0.tar.gz",
-            "SHA256SUMS"
-        ]
+    assert_one_release(
+        fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
     );
+}
+
+/// A backend for `fake` on the wall clock, telling `reporter` what it notes.
+fn backend(fake: &FakeGitHub, reporter: Reporter) -> GitHubBackend {
+    let clock = Clock {
+        origin_unix_ms: unix_ms(),
+        speed: 1.0,
+    };
+    GitHubBackend::new(
+        fake.client(),
+        clock,
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+        reporter,
+    )
 }
 
 #[tokio::test]
@@ -294,18 +291,7 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
     world(&fake);
     let mut node = plan().jobs[0].clone();
     node.commit = Some("deadbeef".into());
-    let clock = Clock {
-        origin_unix_ms: unix_ms(),
-        speed: 1.0,
-    };
-    let mut backend = GitHubBackend::new(
-        fake.client(),
-        clock,
-        "sha256:abc",
-        "0.1.0",
-        Duration::from_secs(5),
-        Reporter::memory(),
-    );
+    let mut backend = backend(&fake, Reporter::memory());
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
@@ -372,17 +358,7 @@ async fn a_run_waiting_for_an_approval_is_noted_once_through_the_reporter() {
     );
     let node = plan().jobs[0].clone();
     let reporter = Reporter::memory();
-    let mut backend = GitHubBackend::new(
-        fake.client(),
-        Clock {
-            origin_unix_ms: unix_ms(),
-            speed: 1.0,
-        },
-        "sha256:abc",
-        "0.1.0",
-        Duration::from_secs(5),
-        reporter.clone(),
-    );
+    let mut backend = backend(&fake, reporter.clone());
     let run = backend
         .dispatch(&node, 1, "cid-wait", None)
         .await
@@ -456,22 +432,6 @@ async fn a_build_that_never_ends_times_out_and_is_cancelled() {
     assert!(fake.releases().is_empty());
 }
 
-/// A backend for `fake` on the wall clock.
-fn backend(fake: &FakeGitHub) -> GitHubBackend {
-    let clock = Clock {
-        origin_unix_ms: unix_ms(),
-        speed: 1.0,
-    };
-    GitHubBackend::new(
-        fake.client(),
-        clock,
-        "sha256:abc",
-        "0.1.0",
-        Duration::from_secs(5),
-        Reporter::memory(),
-    )
-}
-
 #[tokio::test]
 async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
     use relplan::exec::backend::Backend;
@@ -479,7 +439,7 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
     let fake = FakeGitHub::start().await;
     world(&fake);
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake);
+    let mut backend = backend(&fake, Reporter::memory());
 
     // The dispatch went through but GitHub answered 502: the run is found, not redone.
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
@@ -532,7 +492,7 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
         inputs: Default::default(),
     };
     let app = job("app", "o/app", trigger, &[]);
-    let mut backend = backend(&fake);
+    let mut backend = backend(&fake, Reporter::memory());
     let first = backend
         .dispatch(&app, 1, "cid-1", None)
         .await
@@ -564,7 +524,7 @@ async fn every_run_of_a_dispatch_must_succeed() {
         },
     );
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake);
+    let mut backend = backend(&fake, Reporter::memory());
     let run = backend
         .dispatch(&node, 1, "cid-two", None)
         .await

@@ -4,19 +4,11 @@
 
 use relplan::compiled::Trigger;
 use relplan::github::GitHubError;
-use relplan::github::dispatch::{Attempt, Dispatched};
+use relplan::github::dispatch::Dispatched;
 use relplan::run_error::RunError;
 
+use crate::common::github::attempt;
 use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
-
-fn attempt<'a>(job: &'a relplan::compiled::Job, correlation_id: &'a str) -> Attempt<'a> {
-    Attempt {
-        job,
-        correlation_id,
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    }
-}
 
 fn workflow_dispatch(repo: &str) -> Trigger {
     Trigger::WorkflowDispatch {
