@@ -8,6 +8,8 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod release_assets;
+pub mod run_error;
 pub mod source;
 
 // Compiling: manifest + plan → compiled plan.

@@ -6,9 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{stderr, stdout};
+use crate::common::github::{assert_one_release, tagged_build};
+use crate::common::{command, stderr, stdout};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, SECRET, Script, TagTarget};
+use crate::fake_github::{FakeGitHub, SECRET, Script};
 
 const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
 
@@ -32,30 +33,21 @@ fn world(fake: &FakeGitHub) {
         ("o/node", "blvm-node-0.1.0.tar.gz"),
         ("o/sdk", "blvm-sdk-0.1.0.tar.gz"),
     ] {
-        fake.add_tag(repo, "v0.1.0-test.1", TagTarget::Commit(COMMIT.into()));
-        fake.add_build(
-            repo,
-            Script {
-                queued_s: 5,
-                duration_s: 30,
-                artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
-                ..Script::default()
-            },
-        );
+        let script = Script {
+            queued_s: 5,
+            duration_s: 30,
+            artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
+            ..Script::default()
+        };
+        tagged_build(fake, repo, "v0.1.0-test.1", COMMIT, script);
     }
 }
 
-/// The relplan binary in `dir`, with the test token unless `token` is false.
+/// The relplan binary in `dir`, logging lines (CI), with the test token unless `token` is
+/// false.
 fn relplan(dir: &Path, args: &[&str], token: bool) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("CI", "1")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL");
+    let mut command = command(dir, args);
+    command.env("CI", "1");
     if token {
         command.env("GITHUB_TOKEN", SECRET);
     }
@@ -87,30 +79,12 @@ async fn output(mut command: Command) -> Output {
 }
 
 fn check_one_release(fake: &FakeGitHub) {
-    assert_eq!(
-        fake.count("POST", "/repos/o/node/dispatches"),
-        1,
-        "node dispatched once"
+    let release = assert_one_release(
+        fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
     );
-    assert_eq!(
-        fake.count("POST", "/repos/o/sdk/dispatches"),
-        1,
-        "sdk dispatched once"
-    );
-    let releases = fake.releases();
-    assert_eq!(releases.len(), 1, "one release");
-    let release = &releases[0];
-    assert!(!release.draft && release.prerelease);
     assert_eq!(release.target_commitish.as_deref(), Some(COMMIT));
-    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "blvm-node-0.1.0.tar.gz",
-            "blvm-sdk-0.1.0.tar.gz",
-            "SHA256SUMS"
-        ]
-    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod common;
 
 mod apply;
+mod architecture;
 mod check_cases;
 mod compile;
 mod crash;
@@ -20,6 +21,7 @@ mod github_release;
 mod github_requests;
 mod github_token;
 mod github_watch;
+mod run_errors;
 mod schedule;
 mod simulate;
 mod status;

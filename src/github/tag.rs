@@ -44,7 +44,7 @@ impl GitHub {
             .await?
             .ok_or_else(|| GitHubError::Input {
                 message: format!("`{repo}` has no tag `{tag}`"),
-                hint: "push the tag named by git_tag in the manifest, then resume".into(),
+                help: "push the tag named by git_tag in the manifest, then resume".into(),
             })?;
         let mut object = reply.json::<Ref>(&action)?.object;
         for _ in 0..MAX_DEPTH {
@@ -81,7 +81,7 @@ impl GitHub {
                         message: format!(
                             "tag `{tag}` of `{repo}` points at a {other}, not a commit"
                         ),
-                        hint: "tag a commit".into(),
+                        help: "tag a commit".into(),
                     });
                 }
             }
