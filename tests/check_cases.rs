@@ -1,15 +1,20 @@
 //! Data-driven diagnostics: every directory under tests/cases/check is one case.
 //!
 //! A case holds `plan.toml` (or `plan.json`) and/or `versions.toml`, and optionally `args`
-//! (extra arguments on one line). Without a plan, the default plan runs with `--owner acme`.
-//! The snapshot is the exit code, stdout and stderr of `relplan check`, run inside the case
-//! directory with colour off.
+//! (extra arguments on one line) or `command` (the whole command line after `relplan`, for
+//! cases that must leave out the default arguments). Without a plan, the default plan runs
+//! with `--owner acme`. The snapshot is the exit code, stdout and stderr of the command, run
+//! inside the case directory with colour off. Cases named `*-ok` exit 0, `*-usage` exit 2
+//! (a usage error), every other case exits 1.
 
 use std::path::Path;
 
 use crate::common::{relplan_in, root, transcript};
 
 fn check_args(case: &Path) -> Vec<String> {
+    if let Ok(command) = std::fs::read_to_string(case.join("command")) {
+        return command.split_whitespace().map(String::from).collect();
+    }
     let mut args = vec!["check".to_string()];
     if case.join("plan.toml").exists() {
         args.push("plan.toml".into());
@@ -47,7 +52,11 @@ fn every_check_case_matches_its_snapshot() {
             insta::assert_snapshot!("check", transcript(&output));
         });
         let expect_ok = name.ends_with("-ok") || name == "tag-mismatch";
-        let wanted = if expect_ok { 0 } else { 1 };
+        let wanted = match () {
+            _ if expect_ok => 0,
+            _ if name.ends_with("-usage") => 2,
+            _ => 1,
+        };
         assert_eq!(output.status.code(), Some(wanted), "case {name}");
     }
 }

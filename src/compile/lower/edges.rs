@@ -3,7 +3,7 @@
 //! have no cycle; then `CompiledPlan::assemble` derives groups, the critical path and the
 //! plan hash.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Draft, Lowerer, Origin, RELEASE_JOB};
 use crate::compile::suggest::did_you_mean;
@@ -81,9 +81,11 @@ impl Lowerer<'_> {
                 }
             }
         }
-        if self.diags.has_errors() {
-            return None;
-        }
+        // Cycles are looked for whatever else is wrong, over the jobs that are well formed:
+        // unknown needs are left out (reported above), and of two jobs with one id only the
+        // first takes part, so a duplicate adds no cycle of its own.
+        let mut seen = HashSet::new();
+        drafts.retain(|d| seen.insert(d.job.id.clone()));
         let origins: HashMap<(String, String), Origin> = drafts
             .iter()
             .flat_map(|d| {
@@ -103,6 +105,7 @@ impl Lowerer<'_> {
             })
             .collect();
         match CompiledPlan::assemble(release, jobs, fallback) {
+            Ok(_) if self.diags.has_errors() => None,
             Ok(plan) => Some(plan),
             Err(cycles) => {
                 for cycle in cycles {

@@ -126,12 +126,16 @@ impl Lowerer<'_> {
             .clone()
             .or_else(|| self.plan.release.owner.as_ref().map(|o| o.value.clone()));
         let owner = owner.unwrap_or_else(|| {
+            let help = match self.plan_file {
+                Some(_) => "set `owner` in [release], or pass `--owner OWNER`",
+                None => "pass `--owner OWNER`, the GitHub user or organisation of the repositories",
+            };
             self.error(
                 Code::MissingKey,
                 "no GitHub owner for the repositories",
                 self.in_plan(&(0..0)),
                 "no owner in this plan",
-                Some("set `owner` in [release], or pass `--owner OWNER`".into()),
+                Some(help.into()),
             );
             "OWNER".into()
         });
