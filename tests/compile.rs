@@ -515,9 +515,16 @@ fn usage_errors_exit_2() {
         Some(2)
     );
     assert_eq!(relplan(&["frobnicate"]).status.code(), Some(2));
-    let nothing = relplan(&["check"]);
-    assert_eq!(nothing.status.code(), Some(1));
-    assert!(stderr(&nothing).contains("nothing to compile"));
+    // Neither a plan nor a manifest: every command that reads a plan needs one of them.
+    for command in ["check", "compile", "simulate", "apply"] {
+        let nothing = relplan(&[command]);
+        assert_eq!(nothing.status.code(), Some(2), "{command}");
+        assert!(
+            stderr(&nothing).contains("<PLAN|--versions <FILE>>"),
+            "{}",
+            stderr(&nothing)
+        );
+    }
 }
 
 #[test]

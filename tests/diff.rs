@@ -399,6 +399,18 @@ fn usage_errors_exit_two() {
         "{}",
         stderr(&out)
     );
+
+    // A manifest side needs --owner: a usage error, not an invalid manifest.
+    let out = relplan(&["diff", path(&manifest), &base]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: `{}` is a manifest, compiled under the default plan, which needs a GitHub owner\n\
+             help: pass `--owner OWNER`, the GitHub user or organisation of the repositories\n",
+            path(&manifest)
+        )
+    );
 }
 
 // --against a git revision ---------------------------------------------------------------------

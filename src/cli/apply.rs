@@ -65,7 +65,7 @@ enum Backend {
 }
 
 pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
+    let Some(plan) = compile_and_report(&args.plan, "apply") else {
         return Exit::Failure;
     };
     if let Some(expected) = &args.expect_hash

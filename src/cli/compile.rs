@@ -27,7 +27,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
+    let Some(plan) = compile_and_report(&args.plan, "compile") else {
         return Exit::Failure;
     };
     let text = match args.format {

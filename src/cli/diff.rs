@@ -122,6 +122,16 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::Usage;
     }
+    if let (None, Some(manifest)) = (&args.owner, manifest_side) {
+        print_error(
+            &format!(
+                "{} is a manifest, compiled under the default plan, which needs a GitHub owner",
+                manifest.name
+            ),
+            Some("pass `--owner OWNER`, the GitHub user or organisation of the repositories"),
+        );
+        return Exit::Usage;
+    }
     let (old, new) = (plan_or_report(old), plan_or_report(new));
     let (Some(old), Some(new)) = (old, new) else {
         return Exit::Failure;

@@ -35,7 +35,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
+    let Some(plan) = compile_and_report(&args.plan, "simulate") else {
         return Exit::Failure;
     };
     let Some(scenario) = load_scenario(args.scenario.as_deref(), &plan) else {
