@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::snippet::Snippet;
 use crate::source::{FileId, Sources, Span};
 
 /// Stable identifiers of every problem relplan reports. The string form is a contract:
@@ -192,10 +193,10 @@ fn graphical(diagnostic: &Diagnostic, sources: &Sources, style: Style, width: us
         .with_links(false);
     let view = MietteView {
         diagnostic,
-        source: diagnostic.location.as_ref().map(|l| {
-            let file = sources.get(l.file);
-            miette::NamedSource::new(file.name.clone(), file.text.clone())
-        }),
+        snippet: diagnostic
+            .location
+            .as_ref()
+            .map(|l| Snippet::new(sources.get(l.file), &l.span)),
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
@@ -250,10 +251,10 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Adapter that lets miette render a [`Diagnostic`].
+/// Adapter that lets miette render a [`Diagnostic`], over the excerpt of its file.
 struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<miette::NamedSource<std::sync::Arc<str>>>,
+    snippet: Option<Snippet>,
 }
 
 impl fmt::Debug for MietteView<'_> {
@@ -290,12 +291,12 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+        self.snippet.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let location = self.diagnostic.location.as_ref()?;
-        let span = miette::SourceSpan::from(location.span.clone());
+        let span = self.snippet.as_ref()?.span();
         let label = (!location.label.is_empty()).then(|| location.label.clone());
         Some(Box::new(std::iter::once(
             miette::LabeledSpan::new_primary_with_span(label, span),

@@ -8,6 +8,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod snippet;
 pub mod source;
 
 // Compiling: manifest + plan → compiled plan.

@@ -77,3 +77,20 @@ fn github_format_prints_annotations() {
         5
     );
 }
+
+#[test]
+fn a_label_past_column_65535_is_shown_cut_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        format!("{}?\n", " ".repeat(65_535)),
+    )
+    .unwrap();
+    let output = relplan_in(dir.path(), &["check", "plan.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("╭─[plan.toml:1:65536]"), "{stderr}");
+    let longest = stderr.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 300, "a line of {longest} characters");
+    insta::assert_snapshot!(transcript(&output));
+}
