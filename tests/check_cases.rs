@@ -94,3 +94,27 @@ fn a_label_past_column_65535_is_shown_cut_not_a_panic() {
     assert!(longest < 300, "a line of {longest} characters");
     insta::assert_snapshot!(transcript(&output));
 }
+
+#[test]
+fn ten_thousand_unpinned_entries_get_one_short_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("[versions]\n");
+    for i in 0..10_000 {
+        manifest.push_str(&format!(
+            "repo-{i} = {{ version = \"1.0.0\", git_tag = \"v1.0.0\" }}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("versions.toml"), manifest).unwrap();
+    let args = ["check", "--versions", "versions.toml", "--owner", "acme"];
+    let output = relplan_in(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("relplan::unpinned-ref").count(), 1);
+    assert!(
+        stderr.contains(
+            "10,000 entries do not pin a git_commit: `repo-0`, `repo-1`, `repo-2`, … and 9,997 more"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 20_000, "{} bytes", stderr.len());
+}

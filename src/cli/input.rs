@@ -25,6 +25,9 @@ pub struct PlanArgs {
     /// Treat manifest entries without a pinned git_commit as errors.
     #[arg(long)]
     pub require_pinned: bool,
+    /// Show each warning; by default a warning repeated for several entries is shown once.
+    #[arg(long)]
+    pub all_warnings: bool,
 }
 
 impl PlanArgs {
@@ -54,15 +57,17 @@ pub fn stderr_style() -> Style {
 /// Width of rendered diagnostics; fixed so output does not depend on the terminal.
 pub const DIAGNOSTIC_WIDTH: usize = 100;
 
-/// Prints every diagnostic of a compilation on stderr, then a one-line summary of errors
-/// naming the command to run again (`check`, `compile`, …).
-pub fn report(compilation: &Compilation, style: Style, command: &str) {
-    let text = diagnostic::render(
-        &compilation.diagnostics,
-        &compilation.sources,
-        style,
-        DIAGNOSTIC_WIDTH,
-    );
+/// Prints the diagnostics of a compilation on stderr (repeated warnings grouped unless
+/// `--all-warnings`), then a one-line summary of errors naming the command to run again.
+pub fn report(compilation: &Compilation, args: &PlanArgs, style: Style, command: &str) {
+    let grouped;
+    let diagnostics = if args.all_warnings {
+        &compilation.diagnostics
+    } else {
+        grouped = compilation.diagnostics.grouped();
+        &grouped
+    };
+    let text = diagnostic::render(diagnostics, &compilation.sources, style, DIAGNOSTIC_WIDTH);
     eprint!("{text}");
     let errors = compilation.diagnostics.error_count();
     if errors > 0 && style != Style::Github {
@@ -78,6 +83,6 @@ pub fn report(compilation: &Compilation, style: Style, command: &str) {
 /// Compiles and reports for `command`; the plan when there were no errors.
 pub fn compile_and_report(args: &PlanArgs, command: &str) -> Option<CompiledPlan> {
     let compilation = compile::compile_from_disk(&args.request());
-    report(&compilation, stderr_style(), command);
+    report(&compilation, args, stderr_style(), command);
     compilation.plan
 }
