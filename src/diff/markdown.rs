@@ -293,15 +293,22 @@ fn job_row(job: &Job) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-/// A table row of one changed field; `job` adds a first column.
+/// The table rows of one changed field (one per changed value inside it); `job` adds a
+/// first column, filled on the first row.
 fn field_row(job: Option<String>, change: &FieldChange) -> String {
-    let job = job.map(|j| format!(" {} |", cell(&j))).unwrap_or_default();
-    format!(
-        "|{job} {} | {} | {} |\n",
-        change.label(),
-        cell(&text(&change.old_text)),
-        cell(&text(&change.new_text))
-    )
+    let mut rows = String::new();
+    for (i, (what, old, new)) in change.rows().into_iter().enumerate() {
+        let job = match &job {
+            Some(j) => format!(" {} |", cell(if i == 0 { j } else { "" })),
+            None => String::new(),
+        };
+        rows.push_str(&format!(
+            "|{job} {what} | {} | {} |\n",
+            cell(&text(old)),
+            cell(&text(new))
+        ));
+    }
+    rows
 }
 
 /// A chain of job ids, its middle elided when long.
