@@ -225,7 +225,7 @@ impl CompiledPlan {
             plan.jobs.clone(),
             plan.fallback.clone(),
         )
-        .map_err(|cycles| format!("dependency cycle: {}", cycles[0].join(" → ")))?;
+        .map_err(|cycles| dag::describe_cycle(&cycles[0]))?;
         if rebuilt.plan_hash != plan.plan_hash {
             return Err(format!(
                 "plan_hash is {} but the content hashes to {}; the file was changed after compiling",

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::numbers::thousands;
 use crate::snippet::Snippet;
 use crate::source::{FileId, Sources, Span};
 
@@ -248,19 +249,6 @@ fn merge(same: &[&Diagnostic]) -> Diagnostic {
     }
 }
 
-/// `9997` as `9,997`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -457,8 +445,6 @@ mod tests {
             three.grouped().items[0].message,
             "3 entries do not pin a git_commit: `a`, `b` and `c`"
         );
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

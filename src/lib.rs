@@ -8,6 +8,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod numbers;
 pub mod snippet;
 pub mod source;
 

@@ -10,6 +10,7 @@ use crate::compile::duration::format_seconds;
 use crate::compiled::{CriticalPath, Job};
 use crate::diff::mermaid;
 use crate::diff::model::{Edge, FieldChange, PlanDiff};
+use crate::numbers::thousands;
 use crate::render::describe_trigger;
 
 /// GitHub's limit on a comment body, in characters.
@@ -362,19 +363,6 @@ fn cell(value: &str) -> String {
     value.replace('|', "\\|")
 }
 
-/// `5000` as `5,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,15 +405,6 @@ mod tests {
             whole.contains("| `r299` | ref | v1.0.0 | v2.0.0 |"),
             "{whole}"
         );
-    }
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(5000), "5,000");
-        assert_eq!(thousands(65536), "65,536");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

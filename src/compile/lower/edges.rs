@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{Draft, Lowerer, Origin, RELEASE_JOB};
 use crate::compile::suggest::did_you_mean;
 use crate::compiled::{self, CompiledPlan, Job, Release};
+use crate::dag;
 use crate::diagnostic::Code;
 
 impl Lowerer<'_> {
@@ -109,7 +110,6 @@ impl Lowerer<'_> {
             Ok(plan) => Some(plan),
             Err(cycles) => {
                 for cycle in cycles {
-                    let path = cycle.join(" → ");
                     let help = if cycle.iter().any(|id| id == RELEASE_JOB) {
                         "`release` waits for every job that publishes: set `publish = []` on the jobs that run after it"
                     } else {
@@ -127,7 +127,7 @@ impl Lowerer<'_> {
                     let origin = origin.map(|o| (*o).clone());
                     self.error(
                         Code::DependencyCycle,
-                        format!("dependency cycle: {path}"),
+                        dag::describe_cycle(&cycle),
                         origin,
                         "this edge closes the cycle",
                         Some(help.into()),
