@@ -3,6 +3,7 @@
 //! modules below are grouped the way its code map is.
 
 // Shared contracts: what every stage reads or produces.
+pub mod bounds;
 pub mod compiled;
 pub mod dag;
 pub mod diagnostic;

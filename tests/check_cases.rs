@@ -118,3 +118,24 @@ fn ten_thousand_unpinned_entries_get_one_short_warning() {
     );
     assert!(stderr.len() < 20_000, "{} bytes", stderr.len());
 }
+
+#[test]
+fn a_plan_past_the_job_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("[versions]\n");
+    for i in 0..50_001 {
+        manifest.push_str(&format!(
+            "r{i} = {{ version = \"1.0.0\", git_tag = \"v1.0.0\", git_commit = \"{i:040x}\" }}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("versions.toml"), manifest).unwrap();
+    let args = ["check", "--versions", "versions.toml", "--owner", "acme"];
+    let output = relplan_in(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "relplan::invalid-value\n\n  × the plan has 50,001 jobs; relplan compiles at most 50,000\n  \
+         help: split the release into several plans, each over its own manifest\n\n\
+         error: 1 problem found; fix it and run `relplan check` again\n"
+    );
+}

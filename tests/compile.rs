@@ -316,6 +316,18 @@ fn a_compiled_plan_reads_back_identically() {
 }
 
 #[test]
+fn a_compiled_plan_past_a_bound_is_refused_even_with_a_matching_hash() {
+    let mut plan = compile_text(PLAN, VERSIONS).plan.unwrap();
+    let app = plan.jobs.iter_mut().find(|j| j.id == "app").unwrap();
+    app.retries = u32::MAX;
+    plan.plan_hash = plan.compute_hash();
+    assert_eq!(
+        CompiledPlan::from_json(&plan.to_json()),
+        Err("job `app` has 4294967295 retries; at most 20".to_string())
+    );
+}
+
+#[test]
 fn concrete_values_per_job() {
     let plan = compile_text(PLAN, VERSIONS).plan.unwrap();
     let app = plan.job("app").unwrap();
