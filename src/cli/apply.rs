@@ -67,7 +67,7 @@ enum Backend {
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let Some(plan) = compile_and_report(&args.plan) else {
+    let Some(plan) = compile_and_report(&args.plan, "apply") else {
         return Ok(Exit::Failure);
     };
     if let Some(expected) = &args.expect_hash
