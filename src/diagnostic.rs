@@ -36,6 +36,7 @@ pub enum Code {
     InvalidValue,
     UnknownPlaceholder,
     PayloadTooLarge,
+    IdenticalDispatch,
     ReleaseVersion,
     CompiledPlan,
 }
@@ -64,6 +65,7 @@ impl Code {
             Code::InvalidValue => "relplan::invalid-value",
             Code::UnknownPlaceholder => "relplan::unknown-placeholder",
             Code::PayloadTooLarge => "relplan::payload-too-large",
+            Code::IdenticalDispatch => "relplan::identical-dispatch",
             Code::ReleaseVersion => "relplan::release-version",
             Code::CompiledPlan => "relplan::compiled-plan",
         }
