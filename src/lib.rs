@@ -3,11 +3,16 @@
 //! modules below are grouped the way its code map is.
 
 // Shared contracts: what every stage reads or produces.
+pub mod bounds;
 pub mod compiled;
 pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod numbers;
+pub mod release_assets;
+pub mod run_error;
+pub mod snippet;
 pub mod source;
 
 // Compiling: manifest + plan → compiled plan.

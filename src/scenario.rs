@@ -8,7 +8,8 @@
 //! ```
 //! The file is read with [`crate::compile::toml_reader`] so every problem (an unknown key, a job the
 //! plan does not have, a bad duration) is reported at once with its span and a did-you-mean.
-//! Without a scenario every job succeeds after its estimate.
+//! Without a scenario every job succeeds after its estimate. What a job's build produces
+//! there is [`synthetic_artifacts`].
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,8 @@ use crate::compile::suggest::did_you_mean;
 use crate::compile::toml_reader::{Cx, Fields, parse_document};
 use crate::compiled::{CompiledPlan, Job};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
+use crate::glob;
+use crate::release_assets::Asset;
 use crate::source::Sources;
 
 /// What one attempt of a job does in the simulated world.
@@ -64,6 +67,27 @@ impl Scenario {
     }
 }
 
+/// What a job's build produces in the simulated world: two files with deterministic bytes,
+/// of which its `publish` globs select, named as in the release. The same for `simulate` and
+/// `apply --backend sim`.
+pub fn synthetic_artifacts(job: &Job) -> Vec<Asset> {
+    let stem = job.id.replace('/', "-");
+    let version = job.version.as_deref().unwrap_or("0.0.0");
+    ["x86_64-linux.tar.gz", "sbom.json"]
+        .into_iter()
+        .map(|suffix| format!("{stem}-{version}-{suffix}"))
+        .filter(|name| glob::matches_any(&job.publish, name))
+        .map(|name| {
+            let bytes = format!(
+                "relplan simulated artifact\njob {}\nrepo {}\nname {name}\n",
+                job.id, job.repo
+            )
+            .into_bytes();
+            Asset::new(name, bytes, format!("job `{}`", job.id))
+        })
+        .collect()
+}
+
 /// Reads a scenario for `plan`; every problem is added to `diags` (with the file in `sources`).
 pub fn read(
     name: &str,
@@ -79,7 +103,7 @@ pub fn read(
         return scenario;
     };
     let mut top = Fields::new(&document, "the scenario");
-    if let Some(seed) = top.count(&mut cx, "seed") {
+    if let Some(seed) = top.count(&mut cx, "seed", u32::MAX) {
         scenario.seed = u64::from(seed.value);
     }
     if let Some(jobs) = top.get("job").and_then(|v| cx.table(v, "`job`")) {

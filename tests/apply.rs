@@ -12,7 +12,7 @@ use relplan::exec::event::Event;
 use relplan::exec::journal::{self, Journal};
 use serde_json::Value;
 
-use crate::common::{relplan, root, stderr, stdout};
+use crate::common::{command, relplan, root, stderr, stdout};
 
 const PLAN: &str = "plans/bitcoin-commons.toml";
 const HASH: &str = "sha256:b2312dace1afcdff6b1701a2c7bf6c030730cd587c07551f5ad8f8054e48739c";
@@ -31,22 +31,16 @@ fn apply(dir: &Path, extra: &[&str]) -> std::process::Output {
 }
 
 fn spawn_apply(dir: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_relplan"))
-        .args([
-            "apply",
-            PLAN,
-            "--backend",
-            "sim",
-            "--state-dir",
-            dir.to_str().unwrap(),
-        ])
-        .args(extra)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the relplan binary starts")
+    let state = dir.to_str().unwrap();
+    command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--state-dir", state],
+    )
+    .args(extra)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("the relplan binary starts")
 }
 
 /// Reads the child's stderr until a line contains `needle`; the rest is drained in the
@@ -60,6 +54,14 @@ fn wait_for_line(child: &mut Child, needle: &str) {
         }
     }
     panic!("the executor ended before logging `{needle}`");
+}
+
+/// Starts an apply in `dir` at `speed` in the world of `scenario`, and returns once it
+/// runs a job.
+fn running_apply(dir: &Path, speed: &str, scenario: &str) -> Child {
+    let mut child = spawn_apply(dir, &["--speed", speed, "--scenario", scenario]);
+    wait_for_line(&mut child, "running");
+    child
 }
 
 fn status_json(dir: &Path) -> Value {
@@ -211,16 +213,7 @@ fn kill_9_at_any_moment_then_resume_dispatches_nothing_twice() {
 /// Starts a slow apply in `dir`, sends `signal` once it runs, and checks it stopped with
 /// 130 and a journal that ends with `Interrupted`.
 fn interrupt_running_apply(dir: &Path, signal: &str) {
-    let mut child = spawn_apply(
-        dir,
-        &[
-            "--speed",
-            "1000",
-            "--scenario",
-            "tests/scenarios/slow-start.toml",
-        ],
-    );
-    wait_for_line(&mut child, "running");
+    let mut child = running_apply(dir, "1000", "tests/scenarios/slow-start.toml");
     assert_eq!(status_json(dir)["status"], "running");
     let kill = Command::new("kill")
         .args([signal, &child.id().to_string()])
@@ -250,16 +243,7 @@ fn ctrl_c_stops_cleanly_with_130_and_resume_completes() {
 fn pause_lets_running_jobs_finish_and_starts_nothing_until_resume() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().to_str().unwrap();
-    let mut child = spawn_apply(
-        dir.path(),
-        &[
-            "--speed",
-            "1000",
-            "--scenario",
-            "tests/scenarios/slow-start.toml",
-        ],
-    );
-    wait_for_line(&mut child, "running");
+    let mut child = running_apply(dir.path(), "1000", "tests/scenarios/slow-start.toml");
     let pause = relplan(&["pause", "--state-dir", state]);
     assert_eq!(pause.status.code(), Some(0), "{}", stderr(&pause));
     assert_eq!(
@@ -307,16 +291,7 @@ fn status_without_a_run_says_how_to_start_one() {
 fn a_torn_last_journal_line_is_dropped_on_replay_and_resume() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().to_str().unwrap();
-    let mut child = spawn_apply(
-        dir.path(),
-        &[
-            "--speed",
-            "2000",
-            "--scenario",
-            "tests/scenarios/short.toml",
-        ],
-    );
-    wait_for_line(&mut child, "running");
+    let mut child = running_apply(dir.path(), "2000", "tests/scenarios/short.toml");
     child.kill().unwrap();
     child.wait().unwrap();
     let path = journal::journal_path(dir.path());
@@ -477,16 +452,7 @@ fn an_approved_compiled_plan_is_applied_as_reviewed() {
 #[test]
 fn runs_lost_from_the_world_fail_their_attempt_instead_of_hanging() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = spawn_apply(
-        dir.path(),
-        &[
-            "--speed",
-            "1000",
-            "--scenario",
-            "tests/scenarios/slow-start.toml",
-        ],
-    );
-    wait_for_line(&mut child, "running");
+    let mut child = running_apply(dir.path(), "1000", "tests/scenarios/slow-start.toml");
     child.kill().unwrap();
     child.wait().unwrap();
     fs_err::remove_file(dir.path().join(relplan::backend::sim::WORLD_FILE)).unwrap();

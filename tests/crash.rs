@@ -6,21 +6,18 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
-use relplan::backend::Clock;
 use relplan::backend::sim::{RELEASE_DIR, SimBackend, World, load_world};
 use relplan::compile::{Request, compile_from_disk};
 use relplan::compiled::CompiledPlan;
 use relplan::exec::event::{BackendKind, Settings};
-use relplan::exec::executor::{Ending, Executor};
+use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
-use relplan::exec::progress::Progress;
-use relplan::exec::session;
+use relplan::exec::reporter::Reporter;
 use relplan::exec::view;
 use relplan::scenario::{JobBehaviour, Outcome, Scenario};
 
-use crate::common::root;
+use crate::common::{executor, root};
 
 /// Fast enough that a 6-hour release takes a few milliseconds; outcomes do not depend on it.
 const SPEED: f64 = 2_000_000.0;
@@ -50,13 +47,14 @@ fn flaky_node() -> Scenario {
 
 fn settings(scenario: Scenario) -> Settings {
     Settings {
-        backend: BackendKind::Sim,
+        seed: scenario.seed,
+        backend: BackendKind::Sim {
+            speed: SPEED,
+            scenario,
+        },
         concurrency: Some(3),
         fail_fast: false,
-        seed: scenario.seed,
-        speed: SPEED,
-        scenario,
-        origin_unix_ms: relplan::backend::unix_ms(),
+        origin_unix_ms: relplan::exec::backend::unix_ms(),
     }
 }
 
@@ -67,31 +65,27 @@ fn run(
     scenario: &Scenario,
     limit: Option<usize>,
 ) -> Result<Ending, JournalError> {
-    let (machine, mut journal, _) = session::open_for_apply(dir, plan, settings(scenario.clone()))
-        .expect("the state directory opens");
-    if let Some(limit) = limit {
-        journal.set_append_limit(limit);
-    }
-    let s = machine.settings().clone();
-    let clock = Clock {
-        origin_unix_ms: s.origin_unix_ms,
-        speed: s.speed,
-    };
-    let backend = SimBackend::open(dir, clock, s.scenario).expect("the sim world opens");
-    let mut executor = Executor::new(
-        machine,
-        journal,
-        backend,
-        clock,
-        dir,
-        Progress::Lines,
-        Duration::from_millis(5),
-    );
+    let settings = settings(scenario.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(executor.run(std::future::pending()))
+    runtime.block_on(executor::apply(
+        dir,
+        plan,
+        settings,
+        limit,
+        Reporter::memory(),
+        |journaled, _| {
+            let clock = journaled.clock();
+            let BackendKind::Sim { scenario, .. } = &journaled.backend else {
+                panic!("a sim run");
+            };
+            let backend =
+                SimBackend::open(dir, clock, scenario.clone()).expect("the sim world opens");
+            (backend, clock)
+        },
+    ))
 }
 
 /// What must not depend on where the executor was stopped.

@@ -3,12 +3,13 @@
 //! which must dispatch every job once and publish one release.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::github::{assert_one_release, output, relplan_with_token, tagged_build};
 use crate::common::{stderr, stdout};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, SECRET, Script, TagTarget};
+use crate::fake_github::{FakeGitHub, SECRET, Script};
 
 const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
 
@@ -32,34 +33,14 @@ fn world(fake: &FakeGitHub) {
         ("o/node", "blvm-node-0.1.0.tar.gz"),
         ("o/sdk", "blvm-sdk-0.1.0.tar.gz"),
     ] {
-        fake.add_tag(repo, "v0.1.0-test.1", TagTarget::Commit(COMMIT.into()));
-        fake.add_build(
-            repo,
-            Script {
-                queued_s: 5,
-                duration_s: 30,
-                artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
-                ..Script::default()
-            },
-        );
+        let script = Script {
+            queued_s: 5,
+            duration_s: 30,
+            artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
+            ..Script::default()
+        };
+        tagged_build(fake, repo, "v0.1.0-test.1", COMMIT, script);
     }
-}
-
-/// The relplan binary in `dir`, with the test token unless `token` is false.
-fn relplan(dir: &Path, args: &[&str], token: bool) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("CI", "1")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL");
-    if token {
-        command.env("GITHUB_TOKEN", SECRET);
-    }
-    command
 }
 
 fn apply_args(url: &str) -> Vec<String> {
@@ -79,38 +60,13 @@ fn apply_args(url: &str) -> Vec<String> {
     .to_vec()
 }
 
-/// Runs a command to its end without blocking the fake server.
-async fn output(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
-        .await
-        .expect("the command's thread ends")
-}
-
 fn check_one_release(fake: &FakeGitHub) {
-    assert_eq!(
-        fake.count("POST", "/repos/o/node/dispatches"),
-        1,
-        "node dispatched once"
+    let release = assert_one_release(
+        fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
     );
-    assert_eq!(
-        fake.count("POST", "/repos/o/sdk/dispatches"),
-        1,
-        "sdk dispatched once"
-    );
-    let releases = fake.releases();
-    assert_eq!(releases.len(), 1, "one release");
-    let release = &releases[0];
-    assert!(!release.draft && release.prerelease);
     assert_eq!(release.target_commitish.as_deref(), Some(COMMIT));
-    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "blvm-node-0.1.0.tar.gz",
-            "blvm-sdk-0.1.0.tar.gz",
-            "SHA256SUMS"
-        ]
-    );
 }
 
 #[tokio::test]
@@ -122,7 +78,7 @@ async fn apply_releases_the_plan_and_never_prints_the_token() {
     write_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
     let (stdout, stderr) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
@@ -145,7 +101,7 @@ async fn apply_without_a_token_says_how_to_give_one() {
     write_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, false)).await;
+    let out = output(relplan_with_token(dir.path(), &args, false)).await;
     assert_eq!(out.status.code(), Some(1));
     let stderr = stderr(&out);
     let tail: Vec<&str> = stderr
@@ -168,7 +124,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         let path = dir.path().to_path_buf();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let mut child = relplan(&path, &args, true)
+            let mut child = relplan_with_token(&path, &args, true)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -187,7 +143,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         })
         .await
         .expect("the killing thread ends");
-        let out = output(relplan(
+        let out = output(relplan_with_token(
             dir.path(),
             &["resume", "--state-dir", "state"],
             true,

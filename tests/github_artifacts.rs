@@ -4,9 +4,10 @@
 
 use relplan::github::GitHubError;
 use relplan::github::assets::{JobOutput, name_assets};
-use relplan::github::dispatch::Attempt;
 use relplan::github::zip_check::{ZipFile, ZipLimits};
+use relplan::run_error::RunError;
 
+use crate::common::github::dispatch_and_find;
 use crate::fake_github::world::{zip_of, zip_with_symlink};
 use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, job};
 
@@ -19,25 +20,13 @@ async fn finished_build(
 ) -> JobOutput {
     let repo = format!("o/{name}");
     fake.add_build(&repo, script);
-    let github = fake.client();
     let job = job(name, &repo, build_chain(&repo), publish);
-    let correlation_id = format!("cid-{name}");
-    let attempt = Attempt {
-        job: &job,
-        correlation_id: &correlation_id,
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    };
-    github.dispatch(&attempt).await.expect("dispatched");
+    let runs = dispatch_and_find(&fake.client(), fake, &job, &format!("cid-{name}")).await;
     fake.advance(100);
-    let runs = github
-        .find_runs(&repo, "repository_dispatch", &correlation_id, fake.epoch())
-        .await
-        .expect("found");
     JobOutput {
         job: name.into(),
         repo,
-        runs: runs.iter().map(|r| r.id).collect(),
+        runs,
         publish: job.publish,
     }
 }
@@ -79,12 +68,7 @@ async fn files_matching_the_globs_become_assets_named_by_their_base_names() {
         .expect("collected");
     let names: Vec<(&str, String)> = assets
         .iter()
-        .map(|a| {
-            (
-                a.name.as_str(),
-                a.source.as_ref().map(|s| s.to_string()).unwrap_or_default(),
-            )
-        })
+        .map(|a| (a.name.as_str(), a.source.clone()))
         .collect();
     insta::assert_debug_snapshot!(names);
     assert_eq!(
@@ -220,7 +204,7 @@ fn two_files_with_one_name_are_reported_with_both_sources() {
         file("sdk", "tools", "sdk.tar.gz"),
     ])
     .expect_err("a conflict");
-    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    insta::assert_snapshot!(RunError::from(err).render());
 
     let reserved = name_assets(vec![file("node", "sums", "SHA256SUMS")]).expect_err("reserved");
     assert!(reserved.to_string().contains("reserved"), "{reserved}");

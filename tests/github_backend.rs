@@ -6,14 +6,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use relplan::backend::github::GitHubBackend;
-use relplan::backend::{Clock, unix_ms};
 use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
+use relplan::exec::backend::{Clock, unix_ms};
 use relplan::exec::event::{BackendKind, Settings};
-use relplan::exec::executor::{Ending, Executor};
+use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
-use relplan::exec::progress::Progress;
-use relplan::exec::session;
+use relplan::exec::reporter::Reporter;
 
+use crate::common::executor;
+use crate::common::github::{assert_one_release, tagged_build};
 use crate::fake_github::world::zip_of;
 use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
 
@@ -68,11 +69,11 @@ fn world(fake: &FakeGitHub) {
 
 /// The world of [`plan`], the sdk build concluding `sdk_outcomes` per attempt.
 fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
-    for repo in ["o/node", "o/sdk"] {
-        fake.add_tag(repo, "v0.1.0", TagTarget::Commit("c0ffee".into()));
-    }
-    fake.add_build(
+    tagged_build(
+        fake,
         "o/node",
+        "v0.1.0",
+        "c0ffee",
         Script {
             artifacts: vec![(
                 "dist".into(),
@@ -81,8 +82,11 @@ fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
             ..Script::default()
         },
     );
-    fake.add_build(
+    tagged_build(
+        fake,
         "o/sdk",
+        "v0.1.0",
+        "c0ffee",
         Script {
             outcomes: sdk_outcomes.iter().map(|o| o.to_string()).collect(),
             artifacts: vec![
@@ -107,6 +111,17 @@ async fn apply(
     plan: &CompiledPlan,
     limit: Option<usize>,
 ) -> Result<Ending, JournalError> {
+    apply_reporting(fake, dir, plan, limit, Reporter::memory()).await
+}
+
+/// [`apply`], telling `reporter` what the run says.
+async fn apply_reporting(
+    fake: &FakeGitHub,
+    dir: &Path,
+    plan: &CompiledPlan,
+    limit: Option<usize>,
+    reporter: Reporter,
+) -> Result<Ending, JournalError> {
     let settings = Settings {
         backend: BackendKind::GitHub {
             api_url: fake.url.clone(),
@@ -115,69 +130,61 @@ async fn apply(
         concurrency: None,
         fail_fast: false,
         seed: 1,
-        speed: SPEED,
-        scenario: Default::default(),
         origin_unix_ms: unix_ms(),
     };
-    let (machine, mut journal, _) =
-        session::open_for_apply(dir, plan, settings).expect("the state directory opens");
-    if let Some(limit) = limit {
-        journal.set_append_limit(limit);
-    }
-    let settings = machine.settings().clone();
-    let clock = Clock {
-        origin_unix_ms: settings.origin_unix_ms,
-        speed: settings.speed,
-    };
-    let backend = GitHubBackend::new(
-        fake.client(),
-        clock,
-        &plan.plan_hash,
-        &plan.release.version,
-        Duration::from_secs(5),
-    );
-    let mut executor = Executor::new(
-        machine,
-        journal,
-        backend,
-        clock,
+    executor::apply(
         dir,
-        Progress::Lines,
-        Duration::from_millis(5),
-    );
-    executor.run(std::future::pending()).await
+        plan,
+        settings,
+        limit,
+        reporter,
+        |journaled, reporter| {
+            let clock = Clock {
+                origin_unix_ms: journaled.origin_unix_ms,
+                speed: SPEED,
+            };
+            let backend = GitHubBackend::new(
+                fake.client(),
+                clock,
+                &plan.plan_hash,
+                &plan.release.version,
+                Duration::from_secs(5),
+                reporter,
+            );
+            (backend, clock)
+        },
+    )
+    .await
 }
 
 /// What must hold after any complete run, interrupted or not.
 fn check_one_release(fake: &FakeGitHub) {
     assert_eq!(
-        fake.count("POST", "/repos/o/node/dispatches"),
-        1,
-        "node dispatched once"
-    );
-    assert_eq!(
-        fake.count("POST", "/repos/o/sdk/dispatches"),
-        1,
-        "sdk dispatched once"
-    );
-    assert_eq!(
         fake.count("POST", "/rerun-failed-jobs"),
         1,
         "sdk re-run once, in place"
     );
-    let releases = fake.releases();
-    assert_eq!(releases.len(), 1);
-    let release = &releases[0];
-    assert!(!release.draft && release.prerelease);
-    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "blvm-node-0.1.0.tar.gz",
-            "blvm-sdk-0.1.0.tar.gz",
-            "SHA256SUMS"
-        ]
+    assert_one_release(
+        fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
     );
+}
+
+/// A backend for `fake` on the wall clock, telling `reporter` what it notes.
+fn backend(fake: &FakeGitHub, reporter: Reporter) -> GitHubBackend {
+    let clock = Clock {
+        origin_unix_ms: unix_ms(),
+        speed: 1.0,
+    };
+    GitHubBackend::new(
+        fake.client(),
+        clock,
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(5),
+        reporter,
+    )
 }
 
 #[tokio::test]
@@ -278,31 +285,96 @@ async fn stopping_after_any_journal_write_then_resuming_does_nothing_twice() {
 
 #[tokio::test]
 async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
-    use relplan::backend::Backend;
+    use relplan::exec::backend::Backend;
 
     let fake = FakeGitHub::start().await;
     world(&fake);
     let mut node = plan().jobs[0].clone();
     node.commit = Some("deadbeef".into());
-    let clock = Clock {
-        origin_unix_ms: unix_ms(),
-        speed: 1.0,
-    };
-    let mut backend = GitHubBackend::new(
-        fake.client(),
-        clock,
-        "sha256:abc",
-        "0.1.0",
-        Duration::from_secs(5),
-    );
+    let mut backend = backend(&fake, Reporter::memory());
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
             assert!(e.permanent, "asking again cannot fix a moved tag");
-            insta::assert_snapshot!(e.message);
+            let help = e.help.as_deref().unwrap_or_default();
+            insta::assert_snapshot!(format!("{}\nhelp: {help}", e.message));
         }
     }
     assert_eq!(fake.count("POST", "/dispatches"), 0, "nothing dispatched");
+}
+
+#[tokio::test]
+async fn a_refusal_keeps_its_help_apart_into_the_journal_and_the_log() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    let plan = plan();
+    let mut jobs = plan.jobs.clone();
+    jobs[0].commit = Some("deadbeef".into());
+    jobs[0].retries = 0;
+    let plan = CompiledPlan::assemble(plan.release.clone(), jobs, None)
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let reporter = Reporter::memory();
+    let ending = apply_reporting(&fake, dir.path(), &plan, None, reporter.clone()).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: false }));
+    let events = relplan::exec::journal::read(dir.path()).expect("the journal reads");
+    let ended = events.iter().find_map(|e| match e {
+        relplan::exec::event::Event::AttemptFinished {
+            job, reason, help, ..
+        } if job == "node" => Some((reason.clone(), help.clone())),
+        _ => None,
+    });
+    let moved =
+        "tag `v0.1.0` of `o/node` points at c0ffee, but the manifest pins deadbeef; the tag moved";
+    let help = "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again";
+    assert_eq!(
+        ended,
+        Some((
+            Some(format!("cannot dispatch: {moved}")),
+            Some(help.to_string())
+        ))
+    );
+    let lines = reporter.lines();
+    let failed = lines
+        .iter()
+        .position(|l| l.contains("failed    node (attempt 1): cannot dispatch: tag"))
+        .unwrap_or_else(|| panic!("no failure line in {lines:#?}"));
+    assert_eq!(lines[failed + 1], format!("           help: {help}"));
+}
+
+#[tokio::test]
+async fn a_run_waiting_for_an_approval_is_noted_once_through_the_reporter() {
+    use relplan::exec::backend::Backend;
+
+    let fake = FakeGitHub::start().await;
+    fake.add_tag("o/node", "v0.1.0", TagTarget::Commit("c0ffee".into()));
+    fake.add_build(
+        "o/node",
+        Script {
+            outcomes: vec!["waiting".into()],
+            ..Script::default()
+        },
+    );
+    let node = plan().jobs[0].clone();
+    let reporter = Reporter::memory();
+    let mut backend = backend(&fake, reporter.clone());
+    let run = backend
+        .dispatch(&node, 1, "cid-wait", None)
+        .await
+        .expect("dispatched");
+    fake.advance(1000);
+    for _ in 0..2 {
+        let status = backend.observe_now(&node, &run).await.expect("observed");
+        assert_eq!(status, relplan::exec::backend::RunStatus::Running);
+    }
+    let id = fake.run_ids("o/node")[0];
+    assert_eq!(
+        reporter.lines(),
+        [format!(
+            "note: node run {id} is waiting for an approval: https://github.com/o/node/actions/runs/{id}"
+        )]
+    );
 }
 
 #[tokio::test]
@@ -360,29 +432,14 @@ async fn a_build_that_never_ends_times_out_and_is_cancelled() {
     assert!(fake.releases().is_empty());
 }
 
-/// A backend for `fake` on the wall clock.
-fn backend(fake: &FakeGitHub) -> GitHubBackend {
-    let clock = Clock {
-        origin_unix_ms: unix_ms(),
-        speed: 1.0,
-    };
-    GitHubBackend::new(
-        fake.client(),
-        clock,
-        "sha256:abc",
-        "0.1.0",
-        Duration::from_secs(5),
-    )
-}
-
 #[tokio::test]
 async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
-    use relplan::backend::Backend;
+    use relplan::exec::backend::Backend;
 
     let fake = FakeGitHub::start().await;
     world(&fake);
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake);
+    let mut backend = backend(&fake, Reporter::memory());
 
     // The dispatch went through but GitHub answered 502: the run is found, not redone.
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
@@ -416,7 +473,7 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
 
 #[tokio::test]
 async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
-    use relplan::backend::Backend;
+    use relplan::exec::backend::Backend;
 
     let fake = FakeGitHub::start().await;
     fake.add_tag("o/app", "v0.1.0", TagTarget::Commit("c0ffee".into()));
@@ -435,7 +492,7 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
         inputs: Default::default(),
     };
     let app = job("app", "o/app", trigger, &[]);
-    let mut backend = backend(&fake);
+    let mut backend = backend(&fake, Reporter::memory());
     let first = backend
         .dispatch(&app, 1, "cid-1", None)
         .await
@@ -454,7 +511,7 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
 
 #[tokio::test]
 async fn every_run_of_a_dispatch_must_succeed() {
-    use relplan::backend::{Backend, RunStatus};
+    use relplan::exec::backend::{Backend, RunStatus};
 
     let fake = FakeGitHub::start().await;
     world(&fake);
@@ -467,7 +524,7 @@ async fn every_run_of_a_dispatch_must_succeed() {
         },
     );
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake);
+    let mut backend = backend(&fake, Reporter::memory());
     let run = backend
         .dispatch(&node, 1, "cid-two", None)
         .await

@@ -4,18 +4,11 @@
 
 use relplan::compiled::Trigger;
 use relplan::github::GitHubError;
-use relplan::github::dispatch::{Attempt, Dispatched};
+use relplan::github::dispatch::Dispatched;
+use relplan::run_error::RunError;
 
+use crate::common::github::attempt;
 use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
-
-fn attempt<'a>(job: &'a relplan::compiled::Job, correlation_id: &'a str) -> Attempt<'a> {
-    Attempt {
-        job,
-        correlation_id,
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    }
-}
 
 fn workflow_dispatch(repo: &str) -> Trigger {
     Trigger::WorkflowDispatch {
@@ -223,7 +216,7 @@ async fn a_payload_using_relplans_key_is_refused_before_sending() {
         .await
         .expect_err("refused");
     assert_eq!(
-        format!("error: {err}\nhelp: {}", err.hint()),
+        RunError::from(err).render().trim_end(),
         "error: the payload of job `node` uses the key `relplan`, which relplan sends itself\n\
          help: change the job's payload in the plan and compile it again"
     );
@@ -259,7 +252,7 @@ async fn tags_resolve_through_annotated_tags_and_moved_tags_are_refused() {
         )
         .await
         .expect_err("a moved tag is refused");
-    insta::assert_snapshot!(format!("error: {moved}\nhelp: {}", moved.hint()));
+    insta::assert_snapshot!(RunError::from(moved).render());
     let missing = github
         .resolve_tag("o/node", "v9", None)
         .await

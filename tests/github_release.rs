@@ -2,10 +2,10 @@
 //! idempotent on re-runs (also after a 502 that hid a created draft), refusing an asset
 //! with other bytes, and SHA256SUMS that `sha256sum -c` accepts.
 
-use relplan::digest::sha256_hex;
 use relplan::github::GitHubError;
-use relplan::github::assets::{Asset, SHA256SUMS};
 use relplan::github::release::ReleaseSpec;
+use relplan::release_assets::{Asset, SHA256SUMS};
+use relplan::run_error::RunError;
 
 use crate::fake_github::{FakeGitHub, FaultKind};
 
@@ -20,12 +20,7 @@ fn spec(prerelease: bool) -> ReleaseSpec {
 }
 
 fn asset(name: &str, bytes: &[u8]) -> Asset {
-    Asset {
-        name: name.into(),
-        bytes: bytes.to_vec(),
-        sha256: sha256_hex(bytes),
-        source: None,
-    }
+    Asset::new(name, bytes.to_vec(), "a test")
 }
 
 fn assets() -> Vec<Asset> {
@@ -184,7 +179,7 @@ async fn an_asset_with_other_bytes_is_refused_never_overwritten() {
         .await
         .expect_err("refused");
     assert!(matches!(err, GitHubError::AssetDiffers { .. }));
-    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    insta::assert_snapshot!(RunError::from(err).render());
     let draft = &fake.releases()[0];
     assert!(draft.draft, "nothing was published");
     assert_eq!(draft.assets[1].bytes, b"macos build");

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use relplan::github::GitHub;
 use relplan::github::assets::JobOutput;
-use relplan::github::dispatch::Attempt;
 use relplan::github::release::ReleaseSpec;
 use relplan::github::runs::next_poll;
 use relplan::github::zip_check::ZipLimits;
 
+use crate::common::github::dispatch_and_find;
 use crate::fake_github::world::zip_of;
 use crate::fake_github::{FakeGitHub, Script, TagTarget, build_chain, job};
 
@@ -52,19 +52,8 @@ async fn release(jobs: usize, build_s: u64, estimate_s: u64) -> Figures {
             .resolve_tag(&repo, "v0.1.0", Some("c0ffee"))
             .await
             .expect("tag resolves");
-        let attempt = Attempt {
-            job: &job,
-            correlation_id: &correlation_id,
-            plan_hash: "sha256:abc",
-            release_version: "0.1.0",
-        };
-        github.dispatch(&attempt).await.expect("dispatched");
         let started = fake.with(|w| w.now_s);
-        let runs = github
-            .find_runs(&repo, "repository_dispatch", &correlation_id, fake.epoch())
-            .await
-            .expect("found");
-        let run = runs[0].id;
+        let run = dispatch_and_find(&github, &fake, &job, &correlation_id).await[0];
         loop {
             let elapsed = Duration::from_secs(fake.with(|w| w.now_s) - started);
             fake.advance(

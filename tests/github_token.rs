@@ -1,9 +1,10 @@
 //! The token never shows: not in the client's Debug output, not in errors, not in hints,
 //! whatever GitHub answers.
 
-use relplan::github::dispatch::Attempt;
 use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
+use relplan::run_error::RunError;
 
+use crate::common::github::attempt;
 use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, build_chain, job};
 
 #[tokio::test]
@@ -16,14 +17,8 @@ async fn the_token_appears_in_no_debug_output_or_error() {
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
     fake.fault("GET", "/actions/runs", FaultKind::BadGatewayBefore, 100);
     let job = job("node", "o/node", build_chain("o/node"), &[]);
-    let attempt = Attempt {
-        job: &job,
-        correlation_id: "cid",
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    };
     for err in [
-        github.dispatch(&attempt).await.err(),
+        github.dispatch(&attempt(&job, "cid")).await.err(),
         github
             .find_runs("o/node", "repository_dispatch", "cid", fake.epoch())
             .await
@@ -34,7 +29,8 @@ async fn the_token_appears_in_no_debug_output_or_error() {
     .into_iter()
     .flatten()
     {
-        shown.push(format!("{err}\n{err:?}\n{}", err.hint()));
+        let debug = format!("{err}\n{err:?}");
+        shown.push(format!("{debug}\n{}", RunError::from(err).render()));
     }
     assert_eq!(shown.len(), 5, "every call failed: {shown:#?}");
     for text in &shown {
@@ -54,7 +50,8 @@ async fn a_bad_api_url_is_reported_without_the_token() {
         Token::new(SECRET),
     );
     let err = GitHub::new(config).expect_err("refused");
-    let text = format!("{err}\n{err:?}\n{}", err.hint());
+    let debug = format!("{err}\n{err:?}");
+    let text = format!("{debug}\n{}", RunError::from(err).render());
     assert!(!text.contains(SECRET), "{text}");
     assert!(text.contains("--api-url"), "{text}");
 }

@@ -5,28 +5,17 @@
 use std::time::Duration;
 
 use relplan::github::GitHubError;
-use relplan::github::dispatch::Attempt;
 use relplan::github::run_state::{Conclusion, RunState};
+use relplan::run_error::RunError;
 
+use crate::common::github::{attempt, dispatch_and_find};
 use crate::fake_github::{FakeGitHub, FaultKind, Script, build_chain, job};
 
 /// Dispatches one build of `o/node` and returns its run id.
 async fn one_run(fake: &FakeGitHub, script: Script) -> u64 {
     fake.add_build("o/node", script);
-    let github = fake.client();
     let job = job("node", "o/node", build_chain("o/node"), &[]);
-    let attempt = Attempt {
-        job: &job,
-        correlation_id: "cid",
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    };
-    github.dispatch(&attempt).await.expect("dispatched");
-    let runs = github
-        .find_runs("o/node", "repository_dispatch", "cid", fake.epoch())
-        .await
-        .expect("found");
-    runs[0].id
+    dispatch_and_find(&fake.client(), fake, &job, "cid").await[0]
 }
 
 #[tokio::test]
@@ -194,7 +183,7 @@ async fn reads_back_off_on_server_errors_and_give_up_eventually() {
         .observe_run("o/node", run)
         .await
         .expect_err("gives up");
-    insta::assert_snapshot!(format!("error: {err}\nhelp: {}", err.hint()));
+    insta::assert_snapshot!(RunError::from(err).render());
 }
 
 #[tokio::test]
@@ -218,13 +207,10 @@ async fn a_hanging_dispatch_is_uncertain_not_resent() {
     fake.fault("POST", "/dispatches", FaultKind::Hang, 1);
     let github = fake.client();
     let job = job("node", "o/node", build_chain("o/node"), &[]);
-    let attempt = Attempt {
-        job: &job,
-        correlation_id: "cid",
-        plan_hash: "sha256:abc",
-        release_version: "0.1.0",
-    };
-    let err = github.dispatch(&attempt).await.expect_err("no answer");
+    let err = github
+        .dispatch(&attempt(&job, "cid"))
+        .await
+        .expect_err("no answer");
     assert!(err.is_uncertain());
     assert_eq!(
         fake.count("POST", "/dispatches"),

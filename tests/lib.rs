@@ -4,6 +4,7 @@
 mod common;
 
 mod apply;
+mod architecture;
 mod check_cases;
 mod compile;
 mod crash;
@@ -23,6 +24,7 @@ mod github_watch;
 mod pin;
 mod preflight;
 mod preflight_apply;
+mod run_errors;
 mod schedule;
 mod simulate;
 mod status;

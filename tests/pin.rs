@@ -9,9 +9,9 @@ use std::path::Path;
 use relplan::digest::sha256_hex;
 use relplan::pin::manifest_edit;
 
+use crate::common::github::{output, relplan_with_token};
 use crate::common::{corpus, root, stderr, stdout};
 use crate::fake_github::{FakeGitHub, TagTarget};
-use crate::preflight::{output, relplan_command};
 
 /// The commit the fake's tag of `repo` points at.
 fn commit_of(repo: &str) -> String {
@@ -31,7 +31,7 @@ fn tag_every_entry(fake: &FakeGitHub, manifest: &str, owner: &str, renamed: &[(&
 }
 
 async fn relplan(dir: &Path, args: &[&str]) -> std::process::Output {
-    output(relplan_command(dir, args, true)).await
+    output(relplan_with_token(dir, args, true)).await
 }
 
 /// Every line of `after` is the line of `before`, except the `git_commit = ""` of each
@@ -136,9 +136,10 @@ async fn the_bitcoin_commons_plan_pins_its_manifest_and_its_hash_covers_the_comm
     )
     .expect("copied");
     let hash = |dir: &Path| {
-        let compiled = relplan_command(dir, &["compile", "plan.toml", "--format", "json"], false)
-            .output()
-            .expect("relplan runs");
+        let compiled =
+            relplan_with_token(dir, &["compile", "plan.toml", "--format", "json"], false)
+                .output()
+                .expect("relplan runs");
         let plan: serde_json::Value =
             serde_json::from_slice(&compiled.stdout).expect("a compiled plan");
         plan
@@ -277,7 +278,7 @@ async fn pin_small(
 ) -> (std::process::Output, String) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs_err::write(dir.path().join("versions.toml"), manifest).expect("written");
-    let out = output(relplan_command(
+    let out = output(relplan_with_token(
         dir.path(),
         &[
             "pin",
@@ -309,7 +310,8 @@ async fn a_tag_that_moved_is_refused_and_nothing_is_written() {
         format!(
             "error: tag `v0.1.0` of `o/node` points at {}, but `node` pins badc0de000000000000000000000000000000002; the tag moved\n\
              help: point the tag back at the pinned commit, or set `node`'s git_commit to {} by hand after checking what the tag now names\n\
-             nothing was written to `versions.toml`\n",
+             error: nothing was written to `versions.toml`\n\
+             help: fix the problems above, then run `relplan pin` again\n",
             commit_of("o/node"),
             commit_of("o/node")
         )

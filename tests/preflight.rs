@@ -12,6 +12,7 @@ use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
 use relplan::preflight::finding::Report;
 use relplan::preflight::{self, render};
 
+use crate::common::github::{output, relplan_with_token};
 use crate::common::{stderr, stdout};
 use crate::fake_github::wiring::{RepoMeta, dispatchable_yaml, listener_yaml, workflow_path};
 use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, TagTarget, Workflow};
@@ -808,29 +809,6 @@ async fn github_annotations_carry_the_code_the_help_and_the_paste() {
     assert!(lines[2].starts_with("::notice title=preflight%3A%3Arelease-draft::"));
 }
 
-/// The relplan binary in `dir`, with the test token unless `token` is false.
-pub fn relplan_command(dir: &Path, args: &[&str], token: bool) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relplan"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL");
-    if token {
-        command.env("GITHUB_TOKEN", SECRET);
-    }
-    command
-}
-
-/// Runs a command to its end without blocking the fake server.
-pub async fn output(mut command: std::process::Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
-        .await
-        .expect("the command's thread ends")
-}
-
 #[tokio::test]
 async fn the_command_exits_0_when_wired_and_1_otherwise() {
     let fake = FakeGitHub::start().await;
@@ -838,7 +816,7 @@ async fn the_command_exits_0_when_wired_and_1_otherwise() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     write_plan(dir.path(), &[]);
     let args = ["preflight", "plan.toml", "--api-url", fake.url.as_str()];
-    let out = output(relplan_command(dir.path(), &args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -853,7 +831,7 @@ async fn the_command_exits_0_when_wired_and_1_otherwise() {
     );
 
     fake.set_workflow_state("o/sdk", "build.yml", "disabled_manually");
-    let out = output(relplan_command(dir.path(), &args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
@@ -861,18 +839,19 @@ async fn the_command_exits_0_when_wired_and_1_otherwise() {
         "{text}"
     );
     assert!(
-        text.ends_with("error: the preflight failed: 1 error, 0 warnings, 0 notes\nhelp: fix what it found, then run `relplan preflight` again\n"),
-        "{text}"
+        stderr(&out).ends_with("error: the preflight failed: 1 error, 0 warnings, 0 notes\nhelp: fix what it found, then run `relplan preflight` again\n"),
+        "{}",
+        stderr(&out)
     );
 
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);
-    let out = output(relplan_command(dir.path(), &json_args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &json_args, true)).await;
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(json["findings"][0]["code"], "preflight::listener-disabled");
 
-    let out = output(relplan_command(dir.path(), &args, false)).await;
+    let out = output(relplan_with_token(dir.path(), &args, false)).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("error[preflight::token-missing]: no GitHub token"),
@@ -887,7 +866,7 @@ async fn an_invalid_plan_is_reported_before_anything_is_read() {
     let fake = FakeGitHub::start().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs_err::write(dir.path().join("plan.toml"), "[release]\nname = 1\n").expect("written");
-    let out = output(relplan_command(
+    let out = output(relplan_with_token(
         dir.path(),
         &["preflight", "plan.toml", "--api-url", fake.url.as_str()],
         true,
@@ -914,7 +893,7 @@ async fn the_workflows_relplan_generate_writes_pass_the_preflight() {
         )
         .expect("copied");
     }
-    let generated = relplan_command(
+    let generated = relplan_with_token(
         dir.path(),
         &["generate", "plans/bitcoin-commons.toml"],
         false,

@@ -7,9 +7,10 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::github::{output, relplan_with_token};
 use crate::common::{stderr, stdout};
 use crate::fake_github::FakeGitHub;
-use crate::preflight::{output, relplan_command, wire, write_plan};
+use crate::preflight::{wire, write_plan};
 
 fn apply_args(url: &str, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -33,7 +34,7 @@ fn apply_args(url: &str, extra: &[&str]) -> Vec<String> {
 async fn apply(dir: &Path, url: &str, extra: &[&str]) -> std::process::Output {
     let args = apply_args(url, extra);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    output(relplan_command(dir, &args, true)).await
+    output(relplan_with_token(dir, &args, true)).await
 }
 
 fn dispatches(fake: &FakeGitHub) -> usize {
@@ -105,7 +106,7 @@ async fn a_continued_run_does_not_repeat_the_preflight() {
     let path = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut child = relplan_command(&path, &args, true)
+        let mut child = relplan_with_token(&path, &args, true)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -127,7 +128,7 @@ async fn a_continued_run_does_not_repeat_the_preflight() {
     assert_eq!(fake.count("GET", "/rate_limit"), 1, "one preflight");
     // Miswired now: a new run would be refused, the journaled one goes on.
     fake.set_workflow_state("o/sdk", "build.yml", "disabled_manually");
-    let out = output(relplan_command(
+    let out = output(relplan_with_token(
         dir.path(),
         &["resume", "--state-dir", "state"],
         true,

@@ -191,6 +191,7 @@ mod replay_fuzz {
                     outcome,
                     at,
                     reason: None,
+                    help: None,
                 }
             }),
             (0u64..500).prop_map(|at| Event::Paused { at }),
@@ -204,12 +205,13 @@ mod replay_fuzz {
         fn any_journal_replays_and_its_decisions_take_effect(events in prop::collection::vec(event(), 0..40), fail_fast in any::<bool>(), now in 0u64..2000) {
             let plan = super::plan(&[10, 20, 30, 40], &[vec![], vec![0], vec![0], vec![1, 2]], 1);
             let settings = relplan::exec::event::Settings {
-                backend: relplan::exec::event::BackendKind::Sim,
+                backend: relplan::exec::event::BackendKind::Sim {
+                    speed: 1.0,
+                    scenario: Default::default(),
+                },
                 concurrency: Some(2),
                 fail_fast,
                 seed: 3,
-                speed: 1.0,
-                scenario: Default::default(),
                 origin_unix_ms: 0,
             };
             let mut journal = vec![Event::Started { plan: Box::new(plan), settings }];

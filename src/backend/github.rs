@@ -15,10 +15,10 @@
 //! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
-//! - `artifacts` downloads and checks every artifact of the run and returns the files whose
-//!   base names match the job's `publish` globs, named by their base names (see
-//!   [`crate::github::assets`]); the executor's own selection by the same globs then keeps
-//!   them all.
+//!   `observe_now` (before a timeout is declared) always polls.
+//! - `artifacts` downloads and checks every artifact of the run and returns the files the
+//!   job's `publish` globs select, named by their base names (see [`crate::github::assets`]);
+//!   the executor then checks the names across jobs with the same function.
 //! - `publish` runs the release transaction ([`GitHub::publish_release`]).
 //!
 //! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
@@ -28,16 +28,19 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use crate::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::compiled::{Job, JobKind, Release, Trigger};
+use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::RunRef;
-use crate::exec::release::{Artifact, Asset};
+use crate::exec::reporter::Reporter;
 use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
+use crate::github::release::ReleaseSpec;
 use crate::github::run_state::RunState;
 use crate::github::runs::{Run, next_poll};
 use crate::github::zip_check::ZipLimits;
 use crate::github::{GitHub, GitHubError};
+use crate::release_assets::Asset;
+use crate::run_error::RunError;
 
 /// How far before a dispatch relplan looks for its run (clock skew between hosts).
 const DISCOVERY_SLACK_S: i64 = 300;
@@ -55,6 +58,8 @@ pub struct GitHubBackend {
     watched: BTreeMap<String, (u64, RunStatus)>,
     /// Runs already reported as waiting for an approval.
     waiting_noted: HashSet<u64>,
+    /// Where notes for the person watching go.
+    reporter: Reporter,
 }
 
 impl GitHubBackend {
@@ -64,6 +69,7 @@ impl GitHubBackend {
         plan_hash: &str,
         release_version: &str,
         poll_interval: Duration,
+        reporter: Reporter,
     ) -> GitHubBackend {
         GitHubBackend {
             github,
@@ -74,6 +80,7 @@ impl GitHubBackend {
             limits: ZipLimits::default(),
             watched: BTreeMap::new(),
             waiting_noted: HashSet::new(),
+            reporter,
         }
     }
 
@@ -221,7 +228,7 @@ fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
         Some(Trigger::WorkflowDispatch { repo, .. }) => Ok((repo, "workflow_dispatch")),
         None => Err(GitHubError::Input {
             message: format!("job `{}` has no trigger to run on GitHub", job.id),
-            hint: "give the job a repository_dispatch or workflow_dispatch trigger".into(),
+            help: "give the job a repository_dispatch or workflow_dispatch trigger".into(),
         }),
     }
 }
@@ -242,11 +249,11 @@ fn backend_error(e: GitHubError) -> BackendError {
             e,
             GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
         );
-    let message = format!("{e}\nhelp: {}", e.hint());
-    if transient {
-        BackendError::new(message)
-    } else {
-        BackendError::permanent(message)
+    let RunError { message, help, .. } = e.into();
+    BackendError {
+        message,
+        help,
+        permanent: !transient,
     }
 }
 
@@ -299,11 +306,9 @@ impl Backend for GitHubBackend {
     async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let key = run.runs.join(",");
         let now = self.now();
-        // Between polls the last observation stands, except at the job's deadline, where the
-        // executor asks once more before declaring a timeout.
-        let at_deadline = now >= run.started_s.saturating_add(job.timeout_s);
+        // Between polls the last observation stands.
         if let Some((next_at, status)) = self.watched.get(&key)
-            && (*status != RunStatus::Running || (now < *next_at && !at_deadline))
+            && (*status != RunStatus::Running || now < *next_at)
         {
             return Ok(*status);
         }
@@ -334,10 +339,10 @@ impl Backend for GitHubBackend {
                 }
                 RunState::WaitingForApproval => {
                     if self.waiting_noted.insert(id) {
-                        eprintln!(
-                            "note: {} run {id} is waiting for an approval: {}",
+                        self.reporter.note(&format!(
+                            "{} run {id} is waiting for an approval: {}",
                             job.id, observed.run.html_url
-                        );
+                        ));
                     }
                     running = true;
                 }
@@ -360,6 +365,19 @@ impl Backend for GitHubBackend {
         Ok(status)
     }
 
+    async fn observe_now(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
+        // A finished run stays finished; a running one is polled at once.
+        let key = run.runs.join(",");
+        if self
+            .watched
+            .get(&key)
+            .is_some_and(|(_, status)| *status == RunStatus::Running)
+        {
+            self.watched.remove(&key);
+        }
+        self.observe(job, run).await
+    }
+
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
         self.watched.remove(&run.runs.join(","));
@@ -372,7 +390,7 @@ impl Backend for GitHubBackend {
         Ok(())
     }
 
-    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
+    async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Asset>, BackendError> {
         let (repo, _) = trigger_event(job).map_err(backend_error)?;
         let output = JobOutput {
             job: job.id.clone(),
@@ -390,40 +408,14 @@ impl Backend for GitHubBackend {
             .published_files(&output, self.limits)
             .await
             .map_err(backend_error)?;
-        let named = assets::name_assets(files).map_err(backend_error)?;
-        Ok(named
-            .into_iter()
-            .map(|asset| Artifact {
-                name: asset.name,
-                bytes: asset.bytes,
-            })
-            .collect())
+        assets::name_assets(files).map_err(backend_error)
     }
 
-    async fn publish(
-        &mut self,
-        release: &Release,
-        assets: &[Asset],
-        sums: &str,
-    ) -> Result<(), BackendError> {
+    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
         let Some(repo) = &release.repo else {
             return Ok(());
         };
-        let ours: Vec<assets::Asset> = assets
-            .iter()
-            .map(|a| assets::Asset {
-                name: a.name.clone(),
-                sha256: crate::digest::sha256_hex(&a.bytes),
-                bytes: a.bytes.clone(),
-                source: None,
-            })
-            .collect();
-        if assets::sha256sums(&ours).bytes != sums.as_bytes() {
-            return Err(BackendError::new(
-                "the executor's SHA256SUMS does not match the assets; this is a relplan bug",
-            ));
-        }
-        let spec = crate::github::release::ReleaseSpec {
+        let spec = ReleaseSpec {
             repo: repo.clone(),
             tag: release.tag.clone(),
             name: format!("{} {}", release.name, release.version),
@@ -431,7 +423,7 @@ impl Backend for GitHubBackend {
             commit: release.commit.clone(),
         };
         self.github
-            .publish_release(&spec, &ours)
+            .publish_release(&spec, assets)
             .await
             .map(|_| ())
             .map_err(backend_error)

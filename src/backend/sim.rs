@@ -13,13 +13,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
-use crate::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::compiled::{Job, Release};
-use crate::digest::sha256_hex;
+use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::{AssetDigest, RunRef};
-use crate::exec::release::{Artifact, Asset, SUMS_NAME};
-use crate::glob;
-use crate::scenario::{Outcome, Scenario};
+use crate::release_assets::{Asset, sha256sums};
+use crate::scenario::{self, Outcome, Scenario};
 
 pub const WORLD_FILE: &str = "sim-world.json";
 pub const RELEASE_DIR: &str = "sim-release";
@@ -86,28 +84,11 @@ pub fn load_world(dir: &Path) -> Result<World, BackendError> {
         return Ok(World::default());
     }
     let text = fs_err::read_to_string(&path).map_err(|e| BackendError::new(e.to_string()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| BackendError::new(format!("`{}` is damaged: {e}", path.display())))
-}
-
-/// What a job publishes in the simulated world: of the two files its build produces
-/// (deterministic bytes), those its publish globs select.
-pub fn synthetic_artifacts(job: &Job) -> Vec<Artifact> {
-    let stem = job.id.replace('/', "-");
-    let version = job.version.as_deref().unwrap_or("0.0.0");
-    ["x86_64-linux.tar.gz", "sbom.json"]
-        .into_iter()
-        .map(|suffix| {
-            let name = format!("{stem}-{version}-{suffix}");
-            let bytes = format!(
-                "relplan simulated artifact\njob {}\nrepo {}\nname {name}\n",
-                job.id, job.repo
-            )
-            .into_bytes();
-            Artifact { name, bytes }
-        })
-        .filter(|artifact| glob::matches_any(&job.publish, &artifact.name))
-        .collect()
+    serde_json::from_str(&text).map_err(|e| {
+        BackendError::permanent(format!("`{}` is damaged: {e}", path.display())).with_help(
+            "the simulated world cannot be rebuilt; start the run again with another --state-dir",
+        )
+    })
 }
 
 fn run_ref(correlation_id: &str, run: &SimRun) -> RunRef {
@@ -176,8 +157,11 @@ impl Backend for SimBackend {
     async fn observe(&mut self, _job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let Some(sim) = correlation_of(run).and_then(|c| self.world.runs.get(c)) else {
             return Err(BackendError::permanent(format!(
-                "the simulated world has no run {:?} (was sim-world.json removed?)",
-                run.runs
+                "the simulated world has no run {}",
+                run.runs.join(", ")
+            ))
+            .with_help(format!(
+                "`{WORLD_FILE}` in the state directory was removed or replaced; the attempt is retried if the plan allows"
             )));
         };
         // A `timeout` run never ends by itself.
@@ -207,16 +191,11 @@ impl Backend for SimBackend {
         Ok(())
     }
 
-    async fn artifacts(&mut self, job: &Job, _run: &RunRef) -> Result<Vec<Artifact>, BackendError> {
-        Ok(synthetic_artifacts(job))
+    async fn artifacts(&mut self, job: &Job, _run: &RunRef) -> Result<Vec<Asset>, BackendError> {
+        Ok(scenario::synthetic_artifacts(job))
     }
 
-    async fn publish(
-        &mut self,
-        release: &Release,
-        assets: &[Asset],
-        sums: &str,
-    ) -> Result<(), BackendError> {
+    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
         let folder = self.dir.join(RELEASE_DIR).join(&release.tag);
         let draft = self.world.release.get_or_insert_with(|| SimRelease {
             tag: release.tag.clone(),
@@ -225,15 +204,11 @@ impl Backend for SimBackend {
             publications: 0,
         });
         let mut changed = false;
-        let mut wanted: Vec<(String, &[u8])> = assets
-            .iter()
-            .map(|a| (a.name.clone(), a.bytes.as_slice()))
-            .collect();
-        wanted.push((SUMS_NAME.to_string(), sums.as_bytes()));
-        for (name, bytes) in wanted {
-            let sha256 = sha256_hex(bytes);
-            match draft.assets.iter().find(|a| a.name == name) {
-                Some(existing) if existing.sha256 == sha256 => {}
+        let sums = sha256sums(assets);
+        for asset in assets.iter().chain([&sums]) {
+            let name = &asset.name;
+            match draft.assets.iter().find(|a| a.name == *name) {
+                Some(existing) if existing.sha256 == asset.sha256 => {}
                 Some(_) => {
                     return Err(BackendError::new(format!(
                         "release {} already has an asset `{name}` with other bytes; it is never overwritten",
@@ -249,9 +224,9 @@ impl Backend for SimBackend {
                 None => {
                     fs_err::create_dir_all(&folder)
                         .map_err(|e| BackendError::new(e.to_string()))?;
-                    atomic_file::write(&folder.join(&name), bytes)
+                    atomic_file::write(&folder.join(name), &asset.bytes)
                         .map_err(|e| BackendError::new(e.to_string()))?;
-                    draft.assets.push(AssetDigest { name, sha256 });
+                    draft.assets.push(AssetDigest::from(asset));
                     changed = true;
                 }
             }

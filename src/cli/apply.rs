@@ -10,20 +10,22 @@ use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
 use crate::backend::sim::SimBackend;
-use crate::backend::{Clock, unix_ms};
+use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
-use crate::cli::{Exit, print_error};
 use crate::compiled::CompiledPlan;
+use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
 use crate::exec::journal::{Journal, journal_path};
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
-use crate::exec::session::{self, SessionError};
+use crate::exec::reporter::Reporter;
+use crate::exec::session;
 use crate::exec::view;
 use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
+use crate::run_error::RunError;
 
 /// Where runs are kept unless --state-dir says otherwise.
 pub const DEFAULT_STATE_DIR: &str = ".relplan";
@@ -71,37 +73,37 @@ enum Backend {
     GitHub,
 }
 
-pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
-        return Exit::Failure;
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    let Some(plan) = compile_and_report(&args.plan, "apply") else {
+        return Ok(Exit::Failure);
     };
     if let Some(expected) = &args.expect_hash
         && *expected != plan.plan_hash
     {
-        print_error(
-            &format!(
-                "the plan's hash is {}, not the approved {expected}",
-                plan.plan_hash
-            ),
-            Some(
-                "review the plan again (`relplan compile`, `relplan diff`) and approve its current hash",
-            ),
-        );
-        return Exit::Refused;
+        return Err(RunError::new(format!(
+            "the plan's hash is {}, not the approved {expected}",
+            plan.plan_hash
+        ))
+        .with_help(
+            "review the plan again (`relplan compile`, `relplan diff`) and approve its current hash",
+        )
+        .with_exit(Exit::Refused));
     }
     if !(args.speed.is_finite() && args.speed > 0.0) {
-        print_error(
-            &format!("--speed {} is not a positive number", args.speed),
-            Some("try --speed 60"),
+        return Err(
+            RunError::new(format!("--speed {} is not a positive number", args.speed))
+                .with_help("try --speed 60")
+                .with_exit(Exit::Usage),
         );
-        return Exit::Usage;
     }
-    let Some(scenario) = load_scenario(args.scenario.as_deref(), &plan) else {
-        return Exit::Failure;
-    };
+    let scenario = load_scenario(args.scenario.as_deref(), &plan)?;
+    let seed = scenario.seed;
     let settings = Settings {
         backend: match args.backend {
-            Backend::Sim => BackendKind::Sim,
+            Backend::Sim => BackendKind::Sim {
+                speed: args.speed,
+                scenario,
+            },
             Backend::GitHub => BackendKind::GitHub {
                 api_url: ApiUrl::resolve(args.api_url.as_deref(), |name| std::env::var(name).ok())
                     .as_str()
@@ -111,37 +113,30 @@ pub fn run(args: Args) -> Exit {
         },
         concurrency: args.concurrency.map(|c| c as usize),
         fail_fast: args.fail_fast,
-        seed: scenario.seed,
-        speed: match args.backend {
-            Backend::Sim => args.speed,
-            Backend::GitHub => 1.0,
-        },
-        scenario,
+        seed,
         origin_unix_ms: unix_ms(),
     };
     if let BackendKind::GitHub { api_url, .. } = &settings.backend
         && !journal_path(&args.state_dir).exists()
-        && let Some(exit) = before_new_github_run(&plan, api_url, args.no_preflight)
     {
-        return exit;
+        before_new_github_run(&plan, api_url, args.no_preflight)?;
     }
     let (machine, journal, continued) =
-        match session::open_for_apply(&args.state_dir, &plan, settings.clone()) {
-            Ok(opened) => opened,
-            Err(e) => return session_error(e),
-        };
+        session::open_for_apply(&args.state_dir, &plan, settings.clone())?;
     if continued {
-        eprintln!(
-            "note: `{}` already holds a run of this plan; continuing it",
+        // Before the progress display starts: plain lines.
+        let reporter = Reporter::stderr();
+        reporter.note(&format!(
+            "`{}` already holds a run of this plan; continuing it",
             args.state_dir.display()
-        );
+        ));
         let journaled = Settings {
             origin_unix_ms: settings.origin_unix_ms,
             ..machine.settings().clone()
         };
         if journaled != settings {
-            eprintln!(
-                "note: the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them"
+            reporter.note(
+                "the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
             );
         }
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
@@ -150,91 +145,48 @@ pub fn run(args: Args) -> Exit {
 }
 
 /// Before a new run on GitHub writes anything: the token is there, and (unless skipped) the
-/// preflight passes. `Some(exit)` refuses the run.
-fn before_new_github_run(plan: &CompiledPlan, api_url: &str, no_preflight: bool) -> Option<Exit> {
-    let Some(token) = Token::from_env() else {
-        let e = GitHubError::NoToken;
-        print_error(&e.to_string(), Some(&e.hint()));
-        return Some(Exit::Failure);
-    };
+/// preflight passes; otherwise the run is refused.
+fn before_new_github_run(
+    plan: &CompiledPlan,
+    api_url: &str,
+    no_preflight: bool,
+) -> Result<(), RunError> {
+    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
     if no_preflight {
-        return None;
+        return Ok(());
     }
     preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
 }
 
-pub(super) fn session_error(e: SessionError) -> Exit {
-    match e {
-        SessionError::Refused { what, hint } => {
-            print_error(&what, Some(&hint));
-            Exit::Refused
-        }
-        SessionError::Failed { what, hint } => {
-            print_error(&what, Some(&hint));
-            Exit::Failure
-        }
-    }
-}
-
 /// Runs an opened run until it finishes, pauses or is interrupted.
-pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
+pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
     if machine.is_finished() {
-        return finished(&machine, &shown);
+        return Ok(finished(&machine, &shown));
     }
     let settings = machine.settings().clone();
-    let clock = Clock {
-        origin_unix_ms: settings.origin_unix_ms,
-        speed: settings.speed,
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let clock = settings.clock();
+    let progress = Progress::for_stderr(machine.job_count());
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            print_error(&format!("cannot start the async runtime: {e}"), None);
-            return Exit::Failure;
-        }
-    };
+        .map_err(|e| RunError::new(format!("cannot start the async runtime: {e}")))?;
     match &settings.backend {
-        BackendKind::Sim => match SimBackend::open(dir, clock, settings.scenario.clone()) {
-            Ok(backend) => execute(
-                &runtime,
-                dir,
-                machine,
-                journal,
-                backend,
-                clock,
-                Duration::from_millis(50),
-            ),
-            Err(e) => {
-                print_error(
-                    &e.to_string(),
-                    Some(&format!("the simulated world lives in `{shown}`")),
-                );
-                Exit::Failure
-            }
-        },
+        BackendKind::Sim { scenario, .. } => {
+            let backend = SimBackend::open(dir, clock, scenario.clone())?;
+            let poll = Duration::from_millis(50);
+            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+            execute(&runtime, dir, executor)
+        }
         BackendKind::GitHub {
             api_url,
             poll_interval_s,
         } => {
-            let Some(token) = Token::from_env() else {
-                let e = GitHubError::NoToken;
-                print_error(&e.to_string(), Some(&e.hint()));
-                return Exit::Failure;
-            };
+            let token = Token::from_env().ok_or(GitHubError::NoToken)?;
             let config = GitHubConfig::new(ApiUrl::resolve(Some(api_url), |_| None), token);
             // The HTTP client starts its connection pool on the runtime.
             let _entered = runtime.enter();
-            let github = match GitHub::new(config) {
-                Ok(github) => github,
-                Err(e) => {
-                    print_error(&e.to_string(), Some(&e.hint()));
-                    return Exit::Failure;
-                }
-            };
+            let github = GitHub::new(config)?;
             let plan = machine.plan();
             let backend = GitHubBackend::new(
                 github,
@@ -242,57 +194,41 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Exit {
                 &plan.plan_hash,
                 &plan.release.version,
                 Duration::from_secs(*poll_interval_s),
+                progress.reporter(),
             );
-            execute(
-                &runtime,
-                dir,
-                machine,
-                journal,
-                backend,
-                clock,
-                Duration::from_secs(1),
-            )
+            let poll = Duration::from_secs(1);
+            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+            execute(&runtime, dir, executor)
         }
     }
 }
 
-/// Runs the executor on `backend` until the run finishes, pauses or is interrupted.
-fn execute<B: crate::backend::Backend>(
+/// Runs `executor` until the run finishes, pauses or is interrupted.
+fn execute<B: crate::exec::backend::Backend>(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
-    machine: Machine,
-    journal: Journal,
-    backend: B,
-    clock: Clock,
-    poll: Duration,
-) -> Exit {
+    mut executor: Executor<B>,
+) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
-    let progress = Progress::for_stderr(machine.job_count());
-    let mut executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
     let ending = runtime.block_on(async { executor.run(interruption()).await });
     match ending {
-        Ok(Ending::Finished { .. }) => finished(executor.machine(), &shown),
+        Ok(Ending::Finished { .. }) => Ok(finished(executor.machine(), &shown)),
         Ok(Ending::Paused) => {
             eprintln!(
                 "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
             );
-            Exit::Interrupted
+            Ok(Exit::Interrupted)
         }
         Ok(Ending::Interrupted) => {
             eprintln!(
                 "interrupted; jobs already running go on. Continue with `relplan resume --state-dir {shown}`"
             );
-            Exit::Interrupted
+            Ok(Exit::Interrupted)
         }
-        Err(e) => {
-            print_error(
-                &format!("the journal could not be written: {e}"),
-                Some(&format!(
-                    "nothing was done after the last journaled step; fix the cause, then `relplan resume --state-dir {shown}`"
-                )),
-            );
-            Exit::Failure
-        }
+        Err(e) => Err(RunError::new(format!("the journal could not be written: {e}"))
+            .with_help(format!(
+                "nothing was done after the last journaled step; fix the cause, then `relplan resume --state-dir {shown}`"
+            ))),
     }
 }
 

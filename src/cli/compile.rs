@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use crate::atomic_file;
+use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, compile_and_report};
-use crate::cli::{Exit, print_error};
 use crate::render;
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,9 +27,9 @@ enum Format {
     Dot,
 }
 
-pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
-        return Exit::Failure;
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    let Some(plan) = compile_and_report(&args.plan, "compile") else {
+        return Ok(Exit::Failure);
     };
     let text = match args.format {
         Format::Text => render::text::render(&plan),
@@ -37,19 +38,11 @@ pub fn run(args: Args) -> Exit {
         Format::Dot => render::dot::render(&plan),
     };
     match &args.output {
-        None => {
-            print!("{text}");
-            Exit::Success
-        }
-        Some(path) => match atomic_file::write(path, text.as_bytes()) {
-            Ok(()) => Exit::Success,
-            Err(e) => {
-                print_error(
-                    &e.to_string(),
-                    Some("check that the directory exists and is writable"),
-                );
-                Exit::Failure
-            }
-        },
+        None => print!("{text}"),
+        Some(path) => atomic_file::write(path, text.as_bytes()).map_err(|e| {
+            RunError::new(e.to_string())
+                .with_help("check that the directory exists and is writable")
+        })?,
     }
+    Ok(Exit::Success)
 }

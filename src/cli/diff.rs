@@ -6,13 +6,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::input::{DIAGNOSTIC_WIDTH, stderr_style};
-use crate::cli::{Exit, print_error};
+use crate::cli::{Exit, report};
 use crate::compile::Compilation;
 use crate::compile::Options;
 use crate::compiled::CompiledPlan;
 use crate::diagnostic;
 use crate::diff::side::{self, Kind, Shared};
 use crate::diff::{self as plan_diff, git};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -69,12 +70,12 @@ struct Side {
     /// The path, and the revision it was read at.
     name: String,
     /// What to do when the side is invalid.
-    hint: String,
+    help: String,
     kind: Kind,
     compilation: Compilation,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let shared = Shared {
         versions: args.versions.clone(),
         options: Options {
@@ -89,13 +90,7 @@ pub fn run(args: Args) -> Exit {
             compile_side("new", new, None, &shared, &mut from_disk),
         ),
         (None, Some(rev)) => {
-            let revision = match git::Revision::open(rev, &args.old) {
-                Ok(revision) => revision,
-                Err(e) => {
-                    print_error(&e.message, Some(&e.hint));
-                    return Exit::Failure;
-                }
-            };
+            let revision = git::Revision::open(rev, &args.old)?;
             (
                 compile_side("old", &args.old, Some(rev), &shared, &mut |path: &Path| {
                     revision.read(path)
@@ -104,27 +99,31 @@ pub fn run(args: Args) -> Exit {
             )
         }
         (None, None) => {
-            print_error(
-                "nothing to compare with",
-                Some("pass OLD and NEW, or PLAN --against GIT_REV"),
-            );
-            return Exit::Usage;
+            return Err(RunError::new("nothing to compare with")
+                .with_help("pass OLD and NEW, or PLAN --against GIT_REV")
+                .with_exit(Exit::Usage));
         }
     };
     let manifest_side = [&old, &new].into_iter().find(|s| s.kind == Kind::Manifest);
     if let (Some(_), Some(manifest)) = (&args.versions, manifest_side) {
-        print_error(
-            &format!(
-                "--versions overrides a plan's manifest, but {} is a manifest itself",
-                manifest.name
-            ),
-            Some("leave out --versions, or pass plan files"),
-        );
-        return Exit::Usage;
+        return Err(RunError::new(format!(
+            "--versions overrides a plan's manifest, but {} is a manifest itself",
+            manifest.name
+        ))
+        .with_help("leave out --versions, or pass plan files")
+        .with_exit(Exit::Usage));
+    }
+    if let (None, Some(manifest)) = (&args.owner, manifest_side) {
+        return Err(RunError::new(format!(
+            "{} is a manifest, compiled under the default plan, which needs a GitHub owner",
+            manifest.name
+        ))
+        .with_help("pass `--owner OWNER`, the GitHub user or organisation of the repositories")
+        .with_exit(Exit::Usage));
     }
     let (old, new) = (plan_or_report(old), plan_or_report(new));
     let (Some(old), Some(new)) = (old, new) else {
-        return Exit::Failure;
+        return Ok(Exit::Failure);
     };
     let diff = plan_diff::diff(&old, &new);
     let text = match args.format {
@@ -134,11 +133,10 @@ pub fn run(args: Args) -> Exit {
     };
     // A closed pipe (`relplan diff … | head`) is not an error worth a panic.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if args.exit_code && diff.is_changed() {
-        Exit::Changed
-    } else {
-        Exit::Success
-    }
+    Ok(match args.exit_code && diff.is_changed() {
+        true => Exit::Changed,
+        false => Exit::Success,
+    })
 }
 
 fn compile_side(
@@ -149,7 +147,7 @@ fn compile_side(
     read: &mut crate::compile::ReadFile<'_>,
 ) -> Side {
     let (kind, compilation) = side::compile(path, shared, read);
-    let (name, hint) = match rev {
+    let (name, help) = match rev {
         Some(rev) => (
             format!("`{}` at `{rev}`", path.display()),
             format!(
@@ -164,7 +162,7 @@ fn compile_side(
     Side {
         label,
         name,
-        hint,
+        help,
         kind,
         compilation,
     }
@@ -182,12 +180,12 @@ fn plan_or_report(side: Side) -> Option<CompiledPlan> {
     );
     let errors = c.diagnostics.error_count().max(1);
     let plural = if errors == 1 { "" } else { "s" };
-    print_error(
-        &format!(
+    report(
+        &RunError::new(format!(
             "the {} side, {}, is invalid ({errors} problem{plural})",
             side.label, side.name
-        ),
-        Some(&side.hint),
+        ))
+        .with_help(side.help),
     );
     None
 }

@@ -5,10 +5,11 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::atomic_file;
+use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, report, stderr_style};
-use crate::cli::{Exit, print_error};
 use crate::compile;
 use crate::generate::{self, DEFAULT_ACTION, Settings, shell_word};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,26 +26,14 @@ pub struct Args {
     action: String,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let compilation = compile::compile_from_disk(&args.plan.request());
-    report(&compilation, stderr_style());
+    report(&compilation, &args.plan, stderr_style(), "generate");
     let Some(plan) = &compilation.plan else {
-        return Exit::Failure;
+        return Ok(Exit::Failure);
     };
-    let settings = match settings(&args, compilation.sources.names()) {
-        Ok(settings) => settings,
-        Err((what, help)) => {
-            print_error(&what, Some(&help));
-            return Exit::Failure;
-        }
-    };
-    let files = match generate::files(plan, &settings) {
-        Ok(files) => files,
-        Err(problem) => {
-            print_error(&problem.what, Some(&problem.help));
-            return Exit::Failure;
-        }
-    };
+    let settings = settings(&args, compilation.sources.names())?;
+    let files = generate::files(plan, &settings)?;
     let regenerate = format!(
         "relplan generate {}{}",
         settings.plan_args.join(" "),
@@ -91,7 +80,7 @@ fn leftovers(out: &Path, files: &[generate::File]) -> Vec<PathBuf> {
     found
 }
 
-fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
+fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Result<Exit, RunError> {
     let mut stale = 0;
     for path in leftovers(out, files) {
         stale += 1;
@@ -114,22 +103,19 @@ fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Exit {
         }
     }
     if stale > 0 {
-        print_error(
-            &format!("{stale} generated file(s) are missing or stale"),
-            Some(&format!("run `{regenerate}` and commit the result")),
+        return Err(
+            RunError::new(format!("{stale} generated file(s) are missing or stale"))
+                .with_help(format!("run `{regenerate}` and commit the result")),
         );
-        return Exit::Failure;
     }
     println!("generated workflows are up to date");
-    Exit::Success
+    Ok(Exit::Success)
 }
 
-fn write(out: &Path, files: &[generate::File]) -> Exit {
+fn write(out: &Path, files: &[generate::File]) -> Result<Exit, RunError> {
     for path in leftovers(out, files) {
-        if let Err(e) = fs_err::remove_file(&path) {
-            print_error(&e.to_string(), Some("delete the file by hand"));
-            return Exit::Failure;
-        }
+        fs_err::remove_file(&path)
+            .map_err(|e| RunError::new(e.to_string()).with_help("delete the file by hand"))?;
         println!("removed {}", path.display());
     }
     for file in files {
@@ -143,24 +129,18 @@ fn write(out: &Path, files: &[generate::File]) -> Exit {
             None => Ok(()),
         }
         .and_then(|()| atomic_file::write(&path, file.contents.as_bytes()));
-        if let Err(e) = written {
-            print_error(
-                &e.to_string(),
-                Some("check that --out names the root of the repository that holds the plan"),
-            );
-            return Exit::Failure;
-        }
+        written.map_err(|e| {
+            RunError::new(e.to_string())
+                .with_help("check that --out names the root of the repository that holds the plan")
+        })?;
         println!("wrote {}", path.display());
     }
-    Exit::Success
+    Ok(Exit::Success)
 }
 
 /// How the workflows name the plan: the command-line arguments given here, with paths
 /// relative to the repository root (the current directory).
-fn settings<'a>(
-    args: &Args,
-    inputs: impl Iterator<Item = &'a str>,
-) -> Result<Settings, (String, String)> {
+fn settings<'a>(args: &Args, inputs: impl Iterator<Item = &'a str>) -> Result<Settings, RunError> {
     let plan = &args.plan;
     let mut plan_args = Vec::new();
     if let Some(path) = &plan.plan {
@@ -202,7 +182,7 @@ fn settings<'a>(
 }
 
 /// A path as the workflows see it: relative to the repository root, with `/`.
-fn repository_path(path: &Path) -> Result<String, (String, String)> {
+fn repository_path(path: &Path) -> Result<String, RunError> {
     let relative = match std::env::current_dir() {
         Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).ok().map(Path::to_path_buf),
         _ if path.is_absolute() => None,
@@ -221,12 +201,12 @@ fn repository_path(path: &Path) -> Result<String, (String, String)> {
             })
             .collect::<Vec<_>>()
             .join("/")),
-        None => Err((
-            format!(
-                "`{}` is not inside the current directory, so the workflows cannot name it",
-                path.display()
-            ),
-            "run `relplan generate` from the root of the repository that holds the plan, with relative paths".into(),
+        None => Err(RunError::new(format!(
+            "`{}` is not inside the current directory, so the workflows cannot name it",
+            path.display()
+        ))
+        .with_help(
+            "run `relplan generate` from the root of the repository that holds the plan, with relative paths",
         )),
     }
 }

@@ -3,7 +3,8 @@
 //! `GITHUB_API_URL`, else github.com; the token from the environment; a runtime of its own
 //! for the duration of one piece of work.
 
-use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
+use crate::github::{ApiUrl, GitHub, GitHubConfig, Token};
+use crate::run_error::RunError;
 
 /// `--api-url`, else `GITHUB_API_URL`, else github.com.
 pub fn api_url(flag: Option<&str>) -> ApiUrl {
@@ -15,14 +16,11 @@ pub fn with_github<T>(
     api_url: &ApiUrl,
     token: Token,
     work: impl AsyncFnOnce(&GitHub) -> T,
-) -> Result<T, GitHubError> {
+) -> Result<T, RunError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| GitHubError::Input {
-            message: format!("cannot start the async runtime: {e}"),
-            hint: "report this as a relplan bug".into(),
-        })?;
+        .map_err(|e| RunError::new(format!("cannot start the async runtime: {e}")))?;
     let _entered = runtime.enter();
     let github = GitHub::new(GitHubConfig::new(api_url.clone(), token))?;
     Ok(runtime.block_on(work(&github)))

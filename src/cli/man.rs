@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 
 use crate::atomic_file;
-use crate::cli::{Cli, Exit, print_error};
+use crate::cli::{Cli, Exit};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,20 +17,17 @@ pub struct Args {
     dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let mut command = Cli::command().disable_help_subcommand(true);
     command.build();
     let result = match &args.dir {
         None => clap_mangen::Man::new(command).render(&mut std::io::stdout()),
         Some(dir) => fs_err::create_dir_all(dir).and_then(|()| write_pages(&command, dir)),
     };
-    match result {
-        Ok(()) => Exit::Success,
-        Err(e) => {
-            print_error(&e.to_string(), Some("check that the directory is writable"));
-            Exit::Failure
-        }
-    }
+    result.map_err(|e| {
+        RunError::new(e.to_string()).with_help("check that the directory is writable")
+    })?;
+    Ok(Exit::Success)
 }
 
 /// The page of `command`, then of each of its subcommands, each written atomically.

@@ -1,5 +1,7 @@
 //! The command line: argument definitions and dispatch. Each command lives in its own file
-//! and only glues library calls together; no compiler or executor logic lives here.
+//! and only glues library calls together; no compiler or executor logic lives here. A
+//! command returns its exit code, or the [`RunError`] that stopped it, which [`run`] prints
+//! (the one place run-time errors are printed; exit codes are [`Exit`]).
 
 mod apply;
 mod check;
@@ -20,22 +22,8 @@ mod status;
 
 use clap::{Parser, Subcommand};
 
-/// Documented exit codes (README "Exit codes").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    Success = 0,
-    /// Invalid input, or a release that did not complete.
-    Failure = 1,
-    /// Usage error (clap's own code).
-    Usage = 2,
-    /// `diff --exit-code` found changes.
-    Changed = 3,
-    /// `apply` refused: hash mismatch, failed preflight, journal locked, journal of another
-    /// plan.
-    Refused = 4,
-    /// Interrupted; the journal is consistent and the run resumable.
-    Interrupted = 130,
-}
+pub use crate::run_error::Exit;
+use crate::run_error::RunError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,8 +71,8 @@ enum Command {
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
-    let exit = match cli.command {
-        Command::Check(args) => check::run(args),
+    let result = match cli.command {
+        Command::Check(args) => Ok(check::run(args)),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
@@ -96,17 +84,19 @@ pub fn run() -> i32 {
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
         Command::Generate(args) => generate::run(args),
-        Command::Completions(args) => completions::run(args),
+        Command::Completions(args) => Ok(completions::run(args)),
         Command::Man(args) => man::run(args),
     };
+    let exit = result.unwrap_or_else(|error| {
+        report(&error);
+        error.exit
+    });
     exit as i32
 }
 
-/// Prints an error in the one style of every command: `error: what` then `help: next step`
-/// (the word miette uses under diagnostics).
-pub fn print_error(what: &str, hint: Option<&str>) {
-    eprintln!("error: {what}");
-    if let Some(hint) = hint {
-        eprintln!("help: {hint}");
-    }
+/// Prints a run-time error on stderr in the one style (`error: …` then `help: …`); only
+/// `diff`, which reports both invalid sides, and `pin`, which reports every entry it
+/// cannot pin, call it besides [`run`].
+pub(crate) fn report(error: &RunError) {
+    eprint!("{}", error.render());
 }

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use crate::atomic_file;
-use crate::cli::apply::{DEFAULT_STATE_DIR, session_error};
-use crate::cli::{Exit, print_error};
+use crate::cli::Exit;
+use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::exec::event::Event;
 use crate::exec::executor::PAUSE_FILE;
 use crate::exec::{journal, session};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,58 +18,36 @@ pub struct Args {
     state_dir: PathBuf,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
     let shown = dir.display();
-    let events = match journal::read(dir) {
-        Ok(events) => events,
-        Err(e) => {
-            print_error(
-                &e.to_string(),
-                Some("give the --state-dir of a run started with `relplan apply`"),
-            );
-            return Exit::Failure;
-        }
-    };
+    let events = journal::read(dir)?;
     if events.iter().any(|e| matches!(e, Event::Finished { .. })) {
         eprintln!("the run in `{shown}` has finished; there is nothing to pause");
-        return Exit::Success;
+        return Ok(Exit::Success);
     }
-    if let Err(e) = atomic_file::write(
+    atomic_file::write(
         &dir.join(PAUSE_FILE),
         b"pause requested by `relplan pause`\n",
-    ) {
-        print_error(
-            &e.to_string(),
-            Some("check that the state directory is writable"),
-        );
-        return Exit::Failure;
-    }
+    )
+    .map_err(|e| {
+        RunError::new(e.to_string()).with_help("check that the state directory is writable")
+    })?;
     if journal::is_locked(dir) {
         eprintln!(
             "pause requested: running jobs finish, nothing new starts; continue with `relplan resume --state-dir {shown}`"
         );
-        return Exit::Success;
+        return Ok(Exit::Success);
     }
     // No executor is running: journal the pause now.
-    match session::open_existing(dir) {
-        Ok((machine, mut journal)) => {
-            if !machine.is_paused()
-                && let Err(e) = journal.append(&Event::Paused {
-                    at: machine.last_at(),
-                })
-            {
-                print_error(
-                    &e.to_string(),
-                    Some("check that the state directory is writable"),
-                );
-                return Exit::Failure;
-            }
-            eprintln!(
-                "paused (no executor was running); continue with `relplan resume --state-dir {shown}`"
-            );
-            Exit::Success
-        }
-        Err(e) => session_error(e),
+    let (machine, mut journal) = session::open_existing(dir)?;
+    if !machine.is_paused() {
+        journal.append(&Event::Paused {
+            at: machine.last_at(),
+        })?;
     }
+    eprintln!(
+        "paused (no executor was running); continue with `relplan resume --state-dir {shown}`"
+    );
+    Ok(Exit::Success)
 }

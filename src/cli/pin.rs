@@ -6,14 +6,17 @@
 use std::path::PathBuf;
 
 use crate::atomic_file;
+use crate::cli::Exit;
 use crate::cli::github_client::{api_url, with_github};
-use crate::cli::input::{report, stderr_style};
-use crate::cli::{Exit, print_error};
-use crate::compile::{self, Options, Request};
+use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::compile;
 use crate::github::{GitHubError, Token};
 use crate::pin::{self, manifest_edit};
+use crate::render::count;
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["plan", "versions"])))]
 pub struct Args {
     /// Plan TOML; leave out to use the default plan over --versions.
     plan: Option<PathBuf>,
@@ -34,78 +37,54 @@ pub struct Args {
     write: bool,
 }
 
-pub fn run(args: Args) -> Exit {
-    let compilation = compile::compile_from_disk(&Request {
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    // The plan as `check` reads it, except that unpinned entries are what this fixes.
+    let plan_args = PlanArgs {
         plan: args.plan.clone(),
         versions: args.versions.clone(),
-        options: Options {
-            owner: args.owner.clone(),
-            release_version: args.release_version.clone(),
-            require_pinned: false,
-        },
-    });
+        owner: args.owner.clone(),
+        release_version: args.release_version.clone(),
+        require_pinned: false,
+        all_warnings: false,
+    };
+    let compilation = compile::compile_from_disk(&plan_args.request());
     // Warnings about unpinned entries are what this command fixes: shown only with errors.
     let (Some(plan), Some(manifest)) = (&compilation.plan, &compilation.manifest) else {
-        report(&compilation, stderr_style());
+        report(&compilation, &plan_args, stderr_style(), "pin");
         if compilation.plan.is_some() {
-            print_error(
-                "a compiled plan names no manifest to pin",
-                Some("pass the plan TOML, or --versions FILE"),
-            );
+            return Err(RunError::new("a compiled plan names no manifest to pin")
+                .with_help("pass the plan TOML, or --versions FILE"));
         }
-        return Exit::Failure;
+        return Ok(Exit::Failure);
     };
     let shown = manifest.display().to_string();
-    let text = match fs_err::read_to_string(manifest) {
-        Ok(text) => text,
-        Err(e) => {
-            print_error(&e.to_string(), Some("check the path of the manifest"));
-            return Exit::Failure;
-        }
-    };
-    let entries = match manifest_edit::entries(&text) {
-        Ok(entries) => entries,
-        Err(why) => {
-            print_error(&format!("`{shown}` is {why}"), Some("run `relplan check`"));
-            return Exit::Failure;
-        }
-    };
-    let Some(token) = Token::from_env() else {
-        let e = GitHubError::NoToken;
-        print_error(&e.to_string(), Some(&e.hint()));
-        return Exit::Failure;
-    };
+    let text = fs_err::read_to_string(manifest)
+        .map_err(|e| RunError::new(e.to_string()).with_help("check the path of the manifest"))?;
+    let entries = manifest_edit::entries(&text).map_err(|why| {
+        RunError::new(format!("`{shown}` is {why}")).with_help("run `relplan check`")
+    })?;
+    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
     let targets = pin::targets(plan, &entries);
-    let outcomes = match with_github(&api_url(args.api_url.as_deref()), token, async |github| {
+    let outcomes = with_github(&api_url(args.api_url.as_deref()), token, async |github| {
         pin::resolve(github, targets).await
-    }) {
-        Ok(outcomes) => outcomes,
-        Err(e) => {
-            print_error(&e.to_string(), Some(&e.hint()));
-            return Exit::Failure;
-        }
-    };
+    })?;
     let problems: Vec<(String, String)> =
         outcomes.iter().filter_map(pin::Outcome::problem).collect();
-    for (what, help) in &problems {
-        print_error(what, Some(help));
-    }
     if !problems.is_empty() {
-        eprintln!("nothing was written to `{shown}`");
-        return Exit::Failure;
+        for (what, help) in problems {
+            super::report(&RunError::new(what).with_help(help));
+        }
+        return Err(RunError::new(format!("nothing was written to `{shown}`"))
+            .with_help("fix the problems above, then run `relplan pin` again"));
     }
     let fills = pin::fills(&outcomes);
     if fills.is_empty() {
         println!("every entry of `{shown}` is pinned to its tag's commit already");
-        return Exit::Success;
+        return Ok(Exit::Success);
     }
-    let pinned = match manifest_edit::fill(&text, &fills) {
-        Ok(pinned) => pinned,
-        Err(why) => {
-            print_error(&format!("`{shown}`: {why}"), Some("run `relplan check`"));
-            return Exit::Failure;
-        }
-    };
+    let pinned = manifest_edit::fill(&text, &fills).map_err(|why| {
+        RunError::new(format!("`{shown}`: {why}")).with_help("run `relplan check`")
+    })?;
     for outcome in &outcomes {
         if let pin::Pin::Fill { commit } = &outcome.pin {
             let tag = outcome.target.tag.as_deref().unwrap_or_default();
@@ -116,18 +95,15 @@ pub fn run(args: Args) -> Exit {
         let diff = similar::TextDiff::from_lines(&text, &pinned);
         print!("{}", diff.unified_diff().header(&shown, &shown));
         println!("nothing written; run again with --write to pin these commits");
-        return Exit::Success;
+        return Ok(Exit::Success);
     }
-    if let Err(e) = atomic_file::write(manifest, pinned.as_bytes()) {
-        print_error(
-            &e.to_string(),
-            Some("check the directory's permissions; the manifest was not changed"),
-        );
-        return Exit::Failure;
-    }
+    atomic_file::write(manifest, pinned.as_bytes()).map_err(|e| {
+        RunError::new(e.to_string())
+            .with_help("check the directory's permissions; the manifest was not changed")
+    })?;
     println!(
         "pinned {} in `{shown}`; review the change and commit it, then `relplan check --require-pinned` passes",
-        crate::render::count(fills.len(), "commit")
+        count(fills.len(), "commit")
     );
-    Exit::Success
+    Ok(Exit::Success)
 }

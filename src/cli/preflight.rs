@@ -2,13 +2,15 @@
 //! text, JSON or GitHub annotations; exit 0 when all hold, 1 otherwise. Also the part
 //! `apply` runs before a new run on GitHub.
 
+use crate::cli::Exit;
 use crate::cli::github_client::{api_url, with_github};
 use crate::cli::input::{PlanArgs, compile_and_report};
-use crate::cli::{Exit, print_error};
 use crate::compiled::CompiledPlan;
-use crate::github::{ApiUrl, GitHubError, Token};
+use crate::exec::reporter::Reporter;
+use crate::github::{ApiUrl, Token};
 use crate::preflight::finding::Report;
 use crate::preflight::{self, render};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,85 +31,64 @@ enum Format {
     Github,
 }
 
-pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
-        return Exit::Failure;
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    let Some(plan) = compile_and_report(&args.plan, "preflight") else {
+        return Ok(Exit::Failure);
     };
-    let report = match check(&plan, &api_url(args.api_url.as_deref())) {
-        Ok(report) => report,
-        Err(exit) => return exit,
+    let report = match Token::from_env() {
+        Some(token) => preflight_on_github(&plan, &api_url(args.api_url.as_deref()), token)?,
+        // A missing token is one of the findings.
+        None => preflight::without_token(&plan),
     };
     match args.format {
-        Format::Text => {
-            print!("{}", render::text(&report));
-            println!();
-            if report.passed() {
-                println!("preflight passed: {}", render::counts(&report));
-            } else {
-                println!("error: the preflight failed: {}", render::counts(&report));
-                println!("help: fix what it found, then run `relplan preflight` again");
-            }
-        }
+        Format::Text => print!("{}\n", render::text(&report)),
         Format::Json => print!("{}", render::json(&report)),
         Format::Github => print!("{}", render::github(&report)),
     }
-    if report.passed() {
-        Exit::Success
-    } else {
-        Exit::Failure
+    if !report.passed() {
+        return Err(
+            RunError::new(format!("the preflight failed: {}", render::counts(&report)))
+                .with_help("fix what it found, then run `relplan preflight` again"),
+        );
     }
-}
-
-/// The preflight of `plan` against `api_url` with the environment's token (a missing token
-/// is one of its findings).
-fn check(plan: &CompiledPlan, api_url: &ApiUrl) -> Result<Report, Exit> {
-    let Some(token) = Token::from_env() else {
-        return Ok(preflight::without_token(plan));
-    };
-    preflight_on_github(plan, api_url, token).map_err(|e| {
-        print_error(&e.to_string(), Some(&e.hint()));
-        Exit::Failure
-    })
+    if let Format::Text = args.format {
+        println!("preflight passed: {}", render::counts(&report));
+    }
+    Ok(Exit::Success)
 }
 
 fn preflight_on_github(
     plan: &CompiledPlan,
     api_url: &ApiUrl,
     token: Token,
-) -> Result<Report, GitHubError> {
+) -> Result<Report, RunError> {
     with_github(api_url, token, async |github| {
         preflight::preflight(github, plan).await
     })
 }
 
-/// For `apply --backend github` before a new run: `None` when the preflight passed
-/// (warnings and notes are shown), else the exit code after the report was shown on
-/// stderr: nothing has been dispatched or written.
-pub(super) fn before_apply(plan: &CompiledPlan, api_url: &ApiUrl, token: Token) -> Option<Exit> {
-    let report = match preflight_on_github(plan, api_url, token) {
-        Ok(report) => report,
-        Err(e) => {
-            print_error(&e.to_string(), Some(&e.hint()));
-            return Some(Exit::Failure);
-        }
-    };
+/// For `apply --backend github` before a new run: the findings, if any, on stderr, and a
+/// refusal (exit 4) when the preflight failed; nothing has been dispatched or written then.
+pub(super) fn before_apply(
+    plan: &CompiledPlan,
+    api_url: &ApiUrl,
+    token: Token,
+) -> Result<(), RunError> {
+    let report = preflight_on_github(plan, api_url, token)?;
     if report.findings.is_empty() {
-        return None;
+        return Ok(());
     }
-    eprint!("{}", render::text(&report));
-    eprintln!();
+    // Before the progress display starts: plain lines.
+    let reporter = Reporter::stderr();
+    reporter.line(&render::text(&report));
     if report.passed() {
-        eprintln!("preflight passed: {}", render::counts(&report));
-        return None;
+        reporter.line(&format!("preflight passed: {}", render::counts(&report)));
+        return Ok(());
     }
-    print_error(
-        &format!(
-            "the preflight failed ({}); nothing was dispatched",
-            render::counts(&report)
-        ),
-        Some(
-            "fix what it found and check with `relplan preflight PLAN`, or pass `--no-preflight` to skip it",
-        ),
-    );
-    Some(Exit::Refused)
+    Err(RunError::new(format!(
+        "the preflight failed ({}); nothing was dispatched",
+        render::counts(&report)
+    ))
+    .with_help("fix what it found and check with `relplan preflight PLAN`, or pass `--no-preflight` to skip it")
+    .with_exit(Exit::Refused))
 }

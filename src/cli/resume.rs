@@ -4,11 +4,12 @@
 
 use std::path::PathBuf;
 
-use crate::cli::apply::{DEFAULT_STATE_DIR, drive, session_error};
-use crate::cli::{Exit, print_error};
+use crate::cli::Exit;
+use crate::cli::apply::{DEFAULT_STATE_DIR, drive};
 use crate::exec::executor::PAUSE_FILE;
 use crate::exec::journal;
 use crate::exec::session;
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,23 +18,20 @@ pub struct Args {
     state_dir: PathBuf,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
     let pause = dir.join(PAUSE_FILE);
     let was_paused = pause.exists();
-    if was_paused && let Err(e) = fs_err::remove_file(&pause) {
-        print_error(
-            &e.to_string(),
-            Some("remove the file by hand, then run `relplan resume` again"),
-        );
-        return Exit::Failure;
+    if was_paused {
+        fs_err::remove_file(&pause).map_err(|e| {
+            RunError::new(e.to_string())
+                .with_help("remove the file by hand, then run `relplan resume` again")
+        })?;
     }
     if was_paused && journal::is_locked(dir) {
         eprintln!("the executor running on `{}` continues", dir.display());
-        return Exit::Success;
+        return Ok(Exit::Success);
     }
-    match session::open_existing(dir) {
-        Ok((machine, journal)) => drive(dir, machine, journal),
-        Err(e) => session_error(e),
-    }
+    let (machine, journal) = session::open_existing(dir)?;
+    drive(dir, machine, journal)
 }

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{Exit, print_error};
+use crate::cli::Exit;
+use crate::run_error::RunError;
 use crate::{atomic_file, schema};
 
 #[derive(Debug, clap::Args)]
@@ -16,7 +17,7 @@ pub struct Args {
     dir: PathBuf,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let mut stale = 0;
     for (name, expected) in schema::files() {
         let path = args.dir.join(name);
@@ -29,27 +30,21 @@ pub fn run(args: Args) -> Exit {
                 eprint!("{}", diff.unified_diff().header("checked in", "generated"));
             }
         } else {
-            let written = fs_err::create_dir_all(&args.dir)
-                .and_then(|()| atomic_file::write(&path, expected.as_bytes()));
-            if let Err(e) = written {
-                print_error(
-                    &e.to_string(),
-                    Some("run `relplan schema` from the repository root"),
-                );
-                return Exit::Failure;
-            }
+            fs_err::create_dir_all(&args.dir)
+                .and_then(|()| atomic_file::write(&path, expected.as_bytes()))
+                .map_err(|e| {
+                    RunError::new(e.to_string())
+                        .with_help("run `relplan schema` from the repository root")
+                })?;
             println!("wrote {}", path.display());
         }
     }
     if stale > 0 {
-        print_error(
-            &format!("{stale} schema file(s) are stale"),
-            Some("run `relplan schema` and commit the result"),
-        );
-        return Exit::Failure;
+        return Err(RunError::new(format!("{stale} schema file(s) are stale"))
+            .with_help("run `relplan schema` and commit the result"));
     }
     if args.check {
         println!("schemas are up to date");
     }
-    Exit::Success
+    Ok(Exit::Success)
 }

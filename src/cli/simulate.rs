@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::Exit;
 use crate::cli::input::{DIAGNOSTIC_WIDTH, PlanArgs, compile_and_report, stderr_style};
-use crate::cli::{Exit, print_error};
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Diagnostics};
+use crate::run_error::RunError;
 use crate::scenario::{self, Scenario};
 use crate::simulate::{render, simulate};
 use crate::source::Sources;
@@ -34,13 +35,11 @@ enum Format {
     Mermaid,
 }
 
-pub fn run(args: Args) -> Exit {
-    let Some(plan) = compile_and_report(&args.plan) else {
-        return Exit::Failure;
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    let Some(plan) = compile_and_report(&args.plan, "simulate") else {
+        return Ok(Exit::Failure);
     };
-    let Some(scenario) = load_scenario(args.scenario.as_deref(), &plan) else {
-        return Exit::Failure;
-    };
+    let scenario = load_scenario(args.scenario.as_deref(), &plan)?;
     let sim = simulate(
         plan,
         scenario,
@@ -53,26 +52,24 @@ pub fn run(args: Args) -> Exit {
         Format::Mermaid => render::mermaid(&sim),
     };
     print!("{text}");
-    if sim.machine.succeeded() {
-        Exit::Success
-    } else {
-        Exit::Failure
-    }
+    Ok(match sim.machine.succeeded() {
+        true => Exit::Success,
+        false => Exit::Failure,
+    })
 }
 
-/// Reads the scenario file (every job succeeds after its estimate without one); `None` after
-/// printing its problems.
-pub(super) fn load_scenario(path: Option<&Path>, plan: &CompiledPlan) -> Option<Scenario> {
+/// Reads the scenario file (every job succeeds after its estimate without one); its
+/// diagnostics are printed, and an error says how many there were.
+pub(super) fn load_scenario(
+    path: Option<&Path>,
+    plan: &CompiledPlan,
+) -> Result<Scenario, RunError> {
     let Some(path) = path else {
-        return Some(Scenario::default());
+        return Ok(Scenario::default());
     };
-    let text = match fs_err::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => {
-            print_error(&e.to_string(), Some("check the path given to --scenario"));
-            return None;
-        }
-    };
+    let text = fs_err::read_to_string(path).map_err(|e| {
+        RunError::new(e.to_string()).with_help("check the path given to --scenario")
+    })?;
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     let scenario = scenario::read(
@@ -89,14 +86,11 @@ pub(super) fn load_scenario(path: Option<&Path>, plan: &CompiledPlan) -> Option<
     if diags.has_errors() {
         let errors = diags.error_count();
         let plural = if errors == 1 { "" } else { "s" };
-        print_error(
-            &format!(
-                "{errors} problem{plural} in the scenario `{}`",
-                path.display()
-            ),
-            Some("fix them and run the command again"),
-        );
-        return None;
+        return Err(RunError::new(format!(
+            "{errors} problem{plural} in the scenario `{}`",
+            path.display()
+        ))
+        .with_help("fix them and run the command again"));
     }
-    Some(scenario)
+    Ok(scenario)
 }

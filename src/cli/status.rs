@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
-use crate::cli::{Exit, print_error};
-use crate::exec::journal;
-use crate::exec::machine::Machine;
 use crate::exec::view::{self, JobRow};
+use crate::exec::{journal, session};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,21 +40,9 @@ struct Status<'a> {
     jobs: Vec<JobRow>,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
-    let machine = match journal::read(dir)
-        .map_err(|e| e.to_string())
-        .and_then(|events| Machine::replay(&events))
-    {
-        Ok(machine) => machine,
-        Err(e) => {
-            print_error(
-                &e,
-                Some("give the --state-dir of a run started with `relplan apply`"),
-            );
-            return Exit::Failure;
-        }
-    };
+    let machine = session::read(dir)?;
     let status = if machine.is_finished() {
         if machine.succeeded() {
             "succeeded"
@@ -85,16 +73,14 @@ pub fn run(args: Args) -> Exit {
         jobs: view::rows(&machine),
     };
     match args.format {
-        Format::Json => match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                print_error(&e.to_string(), None);
-                return Exit::Failure;
-            }
-        },
+        Format::Json => {
+            let text = serde_json::to_string_pretty(&report)
+                .map_err(|e| RunError::new(format!("cannot write the status as JSON: {e}")))?;
+            println!("{text}");
+        }
         Format::Text => print!("{}", text(&report, &dir.display().to_string())),
     }
-    Exit::Success
+    Ok(Exit::Success)
 }
 
 fn text(report: &Status<'_>, dir: &str) -> String {

@@ -10,8 +10,9 @@
 //! 2. `validate` checks the manifest's entries against each other;
 //! 3. `lower` checks the plan against the manifest and builds the compiled plan.
 //!
-//! This stage imports only the shared contracts (`source`, `diagnostic`, `compiled`,
-//! `dag`, `digest`), never the executor, backends, GitHub layer or command line.
+//! This stage imports only the shared contracts at the top of `src/` (`source`,
+//! `diagnostic`, `compiled`, `dag`, `bounds`, `numbers`), never the executor, backends,
+//! GitHub layer or command line.
 
 pub mod duration;
 mod github_names;

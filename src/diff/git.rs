@@ -7,6 +7,8 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
+use crate::run_error::RunError;
+
 /// A commit of the repository that holds the plan.
 #[derive(Clone, Debug)]
 pub struct Revision {
@@ -19,27 +21,18 @@ pub struct Revision {
     prefix: Option<PathBuf>,
 }
 
-/// Why a revision cannot be read, with the next step.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GitError {
-    pub message: String,
-    pub hint: String,
-}
-
 impl Revision {
     /// Finds the repository around the plan (which may lie outside the current directory)
     /// and resolves `rev` to a commit.
-    pub fn open(rev: &str, plan: &Path) -> Result<Revision, GitError> {
+    pub fn open(rev: &str, plan: &Path) -> Result<Revision, RunError> {
         let near = match plan.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
         let toplevel = git(&["rev-parse", "--show-toplevel"], Some(near)).map_err(|message| {
-            GitError {
-                message: format!("cannot use git here: {message}"),
-                hint: "run `relplan diff --against` on a plan inside a git work tree, with `git` installed"
-                    .into(),
-            }
+            RunError::new(format!("cannot use git here: {message}")).with_help(
+                "run `relplan diff --against` on a plan inside a git work tree, with `git` installed",
+            )
         })?;
         let toplevel = PathBuf::from(toplevel.trim());
         // Relative paths are relative to the current directory, inside the work tree or not.
@@ -48,9 +41,10 @@ impl Revision {
             .ok()
             .and_then(|real| real.strip_prefix(&toplevel).ok().map(Path::to_path_buf));
         let commit = git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")], Some(&toplevel))
-            .map_err(|_| GitError {
-                message: format!("`{rev}` is not a commit of this repository"),
-                hint: "fetch it first (e.g. `git fetch origin main`); in GitHub Actions check out with `fetch-depth: 0`".into(),
+            .map_err(|_| {
+                RunError::new(format!("`{rev}` is not a commit of this repository")).with_help(
+                    "fetch it first (e.g. `git fetch origin main`); in GitHub Actions check out with `fetch-depth: 0`",
+                )
             })?;
         Ok(Revision {
             name: rev.to_string(),

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compiled::CompiledPlan;
+use crate::exec::backend::Clock;
+use crate::release_assets::Asset;
 use crate::scenario::Scenario;
 
 /// How the run was started: everything `resume` needs besides the plan. Never a token.
@@ -19,18 +21,31 @@ pub struct Settings {
     pub fail_fast: bool,
     /// Seeds the jitter of retry backoff.
     pub seed: u64,
-    /// Sim backend: simulated seconds per real second.
-    pub speed: f64,
-    /// Sim backend: how the simulated world behaves.
-    pub scenario: Scenario,
     /// Wall-clock milliseconds since the Unix epoch when the run began: time zero.
     pub origin_unix_ms: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+impl Settings {
+    /// The run's clock: time zero at the origin, at the sim backend's speed.
+    pub fn clock(&self) -> Clock {
+        let speed = match &self.backend {
+            BackendKind::Sim { speed, .. } => *speed,
+            BackendKind::GitHub { .. } => 1.0,
+        };
+        Clock {
+            origin_unix_ms: self.origin_unix_ms,
+            speed,
+        }
+    }
+}
+
+/// What runs the jobs, with the settings only that backend has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
-    Sim,
+    /// The simulated world: `speed` simulated seconds per real second, behaving as
+    /// `scenario` says.
+    Sim { speed: f64, scenario: Scenario },
     /// GitHub Actions at this API root, polled at most every `poll_interval_s` near a
     /// job's expected end. The token is read from the environment on every start.
     #[serde(rename = "github")]
@@ -66,6 +81,15 @@ pub struct AssetDigest {
     pub sha256: String,
 }
 
+impl From<&Asset> for AssetDigest {
+    fn from(asset: &Asset) -> AssetDigest {
+        AssetDigest {
+            name: asset.name.clone(),
+            sha256: asset.sha256.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -99,8 +123,12 @@ pub enum Event {
         attempt: u32,
         outcome: AttemptOutcome,
         at: u64,
+        /// Why it did not succeed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// What the user can do about it, when the backend knew.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
     },
     /// Intent: the plan's `[fallback]` is about to be dispatched, because the release did
     /// not complete. On resume without a result it is looked up by its correlation id.
@@ -115,6 +143,8 @@ pub enum Event {
         run: Option<RunRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
     },
     /// No new dispatches until `Resumed`.
     Paused {

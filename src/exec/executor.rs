@@ -12,14 +12,15 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::backend::{Backend, Clock, RunStatus};
-use crate::compiled::JobKind;
-use crate::exec::event::{AttemptOutcome, Event};
+use crate::compiled::{Job, JobKind};
+use crate::exec::backend::{Backend, Clock, RunStatus};
+use crate::exec::event::{AssetDigest, AttemptOutcome, Event, RunRef};
 use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::Fallback;
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
-use crate::exec::release;
+use crate::exec::reporter::Reporter;
+use crate::release_assets::{self, CLASH_HELP};
 
 /// `relplan pause` creates this file in the state directory; `resume` removes it.
 pub const PAUSE_FILE: &str = "pause";
@@ -42,6 +43,8 @@ pub struct Executor<B> {
     clock: Clock,
     dir: PathBuf,
     progress: Progress,
+    /// Where warnings go: the progress display's channel.
+    reporter: Reporter,
     poll: Duration,
     /// Attempts dispatched by this process (no need to look them up before dispatching).
     fresh: HashSet<(usize, u32)>,
@@ -67,6 +70,7 @@ impl<B: Backend> Executor<B> {
             backend,
             clock,
             dir: dir.to_path_buf(),
+            reporter: progress.reporter(),
             progress,
             poll,
             fresh: HashSet::new(),
@@ -157,13 +161,7 @@ impl<B: Backend> Executor<B> {
                 .filter_map(|a| a.run.clone())
                 .collect();
             for run in runs {
-                if let Err(e) = self.backend.cancel(&job, &run).await {
-                    eprintln!(
-                        "warning: cannot cancel {} ({}): {e}",
-                        job.id,
-                        run.runs.join(", ")
-                    );
-                }
+                self.cancel_run(&job, &run).await;
             }
         }
         let pause_requested = self.dir.join(PAUSE_FILE).exists();
@@ -227,17 +225,18 @@ impl<B: Backend> Executor<B> {
                 at,
                 run: Some(run),
                 reason: None,
+                help: None,
             }),
             Err(e) if e.permanent => self.record(Event::FallbackFinished {
                 at,
                 run: None,
                 reason: Some(e.message),
+                help: e.help,
             }),
             Err(e) => {
-                eprintln!(
-                    "warning: cannot start the fallback yet ({}); trying again",
-                    e.message
-                );
+                self.reporter.warn(&format!(
+                    "cannot start the fallback yet ({e}); trying again"
+                ));
                 Ok(())
             }
         }
@@ -250,12 +249,12 @@ impl<B: Backend> Executor<B> {
             job: job_id,
             attempt,
             outcome: AttemptOutcome::TimedOut,
-            at: deadline,
             ..
         } = &event
         else {
             return event;
         };
+        let attempt = *attempt;
         let Some(i) = self.machine.index_of(job_id) else {
             return event;
         };
@@ -263,23 +262,16 @@ impl<B: Backend> Executor<B> {
         let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
             return event;
         };
-        match self.backend.observe(&job, &run).await {
-            Ok(RunStatus::Finished { success, at }) if at <= *deadline => Event::AttemptFinished {
-                job: job.id.clone(),
-                attempt: *attempt,
-                outcome: if success {
-                    AttemptOutcome::Success
-                } else {
-                    AttemptOutcome::Failure
-                },
-                at,
-                reason: (!success).then(|| "the run failed".to_string()),
-            },
+        match self.backend.observe_now(&job, &run).await {
+            Ok(RunStatus::Finished { success, at }) => self
+                .machine
+                .run_finished(i, attempt, success, at)
+                .unwrap_or(event),
             _ => event,
         }
     }
 
-    /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
+    /// Cancels the current run of `job_id`, if it has one.
     async fn cancel(&mut self, job_id: &str) {
         let Some(i) = self.machine.index_of(job_id) else {
             return;
@@ -288,11 +280,15 @@ impl<B: Backend> Executor<B> {
         let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
             return;
         };
-        if let Err(e) = self.backend.cancel(&job, &run).await {
-            eprintln!(
-                "warning: cannot cancel {job_id} ({}): {e}",
-                run.runs.join(", ")
-            );
+        self.cancel_run(&job, &run).await;
+    }
+
+    /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
+    async fn cancel_run(&mut self, job: &Job, run: &RunRef) {
+        if let Err(e) = self.backend.cancel(job, run).await {
+            let runs = run.runs.join(", ");
+            self.reporter
+                .warn(&format!("cannot cancel {} ({runs}): {e}", job.id));
         }
     }
 
@@ -339,15 +335,16 @@ impl<B: Backend> Executor<B> {
                                 &job.id,
                                 attempt.number,
                                 format!("cannot dispatch: {e}"),
+                                e.help,
                             );
                         }
                         Err(e) => {
                             // It may have gone through: look it up before dispatching again.
                             self.fresh.remove(&(i, attempt.number));
-                            eprintln!(
-                                "warning: dispatch of {} failed, will check and retry: {e}",
+                            self.reporter.warn(&format!(
+                                "dispatch of {} failed, will check and retry: {e}",
                                 job.id
-                            );
+                            ));
                             return Ok(());
                         }
                     },
@@ -356,13 +353,14 @@ impl<B: Backend> Executor<B> {
                             &job.id,
                             attempt.number,
                             format!("cannot look it up: {e}"),
+                            e.help,
                         );
                     }
                     Err(e) => {
-                        eprintln!(
-                            "warning: cannot look up {} on the backend, will retry: {e}",
+                        self.reporter.warn(&format!(
+                            "cannot look up {} on the backend, will retry: {e}",
                             job.id
-                        );
+                        ));
                         return Ok(());
                     }
                 };
@@ -379,44 +377,28 @@ impl<B: Backend> Executor<B> {
         match self.backend.observe(&job, &run).await {
             Ok(RunStatus::Running) => Ok(()),
             Ok(RunStatus::Finished { success, at }) => {
-                let deadline = run.started_s.saturating_add(job.timeout_s);
-                let (outcome, at, reason) = if at > deadline {
-                    (
-                        AttemptOutcome::TimedOut,
-                        deadline,
-                        Some("the job's timeout passed".to_string()),
-                    )
-                } else if success {
-                    (AttemptOutcome::Success, at, None)
-                } else {
-                    (
-                        AttemptOutcome::Failure,
-                        at,
-                        Some("the run failed".to_string()),
-                    )
-                };
-                self.record(Event::AttemptFinished {
-                    job: job.id.clone(),
-                    attempt: attempt.number,
-                    outcome,
-                    at,
-                    reason,
-                })
+                match self.machine.run_finished(i, attempt.number, success, at) {
+                    Some(event) => self.record(event),
+                    None => Ok(()),
+                }
             }
-            Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.to_string()),
+            Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.message, e.help),
             Err(e) => {
-                eprintln!("warning: cannot observe {}, will retry: {e}", job.id);
+                self.reporter
+                    .warn(&format!("cannot observe {}, will retry: {e}", job.id));
                 Ok(())
             }
         }
     }
 
-    /// Ends an attempt the backend cannot go on with; retries (if any remain) start anew.
+    /// Ends an attempt that cannot go on, with why and what the user can do about it;
+    /// retries (if any remain) start anew.
     fn fail_attempt(
         &mut self,
         job: &str,
         attempt: u32,
         reason: String,
+        help: Option<String>,
     ) -> Result<(), JournalError> {
         let at = self.backend.now();
         self.record(Event::AttemptFinished {
@@ -425,6 +407,7 @@ impl<B: Backend> Executor<B> {
             outcome: AttemptOutcome::Failure,
             at,
             reason: Some(reason),
+            help,
         })
     }
 
@@ -434,45 +417,29 @@ impl<B: Backend> Executor<B> {
         let Some(attempt) = self.machine.run(i).current().cloned() else {
             return Ok(());
         };
-        let fail = |reason: String, at: u64| Event::AttemptFinished {
-            job: release_job.id.clone(),
-            attempt: attempt.number,
-            outcome: AttemptOutcome::Failure,
-            at,
-            reason: Some(reason),
-        };
-        let mut collected = Vec::new();
-        for need in &release_job.needs {
-            let Some(j) = self.machine.index_of(need) else {
-                continue;
-            };
+        let (id, number) = (release_job.id.as_str(), attempt.number);
+        let mut files = Vec::new();
+        for j in self.machine.publishers(i).collect::<Vec<_>>() {
             let job = self.machine.job(j).clone();
-            if job.publish.is_empty() {
-                continue;
-            }
             let Some(run) = self.machine.run(j).current().and_then(|a| a.run.clone()) else {
                 continue;
             };
             match self.backend.artifacts(&job, &run).await {
-                Ok(artifacts) => collected.push((job, artifacts)),
+                Ok(artifacts) => files.extend(artifacts),
                 Err(e) => {
-                    let at = self.backend.now();
-                    return self.record(fail(
-                        format!("cannot list the artifacts of {}: {e}", job.id),
-                        at,
-                    ));
+                    let reason = format!("cannot list the artifacts of {}: {e}", job.id);
+                    return self.fail_attempt(id, number, reason, e.help);
                 }
             }
         }
-        let assets =
-            match release::assemble(collected.iter().map(|(job, a)| (job, a.clone())).collect()) {
-                Ok(assets) => assets,
-                Err(e) => {
-                    let at = self.backend.now();
-                    return self.record(fail(e, at));
-                }
-            };
-        let digests = release::digests(&assets);
+        let assets = match release_assets::assemble(files) {
+            Ok(assets) => assets,
+            Err(clashes) => {
+                let reason = release_assets::clashes_message(&clashes);
+                return self.fail_attempt(id, number, reason, Some(CLASH_HELP.into()));
+            }
+        };
+        let digests: Vec<AssetDigest> = assets.iter().map(AssetDigest::from).collect();
         match &attempt.assets {
             None => self.record(Event::PublishIntent {
                 job: release_job.id.clone(),
@@ -480,27 +447,28 @@ impl<B: Backend> Executor<B> {
                 assets: digests.clone(),
             })?,
             Some(journaled) if *journaled != digests => {
-                let at = self.backend.now();
-                return self.record(fail(
-                    "the artifacts changed since the publish intent was journaled".to_string(),
-                    at,
-                ));
+                let reason = "the artifacts changed since the publish intent was journaled";
+                return self.fail_attempt(id, number, reason.into(), None);
             }
             Some(_) => {}
         }
-        let sums = release::sha256sums(&digests);
         let plan_release = self.machine.plan().release.clone();
-        let result = self.backend.publish(&plan_release, &assets, &sums).await;
-        let at = self.backend.now();
-        match result {
-            Ok(()) => self.record(Event::AttemptFinished {
-                job: release_job.id.clone(),
-                attempt: attempt.number,
-                outcome: AttemptOutcome::Success,
-                at,
-                reason: None,
-            }),
-            Err(e) => self.record(fail(format!("publishing failed: {e}"), at)),
+        match self.backend.publish(&plan_release, &assets).await {
+            Ok(()) => {
+                let at = self.backend.now();
+                self.record(Event::AttemptFinished {
+                    job: id.to_string(),
+                    attempt: number,
+                    outcome: AttemptOutcome::Success,
+                    at,
+                    reason: None,
+                    help: None,
+                })
+            }
+            Err(e) => {
+                let reason = format!("publishing failed: {e}");
+                self.fail_attempt(id, number, reason, e.help)
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::exec::event::Event;
+use crate::run_error::{Exit, RunError};
 
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 const LOCK_FILE: &str = "lock";
@@ -30,6 +31,41 @@ pub enum JournalError {
     },
     #[error("{0}")]
     Io(String),
+}
+
+impl miette::Diagnostic for JournalError {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        let help = match self {
+            JournalError::Locked(dir) => format!(
+                "wait for it to stop, or see what it does with `relplan status --state-dir {}`",
+                dir.display()
+            ),
+            JournalError::Missing(dir) => format!(
+                "give the --state-dir of a run started with `relplan apply`, or start one with `relplan apply PLAN --backend sim --state-dir {}`",
+                dir.display()
+            ),
+            JournalError::Corrupt { path, .. } => format!(
+                "check `{}`; the journal is only ever appended to, so it was edited or damaged",
+                path.display()
+            ),
+            JournalError::Io(_) => {
+                "check that the state directory exists and is writable, then run the command again"
+                    .to_string()
+            }
+        };
+        Some(Box::new(help))
+    }
+}
+
+/// Another executor holding the lock is a refusal (exit 4); the rest are failures.
+impl From<JournalError> for RunError {
+    fn from(error: JournalError) -> RunError {
+        let exit = match error {
+            JournalError::Locked(_) => Exit::Refused,
+            _ => Exit::Failure,
+        };
+        RunError::from_diagnostic(&error, exit)
+    }
 }
 
 impl From<io::Error> for JournalError {

@@ -6,7 +6,7 @@
 //! it, then perform its side effect; what the backend reports comes back as events too.
 //! Nothing here does I/O or reads a clock, so replaying a journal rebuilds the exact state.
 //!
-//! Rules (README "Dry runs and releases"): a job starts once all its needs succeeded, at most
+//! Rules: a job starts once all its needs succeeded, at most
 //! `concurrency` attempts at once, the ready job with the longest remaining path first; a
 //! failed attempt is retried after a backoff while retries remain; a job that failed for good
 //! skips its dependents (transitively) while other branches go on, unless `fail_fast`, which
@@ -39,7 +39,8 @@ pub enum Phase {
     Cancelled,
 }
 
-/// The state names of `status` and `simulate` output (a contract, see docs/state-directory.md).
+/// The state names of `status` and `simulate` output. A contract: programs read them in
+/// `--format json`, so a name is never changed, only added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
@@ -71,10 +72,15 @@ pub struct Attempt {
     pub correlation_id: String,
     pub started_s: u64,
     pub run: Option<RunRef>,
+    /// When the attempt times out: its run's start plus the job's timeout, fixed when the
+    /// run is dispatched (the release job, which has no run: when it starts).
+    pub deadline_s: Option<u64>,
     pub assets: Option<Vec<AssetDigest>>,
     pub end_s: Option<u64>,
     pub outcome: Option<AttemptOutcome>,
     pub reason: Option<String>,
+    /// What the user can do about `reason`, when the backend knew.
+    pub help: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -144,6 +150,9 @@ pub enum Fallback {
 /// The job id the fallback is dispatched under (for correlation ids and backends).
 pub use crate::compiled::FALLBACK_JOB;
 
+/// The reason of every attempt that ran past its deadline.
+const TIMED_OUT: &str = "the job's timeout passed";
+
 impl Machine {
     /// A run that has started nothing yet.
     pub fn new(plan: CompiledPlan, settings: Settings) -> Machine {
@@ -210,16 +219,16 @@ impl Machine {
         }
     }
 
-    /// Rebuilds a run from its journal: the first event must be `Started`.
-    pub fn replay(events: &[Event]) -> Result<Machine, String> {
+    /// Rebuilds a run from its journal; `None` unless the first event is `Started`.
+    pub fn replay(events: &[Event]) -> Option<Machine> {
         let Some(Event::Started { plan, settings }) = events.first() else {
-            return Err("the journal does not begin with the run's plan".into());
+            return None;
         };
         let mut machine = Machine::new((**plan).clone(), settings.clone());
         for event in &events[1..] {
             machine.apply(event);
         }
-        Ok(machine)
+        Some(machine)
     }
 
     pub fn plan(&self) -> &CompiledPlan {
@@ -273,6 +282,15 @@ impl Machine {
         self.jobs.iter().all(|j| j.phase == Phase::Succeeded)
     }
 
+    /// The jobs whose files release job `i` publishes: its needs that have `publish` globs.
+    pub fn publishers(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.plan.jobs[i]
+            .needs
+            .iter()
+            .filter_map(|need| self.index_of(need))
+            .filter(|&j| !self.plan.jobs[j].publish.is_empty())
+    }
+
     /// Whether the unified release was published (the release job succeeded).
     pub fn published(&self) -> bool {
         self.plan
@@ -301,12 +319,7 @@ impl Machine {
         if let Some(&(deadline, i)) = self.deadlines.first()
             && deadline <= now
         {
-            return Some(self.finish_event(
-                i,
-                AttemptOutcome::TimedOut,
-                deadline,
-                "the job's timeout passed",
-            ));
+            return Some(self.finish_event(i, AttemptOutcome::TimedOut, deadline, TIMED_OUT));
         }
         if self.stopping {
             if let Some(&i) = self.active.first() {
@@ -384,7 +397,34 @@ impl Machine {
             outcome,
             at,
             reason: Some(reason.to_string()),
+            help: None,
         }
+    }
+
+    /// The event that ends attempt `attempt` of job `i` whose run finished at `at`
+    /// (`success` only for success): a run that ended after the attempt's deadline timed out
+    /// at the deadline. `None` when that attempt is not the job's current one. This is the
+    /// one translation of a backend's "finished" into an outcome, for every driver.
+    pub fn run_finished(&self, i: usize, attempt: u32, success: bool, at: u64) -> Option<Event> {
+        let current = self.jobs.get(i)?.current()?;
+        if current.number != attempt {
+            return None;
+        }
+        let (outcome, at, reason) = match current.deadline_s {
+            Some(deadline) if at > deadline => {
+                (AttemptOutcome::TimedOut, deadline, Some(TIMED_OUT))
+            }
+            _ if success => (AttemptOutcome::Success, at, None),
+            _ => (AttemptOutcome::Failure, at, Some("the run failed")),
+        };
+        Some(Event::AttemptFinished {
+            job: self.plan.jobs[i].id.clone(),
+            attempt,
+            outcome,
+            at,
+            reason: reason.map(str::to_string),
+            help: None,
+        })
     }
 
     /// Applies one event. Events that do not fit the state (a result for an attempt that
@@ -409,20 +449,24 @@ impl Machine {
                 }
                 self.ready.remove(&(Reverse(self.priority[i]), i));
                 run.phase = Phase::Starting;
+                let job = &self.plan.jobs[i];
+                let deadline_s =
+                    (job.kind == JobKind::Release).then(|| at.saturating_add(job.timeout_s));
                 run.attempts.push(Attempt {
                     number: *attempt,
                     correlation_id: correlation_id.clone(),
                     started_s: *at,
                     run: None,
+                    deadline_s,
                     assets: None,
                     end_s: None,
                     outcome: None,
                     reason: None,
+                    help: None,
                 });
                 self.active.insert(i);
-                if self.plan.jobs[i].kind == JobKind::Release {
-                    self.deadlines
-                        .insert((at.saturating_add(self.plan.jobs[i].timeout_s), i));
+                if let Some(deadline) = deadline_s {
+                    self.deadlines.insert((deadline, i));
                 }
             }
             Event::AttemptDispatched { job, attempt, run } => {
@@ -432,15 +476,15 @@ impl Machine {
                 if self.jobs[i].phase != Phase::Starting {
                     return;
                 }
-                let timeout = self.plan.jobs[i].timeout_s;
                 self.saw(run.started_s);
-                self.deadlines
-                    .insert((run.started_s.saturating_add(timeout), i));
+                let deadline = run.started_s.saturating_add(self.plan.jobs[i].timeout_s);
+                self.deadlines.insert((deadline, i));
                 let job_run = &mut self.jobs[i];
                 job_run.phase = Phase::Running;
                 if let Some(current) = job_run.current_mut() {
                     current.started_s = run.started_s;
                     current.run = Some(run.clone());
+                    current.deadline_s = Some(deadline);
                 }
             }
             Event::PublishIntent {
@@ -461,6 +505,7 @@ impl Machine {
                 outcome,
                 at,
                 reason,
+                help,
             } => {
                 self.saw(*at);
                 let Some(i) = self.current(job, *attempt) else {
@@ -469,7 +514,7 @@ impl Machine {
                 if !matches!(self.jobs[i].phase, Phase::Starting | Phase::Running) {
                     return;
                 }
-                self.finish(i, *outcome, *at, reason.clone());
+                self.finish(i, *outcome, *at, reason.clone(), help.clone());
             }
             Event::FallbackStarting { correlation_id, at } => {
                 self.saw(*at);
@@ -479,7 +524,9 @@ impl Machine {
                     };
                 }
             }
-            Event::FallbackFinished { at, run, reason } => {
+            Event::FallbackFinished {
+                at, run, reason, ..
+            } => {
                 self.saw(*at);
                 if matches!(self.fallback, Fallback::Starting { .. }) {
                     self.fallback = Fallback::Done {
@@ -530,22 +577,27 @@ impl Machine {
         (self.jobs[i].current()?.number == attempt).then_some(i)
     }
 
-    fn finish(&mut self, i: usize, outcome: AttemptOutcome, at: u64, reason: Option<String>) {
+    fn finish(
+        &mut self,
+        i: usize,
+        outcome: AttemptOutcome,
+        at: u64,
+        reason: Option<String>,
+        help: Option<String>,
+    ) {
         self.active.remove(&i);
         let job = &self.plan.jobs[i];
         let run = &mut self.jobs[i];
         let Some(current) = run.attempts.last_mut() else {
             return;
         };
-        let deadline = match &current.run {
-            Some(r) => r.started_s,
-            None => current.started_s,
+        if let Some(deadline) = current.deadline_s {
+            self.deadlines.remove(&(deadline, i));
         }
-        .saturating_add(job.timeout_s);
-        self.deadlines.remove(&(deadline, i));
         current.end_s = Some(at);
         current.outcome = Some(outcome);
         current.reason = reason;
+        current.help = help;
         let number = current.number;
         match outcome {
             AttemptOutcome::Success => {
@@ -636,12 +688,13 @@ mod tests {
         let jobs = vec![job("a", &[], 10), job("b", &[], 50), job("c", &["a"], 30)];
         let plan = CompiledPlan::assemble(release, jobs, None).unwrap();
         let settings = Settings {
-            backend: BackendKind::Sim,
+            backend: BackendKind::Sim {
+                speed: 1.0,
+                scenario: Scenario::default(),
+            },
             concurrency,
             fail_fast,
             seed: 1,
-            speed: 1.0,
-            scenario: Scenario::default(),
             origin_unix_ms: 0,
         };
         Machine::new(plan, settings)
@@ -667,6 +720,7 @@ mod tests {
             outcome,
             at,
             reason: None,
+            help: None,
         }
     }
 
@@ -697,6 +751,45 @@ mod tests {
             m.run(m.index_of("b").unwrap()).phase,
             Phase::Starting,
             "the other branch goes on"
+        );
+    }
+
+    #[test]
+    fn a_run_that_ended_after_its_deadline_timed_out_at_the_deadline() {
+        let mut m = machine(None, false);
+        assert_eq!(started(&take(&mut m, 0)), "b");
+        let b = m.index_of("b").unwrap();
+        m.apply(&Event::AttemptDispatched {
+            job: "b".into(),
+            attempt: 1,
+            run: RunRef {
+                runs: vec!["r".into()],
+                started_s: 5,
+            },
+        });
+        assert_eq!(m.run(b).current().unwrap().deadline_s, Some(105));
+        let ended = |at, success| match m.run_finished(b, 1, success, at) {
+            Some(Event::AttemptFinished {
+                outcome,
+                at,
+                reason,
+                ..
+            }) => (outcome, at, reason),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(ended(105, true), (AttemptOutcome::Success, 105, None));
+        assert_eq!(
+            ended(50, false),
+            (AttemptOutcome::Failure, 50, Some("the run failed".into()))
+        );
+        assert_eq!(
+            ended(106, true),
+            (AttemptOutcome::TimedOut, 105, Some(TIMED_OUT.into()))
+        );
+        assert_eq!(
+            m.run_finished(b, 2, true, 10),
+            None,
+            "not the current attempt"
         );
     }
 

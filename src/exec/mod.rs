@@ -1,15 +1,16 @@
 //! The executor: a pure scheduling state machine ([`machine`]) fed by journaled events
-//! ([`event`], [`journal`]), driven in real time against a backend ([`executor`]) or on a
+//! ([`event`], [`journal`]), driven in real time against a [`backend`] ([`executor`]) or on a
 //! virtual clock by [`crate::simulate`]. [`session`] opens a state directory for `apply` and
-//! `resume`; [`release`] assembles the unified release; [`view`] is what `status` and
-//! `simulate` show per job.
+//! `resume`; [`view`] is what `status` and `simulate` show per job; [`progress`] and
+//! [`reporter`] are what a run tells the person watching it.
 
+pub mod backend;
 pub mod backoff;
 pub mod event;
 pub mod executor;
 pub mod journal;
 pub mod machine;
 pub mod progress;
-pub mod release;
+pub mod reporter;
 pub mod session;
 pub mod view;

@@ -1,6 +1,7 @@
 //! What a person watching `apply` sees: on a terminal, an overall bar and one spinner line
 //! per running job (indicatif); otherwise, or under CI, one plain log line per event on
-//! stderr, so logs stay greppable.
+//! stderr, so logs stay greppable. Lines go through the run's [`Reporter`], which prints
+//! above the bars when they are shown.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -10,14 +11,19 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::compile::duration::format_seconds;
 use crate::exec::event::{AttemptOutcome, Event};
 use crate::exec::machine::{JobState, Machine};
+use crate::exec::reporter::Reporter;
 
-pub enum Progress {
-    Lines,
-    Bars {
-        multi: MultiProgress,
-        overall: ProgressBar,
-        jobs: HashMap<String, ProgressBar>,
-    },
+/// The progress display of one run. Every line it prints, and every message of the
+/// executor and the backends, goes through its [`Reporter`].
+pub struct Progress {
+    reporter: Reporter,
+    bars: Option<Bars>,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    jobs: HashMap<String, ProgressBar>,
 }
 
 impl Progress {
@@ -25,7 +31,7 @@ impl Progress {
     pub fn for_stderr(total_jobs: usize) -> Progress {
         let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
         if ci || !std::io::stderr().is_terminal() {
-            return Progress::Lines;
+            return Progress::lines(Reporter::stderr());
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let overall = multi.add(ProgressBar::new(total_jobs as u64));
@@ -33,61 +39,76 @@ impl Progress {
             ProgressStyle::with_template("{bar:30} {pos}/{len} jobs done {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        Progress::Bars {
-            multi,
-            overall,
-            jobs: HashMap::new(),
+        Progress {
+            reporter: Reporter::above(multi.clone()),
+            bars: Some(Bars {
+                multi,
+                overall,
+                jobs: HashMap::new(),
+            }),
         }
+    }
+
+    /// One log line per event, no bars, through `reporter`.
+    pub fn lines(reporter: Reporter) -> Progress {
+        Progress {
+            reporter,
+            bars: None,
+        }
+    }
+
+    /// The channel for everything else the run tells the watcher (give it to backends).
+    pub fn reporter(&self) -> Reporter {
+        self.reporter.clone()
     }
 
     /// Tells the watcher about an event that was just applied to `machine`.
     pub fn event(&mut self, machine: &Machine, event: &Event) {
         let Some(line) = describe(event) else { return };
-        match self {
-            Progress::Lines => eprintln!("{line}"),
-            Progress::Bars {
-                multi,
-                overall,
-                jobs,
-            } => {
-                match event {
-                    Event::AttemptStarting { job, attempt, .. } => {
-                        let bar = multi.add(ProgressBar::new_spinner());
-                        bar.set_style(
-                            ProgressStyle::with_template("  {spinner} {msg} {elapsed}")
-                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                        );
-                        bar.set_message(format!("{job} (attempt {attempt})"));
-                        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-                        jobs.insert(job.clone(), bar);
-                    }
-                    Event::AttemptFinished { job, .. } => {
-                        if let Some(bar) = jobs.remove(job) {
-                            bar.finish_and_clear();
-                            multi.remove(&bar);
-                        }
-                        let _ = multi.println(&line);
-                    }
-                    _ => {
-                        let _ = multi.println(&line);
-                    }
-                }
-                let done = (0..machine.job_count())
-                    .filter(|&i| {
-                        !matches!(
-                            machine.run(i).state(),
-                            JobState::Pending | JobState::Running
-                        )
-                    })
-                    .count();
-                overall.set_position(done as u64);
+        let Some(Bars {
+            multi,
+            overall,
+            jobs,
+        }) = &mut self.bars
+        else {
+            self.reporter.line(&line);
+            return;
+        };
+        match event {
+            // A spinner says it instead of a line.
+            Event::AttemptStarting { job, attempt, .. } => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("  {spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_message(format!("{job} (attempt {attempt})"));
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                jobs.insert(job.clone(), bar);
             }
+            Event::AttemptFinished { job, .. } => {
+                if let Some(bar) = jobs.remove(job) {
+                    bar.finish_and_clear();
+                    multi.remove(&bar);
+                }
+                self.reporter.line(&line);
+            }
+            _ => self.reporter.line(&line),
         }
+        let done = (0..machine.job_count())
+            .filter(|&i| {
+                !matches!(
+                    machine.run(i).state(),
+                    JobState::Pending | JobState::Running
+                )
+            })
+            .count();
+        overall.set_position(done as u64);
     }
 
     /// Clears the bars.
     pub fn finish(&mut self) {
-        if let Progress::Bars { overall, jobs, .. } = self {
+        if let Some(Bars { overall, jobs, .. }) = &self.bars {
             for bar in jobs.values() {
                 bar.finish_and_clear();
             }
@@ -116,6 +137,7 @@ pub fn describe(event: &Event) -> Option<String> {
             outcome,
             at,
             reason,
+            help,
         } => {
             let word = match outcome {
                 AttemptOutcome::Success => "succeeded",
@@ -127,7 +149,8 @@ pub fn describe(event: &Event) -> Option<String> {
                 .as_ref()
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
-            (*at, format!("{word} {job} (attempt {attempt}){reason}"))
+            let what = format!("{word} {job} (attempt {attempt}){reason}");
+            (*at, with_help(what, help.as_deref()))
         }
         Event::Paused { at } => (
             *at,
@@ -139,17 +162,33 @@ pub fn describe(event: &Event) -> Option<String> {
             *at,
             "the release did not complete: starting the plan's [fallback]".to_string(),
         ),
-        Event::FallbackFinished { at, run, reason } => (
+        Event::FallbackFinished {
+            at,
+            run,
+            reason,
+            help,
+        } => (
             *at,
             match (run, reason) {
                 (Some(run), _) => format!("fallback dispatched ({})", run.runs.join(", ")),
-                (None, reason) => format!(
-                    "fallback not dispatched: {}",
-                    reason.as_deref().unwrap_or("no reason given")
+                (None, reason) => with_help(
+                    format!(
+                        "fallback not dispatched: {}",
+                        reason.as_deref().unwrap_or("no reason given")
+                    ),
+                    help.as_deref(),
                 ),
             },
         ),
         Event::Finished { at } => (*at, "finished".to_string()),
     };
     Some(format!("[{:>8}] {what}", format_seconds(at)))
+}
+
+/// `what`, and under it the `help:` line of the one error style, indented past the time.
+fn with_help(what: String, help: Option<&str>) -> String {
+    match help {
+        Some(help) => format!("{what}\n           help: {help}"),
+        None => what,
+    }
 }

@@ -1,5 +1,7 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
-//! field names are a contract (docs/state-directory.md): `id`, `state`, `attempts`, `start_s`, `end_s`.
+//! field names are a contract for programs (never renamed, only added): `id`, `state`,
+//! `attempts`, `start_s`, `end_s`, `history` (`attempt`, `start_s`, `end_s`, `outcome`,
+//! `reason`, `help`).
 
 use std::fmt::Write;
 
@@ -30,6 +32,9 @@ pub struct AttemptRow {
     pub outcome: Option<AttemptOutcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the user can do about `reason`, when the backend knew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
 }
 
 /// One row per job, in plan order (group, then id).
@@ -56,6 +61,7 @@ pub fn rows(machine: &Machine) -> Vec<JobRow> {
                         end_s: a.end_s,
                         outcome: a.outcome,
                         reason: a.reason.clone(),
+                        help: a.help.clone(),
                     })
                     .collect(),
             }
@@ -72,7 +78,8 @@ pub fn makespan_s(machine: &Machine) -> u64 {
 }
 
 /// The job table of `status` and `simulate`: id, state, attempts, first start, last end;
-/// with `reasons`, each attempt that ended with a reason on a line of its own.
+/// with `reasons`, each attempt that ended with a reason on a line of its own (and its help
+/// under it).
 pub fn table(rows: &[JobRow], reasons: bool) -> String {
     let mut out = String::new();
     let width = rows.iter().map(|j| j.id.len()).max().unwrap_or(3).max(3);
@@ -99,6 +106,9 @@ pub fn table(rows: &[JobRow], reasons: bool) -> String {
                     "  {:width$}    attempt {}: {reason}",
                     "", attempt.attempt
                 );
+            }
+            if let Some(help) = attempt.help.as_ref().filter(|_| attempt.reason.is_some()) {
+                let _ = writeln!(out, "  {:width$}      help: {help}", "");
             }
         }
     }

@@ -20,10 +20,10 @@ use crate::compiled::{CompiledPlan, Job, JobKind, Trigger};
 use crate::generate::job_ids::JobIds;
 use crate::generate::yaml::{self, Map, Node};
 use crate::generate::{
-    FALLBACK_WORKFLOW, File, Problem, RUNNER, Settings, TOKEN_SECRET, header, shell_word,
-    short_hash,
+    FALLBACK_WORKFLOW, File, RUNNER, Settings, TOKEN_SECRET, header, shell_word, short_hash,
 };
 use crate::github::dispatch::{self, Attempt, CORRELATION_INPUT};
+use crate::run_error::RunError;
 
 /// The workflow's own job that checks the requested plan hash.
 const CHECK_JOB: &str = "check-plan";
@@ -141,7 +141,7 @@ gh release edit "$TAG" --repo "$REPO" --draft=false --prerelease="$PRERELEASE"
 echo "published $(gh release view "$TAG" --repo "$REPO" --json url --jq .url)"
 "#;
 
-pub fn generate(plan: &CompiledPlan, settings: &Settings) -> Result<File, Problem> {
+pub fn generate(plan: &CompiledPlan, settings: &Settings) -> Result<File, RunError> {
     let ids = JobIds::new(plan.jobs.iter().map(|j| j.id.as_str()), &[CHECK_JOB]);
     let purpose = format!(
         "The plan of {} as a plain GitHub Actions workflow that needs no relplan: one job per\n\
@@ -263,12 +263,10 @@ fn needs(job: &Job, ids: &JobIds) -> Node {
     yaml::strings(job.needs.iter().map(|n| ids.get(n)))
 }
 
-fn dispatch_job(plan: &CompiledPlan, job: &Job, ids: &JobIds) -> Result<Map, Problem> {
+fn dispatch_job(plan: &CompiledPlan, job: &Job, ids: &JobIds) -> Result<Map, RunError> {
     let Some(trigger) = &job.trigger else {
-        return Err(Problem {
-            what: format!("job `{}` has no trigger", job.id),
-            help: "compile the plan again with `relplan compile`".into(),
-        });
+        return Err(RunError::new(format!("job `{}` has no trigger", job.id))
+            .with_help("compile the plan again with `relplan compile`"));
     };
     let attempt = Attempt {
         job,
@@ -276,10 +274,7 @@ fn dispatch_job(plan: &CompiledPlan, job: &Job, ids: &JobIds) -> Result<Map, Pro
         plan_hash: &plan.plan_hash,
         release_version: &plan.release.version,
     };
-    let problem = |e: crate::github::GitHubError| Problem {
-        what: e.to_string(),
-        help: e.hint(),
-    };
+    let problem = RunError::from;
     let (event, path, body, id_path) = match trigger {
         Trigger::RepositoryDispatch { repo, event_type } => (
             "repository_dispatch",

@@ -18,6 +18,7 @@ pub mod release_workflow;
 pub mod yaml;
 
 use crate::compiled::CompiledPlan;
+use crate::run_error::RunError;
 
 /// How the workflows refer to the plan and to relplan.
 #[derive(Clone, Debug)]
@@ -64,15 +65,8 @@ pub struct File {
     pub contents: String,
 }
 
-/// A plan that cannot be turned into workflows, with the next step.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub what: String,
-    pub help: String,
-}
-
 /// Every file generated from `plan`, in a fixed order.
-pub fn files(plan: &CompiledPlan, settings: &Settings) -> Result<Vec<File>, Problem> {
+pub fn files(plan: &CompiledPlan, settings: &Settings) -> Result<Vec<File>, RunError> {
     let mut files = vec![
         release_workflow::generate(plan, settings),
         fallback_workflow::generate(plan, settings)?,

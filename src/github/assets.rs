@@ -10,26 +10,22 @@
 //!    characters, `?` one character) matches the name of the artifact that carries it (the
 //!    whole artifact is published) or the file's own name (that file is).
 //! 4. Published names must be GitHub-safe (ASCII letters, digits, `.`, `-`, `_`, `+`, not
-//!    starting or ending with `.`), because GitHub silently renames anything else;
-//!    `SHA256SUMS` is reserved for relplan's own checksum file.
-//! 5. Two published files that would get the same name, from one artifact or from any two
-//!    jobs, are reported together, each naming its job, run, artifact and path, before any
-//!    draft is created. Nothing is renamed to make room.
+//!    starting or ending with `.`), because GitHub silently renames anything else.
+//! 5. Names are then checked by [`release_assets::assemble`], as the executor checks the
+//!    whole release: two files of one name (from one artifact or from any two jobs) and a
+//!    file named `SHA256SUMS` are reported together, each naming its job, run, artifact and
+//!    path, before any draft is created. Nothing is renamed to make room.
 //!
 //! The outcome depends only on the artifacts' contents and the plan, so re-running the
 //! collection gives the same assets with the same names and bytes.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::digest::sha256_hex;
 use crate::github::client::GitHub;
-use crate::github::error::{AssetConflict, GitHubError};
+use crate::github::error::GitHubError;
 use crate::github::zip_check::{ZipFile, ZipLimits};
 use crate::glob;
-
-/// The checksum file relplan writes into every release.
-pub const SHA256SUMS: &str = "SHA256SUMS";
+use crate::release_assets::{self, Asset};
 
 /// Where an asset came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,17 +44,6 @@ impl fmt::Display for Source {
             self.path, self.artifact, self.job, self.run
         )
     }
-}
-
-/// One file of the unified release.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Asset {
-    pub name: String,
-    pub bytes: Vec<u8>,
-    /// Lowercase hex.
-    pub sha256: String,
-    /// `None` for relplan's own SHA256SUMS.
-    pub source: Option<Source>,
 }
 
 /// The finished runs of one publishing job.
@@ -122,49 +107,20 @@ impl GitHub {
 }
 
 /// Names every file by the rule of this module, reporting every bad name and every
-/// conflict at once. Assets come back sorted by name.
+/// clash at once. Assets come back sorted by name.
 pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubError> {
-    let mut by_name: BTreeMap<String, Asset> = BTreeMap::new();
-    let mut conflicts = Vec::new();
+    let mut assets = Vec::new();
     for (source, file) in files {
-        let name = file
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&file.path)
-            .to_string();
+        let name = base_name(&file.path).to_string();
         if let Some(problem) = name_problem(&name) {
             return Err(GitHubError::Input {
                 message: format!("{source} cannot be a release asset: its name {problem}"),
-                hint: "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)".into(),
+                help: "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)".into(),
             });
         }
-        if let Some(existing) = by_name.get(&name) {
-            let first = existing
-                .source
-                .as_ref()
-                .map_or_else(|| "relplan".to_string(), |s| s.to_string());
-            conflicts.push(AssetConflict {
-                name,
-                first,
-                second: source.to_string(),
-            });
-            continue;
-        }
-        by_name.insert(
-            name.clone(),
-            Asset {
-                name,
-                sha256: sha256_hex(&file.bytes),
-                bytes: file.bytes,
-                source: Some(source),
-            },
-        );
+        assets.push(Asset::new(name, file.bytes, source.to_string()));
     }
-    if !conflicts.is_empty() {
-        return Err(GitHubError::AssetNameConflict(conflicts));
-    }
-    Ok(by_name.into_values().collect())
+    release_assets::assemble(assets).map_err(GitHubError::AssetNameConflict)
 }
 
 /// The last component of a `/`-separated path.
@@ -173,9 +129,7 @@ pub fn base_name(path: &str) -> &str {
 }
 
 fn name_problem(name: &str) -> Option<&'static str> {
-    if name == SHA256SUMS {
-        Some("is reserved for relplan's checksum file")
-    } else if name.starts_with('.') || name.ends_with('.') {
+    if name.starts_with('.') || name.ends_with('.') {
         Some("starts or ends with `.`, which GitHub would rename")
     } else if !name
         .chars()
@@ -184,27 +138,5 @@ fn name_problem(name: &str) -> Option<&'static str> {
         Some("has characters GitHub would rename")
     } else {
         None
-    }
-}
-
-/// `SHA256SUMS`: `<64 hex>  <name>` per asset, sorted by name, each line ending in a
-/// newline, so `sha256sum -c SHA256SUMS` passes next to the downloaded assets.
-pub fn sha256sums(assets: &[Asset]) -> Asset {
-    let mut lines: Vec<(&str, &str)> = assets
-        .iter()
-        .filter(|a| a.name != SHA256SUMS)
-        .map(|a| (a.name.as_str(), a.sha256.as_str()))
-        .collect();
-    lines.sort();
-    let text: String = lines
-        .into_iter()
-        .map(|(name, sha)| format!("{sha}  {name}\n"))
-        .collect();
-    let bytes = text.into_bytes();
-    Asset {
-        name: SHA256SUMS.to_string(),
-        sha256: sha256_hex(&bytes),
-        bytes,
-        source: None,
     }
 }

@@ -186,7 +186,7 @@ impl GitHub {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(GitHubError::Input {
                 message: "the GitHub client was set up outside an async runtime".into(),
-                hint: "report this as a relplan bug".into(),
+                help: "report this as a relplan bug".into(),
             });
         }
         let setup = |e: octocrab::Error| GitHubError::Input {
@@ -194,7 +194,7 @@ impl GitHub {
                 "cannot set up the GitHub client for `{}`: {e}",
                 config.api_url.as_str()
             ),
-            hint: "pass an http(s) URL to --api-url or GITHUB_API_URL".into(),
+            help: "pass an http(s) URL to --api-url or GITHUB_API_URL".into(),
         };
         let octo = Octocrab::builder()
             .base_uri(config.api_url.as_str())
@@ -377,7 +377,7 @@ impl GitHub {
     ) -> Result<Reply, GitHubError> {
         let bytes = serde_json::to_vec(body).map_err(|e| GitHubError::Input {
             message: format!("{action}: cannot encode the request: {e}"),
-            hint: "report this as a relplan bug".into(),
+            help: "report this as a relplan bug".into(),
         })?;
         self.send(method, action, path, "application/json", bytes)
             .await

@@ -1,4 +1,5 @@
-//! Starting a job attempt on GitHub, both ways docs/build-workflow-protocol.md fixes:
+//! Starting a job attempt on GitHub, both ways the protocol with build workflows allows
+//! (docs/build-workflow-protocol.md):
 //!
 //! - `repository_dispatch`: `POST /repos/{o}/{r}/dispatches` with
 //!   `{"event_type", "client_payload": {"relplan": {correlation_id, job, version, ref,
@@ -63,7 +64,7 @@ impl GitHub {
         let Some(trigger) = &job.trigger else {
             return Err(GitHubError::Input {
                 message: format!("job `{}` has no trigger to dispatch", job.id),
-                hint: "only jobs with a repository_dispatch or workflow_dispatch trigger run on GitHub".into(),
+                help: "only jobs with a repository_dispatch or workflow_dispatch trigger run on GitHub".into(),
             });
         };
         match trigger {
@@ -192,6 +193,6 @@ pub fn workflow_inputs(
 fn payload_error(job: &Job, problem: &str) -> GitHubError {
     GitHubError::Input {
         message: format!("the payload of job `{}` {problem}", job.id),
-        hint: "change the job's payload in the plan and compile it again".into(),
+        help: "change the job's payload in the plan and compile it again".into(),
     }
 }

@@ -1,9 +1,13 @@
 //! The one error type of the GitHub layer. Each variant says what failed in words a release
-//! manager can act on, and [`GitHubError::hint`] gives the next step, printed the way every
-//! relplan command prints errors (`error: …` then `help: …`). No variant holds the token:
-//! messages are built from paths, statuses and GitHub's own `message` field only.
+//! manager can act on; its [`miette::Diagnostic`] help gives the next step, and it becomes
+//! a [`RunError`] (exit 1) to be printed the way every relplan error is. No variant holds
+//! the token: messages are built from paths, statuses and GitHub's own `message` field only.
 
+use std::fmt;
 use std::time::Duration;
+
+use crate::release_assets::{CLASH_HELP, Clash, clashes_message};
+use crate::run_error::{Exit, RunError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
@@ -12,7 +16,7 @@ pub enum GitHubError {
     NoToken,
     /// Something relplan was given cannot be sent as it is.
     #[error("{message}")]
-    Input { message: String, hint: String },
+    Input { message: String, help: String },
     /// GitHub answered with an error that retrying will not fix.
     #[error("{action}: GitHub answered {status}{}", github_message(.message))]
     Status {
@@ -56,8 +60,8 @@ pub enum GitHubError {
         problem: String,
     },
     /// Two release assets would get the same name.
-    #[error("{}", conflicts_message(.0))]
-    AssetNameConflict(Vec<AssetConflict>),
+    #[error("{}", clashes_message(.0))]
+    AssetNameConflict(Vec<Clash>),
     /// The draft already holds an asset of this name with other bytes.
     #[error(
         "release `{tag}` already has an asset `{name}` with other content (sha256 {existing}, this build {wanted})"
@@ -77,14 +81,6 @@ pub enum GitHubError {
     },
 }
 
-/// Two sources that would both become the asset `name`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssetConflict {
-    pub name: String,
-    pub first: String,
-    pub second: String,
-}
-
 fn github_message(message: &str) -> String {
     if message.is_empty() {
         String::new()
@@ -93,27 +89,26 @@ fn github_message(message: &str) -> String {
     }
 }
 
-fn conflicts_message(conflicts: &[AssetConflict]) -> String {
-    let lines: Vec<String> = conflicts
-        .iter()
-        .map(|c| {
-            format!(
-                "asset `{}` would come from both {} and {}",
-                c.name, c.first, c.second
-            )
-        })
-        .collect();
-    lines.join("\n")
+impl miette::Diagnostic for GitHubError {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.next_step()))
+    }
+}
+
+impl From<GitHubError> for RunError {
+    fn from(error: GitHubError) -> RunError {
+        RunError::from_diagnostic(&error, Exit::Failure)
+    }
 }
 
 impl GitHubError {
-    /// The next step for the user.
-    pub fn hint(&self) -> String {
+    /// The next step for the user: the help of every variant, in one place.
+    fn next_step(&self) -> String {
         match self {
             GitHubError::NoToken => {
                 "export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases".into()
             }
-            GitHubError::Input { hint, .. } => hint.clone(),
+            GitHubError::Input { help, .. } => help.clone(),
             GitHubError::Status { status: 401, .. } => {
                 "the token was refused; check that GITHUB_TOKEN is valid and not expired".into()
             }
@@ -139,9 +134,7 @@ impl GitHubError {
             GitHubError::BadArtifact { .. } => {
                 "fix the build so it uploads a plain archive of regular files, then retry the job".into()
             }
-            GitHubError::AssetNameConflict(_) => {
-                "rename one of the files in its build, or narrow the job's `publish` globs".into()
-            }
+            GitHubError::AssetNameConflict(_) => CLASH_HELP.into(),
             GitHubError::AssetDiffers { .. } => {
                 "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then resume".into()
             }

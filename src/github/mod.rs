@@ -1,5 +1,6 @@
-//! Talking to GitHub: the protocol layer of the GitHub backend, exactly as
-//! docs/build-workflow-protocol.md fixes it with the build workflows.
+//! Talking to GitHub: the protocol layer of the GitHub backend, exactly as the protocol
+//! with the build workflows fixes it (docs/build-workflow-protocol.md: how a dispatch
+//! carries the correlation id, how the run is found by its run-name, what it uploads).
 //!
 //! One idea per file:
 //! - [`token`]: the API token, read from `GITHUB_TOKEN`/`GH_TOKEN`, redacted everywhere.
@@ -61,7 +62,7 @@ pub fn split_repo(repo: &str) -> Result<(&str, &str), GitHubError> {
         }
         _ => Err(GitHubError::Input {
             message: format!("`{repo}` is not an `owner/name` repository"),
-            hint: "check the `owner` and `github` keys of the plan".into(),
+            help: "check the `owner` and `github` keys of the plan".into(),
         }),
     }
 }

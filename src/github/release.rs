@@ -20,10 +20,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::digest::sha256_hex;
-use crate::github::assets::{Asset, sha256sums};
 use crate::github::client::GitHub;
 use crate::github::error::GitHubError;
 use crate::github::split_repo;
+use crate::release_assets::{Asset, sha256sums};
 
 const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 50;
@@ -175,7 +175,7 @@ impl GitHub {
                 .await?
                 .ok_or_else(|| GitHubError::Input {
                     message: format!("`{}` does not exist or the token cannot see it", spec.repo),
-                    hint: "check `publish_to` in the plan and the token's access".into(),
+                    help: "check `publish_to` in the plan and the token's access".into(),
                 })?;
             let releases: Vec<GhRelease> = reply.json(&action)?;
             let full = releases.len() == PAGE_SIZE;

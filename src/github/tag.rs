@@ -40,7 +40,7 @@ impl GitHub {
             .await?
             .ok_or_else(|| GitHubError::Input {
                 message: format!("`{repo}` has no tag `{tag}`"),
-                hint: "push the tag named by git_tag in the manifest, then resume".into(),
+                help: "push the tag named by git_tag in the manifest, then resume".into(),
             })?;
         match pinned.filter(|p| !p.is_empty()) {
             Some(pinned) if !same_commit(&commit, pinned) => Err(GitHubError::TagMoved {
@@ -89,7 +89,7 @@ impl GitHub {
                         message: format!(
                             "tag `{tag}` of `{repo}` points at a {other}, not a commit"
                         ),
-                        hint: "tag a commit".into(),
+                        help: "tag a commit".into(),
                     });
                 }
             }

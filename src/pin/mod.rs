@@ -10,6 +10,8 @@
 
 pub mod manifest_edit;
 
+use miette::Diagnostic;
+
 use crate::compiled::{CompiledPlan, JobKind};
 use crate::github::GitHub;
 use crate::github::tag::same_commit;
@@ -117,7 +119,7 @@ pub async fn resolve(github: &GitHub, targets: Vec<Target>) -> Vec<Outcome> {
                 },
                 Err(e) => Pin::Failed {
                     message: e.to_string(),
-                    help: e.hint(),
+                    help: e.help().map(|h| h.to_string()).unwrap_or_default(),
                 },
             },
         };

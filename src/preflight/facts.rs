@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use miette::Diagnostic;
+
 use crate::github::GitHub;
 use crate::github::GitHubError;
 use crate::github::releases_of_tag::ExistingRelease;
@@ -34,7 +36,7 @@ impl Failure {
     pub fn of(error: &GitHubError) -> Failure {
         Failure {
             message: error.to_string(),
-            help: error.hint(),
+            help: error.help().map(|h| h.to_string()).unwrap_or_default(),
         }
     }
 }

@@ -12,12 +12,11 @@ pub mod render;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::backend::sim::synthetic_artifacts;
 use crate::compiled::{CompiledPlan, JobKind};
 use crate::exec::event::{AssetDigest, AttemptOutcome, BackendKind, Event, RunRef, Settings};
 use crate::exec::machine::Machine;
-use crate::exec::release;
-use crate::scenario::{Outcome, Scenario};
+use crate::release_assets::{self, CLASH_HELP, Clash};
+use crate::scenario::{Outcome, Scenario, synthetic_artifacts};
 
 /// The end state of a simulated run.
 pub struct Simulation {
@@ -41,12 +40,13 @@ pub fn simulate(
     fail_fast: bool,
 ) -> Simulation {
     let settings = Settings {
-        backend: BackendKind::Sim,
+        backend: BackendKind::Sim {
+            speed: 1.0,
+            scenario: scenario.clone(),
+        },
         concurrency,
         fail_fast,
         seed: scenario.seed,
-        speed: 1.0,
-        scenario: scenario.clone(),
         origin_unix_ms: 0,
     };
     let mut events = vec![Event::Started {
@@ -64,20 +64,9 @@ pub fn simulate(
                 break;
             }
             ends.pop();
-            let (outcome, reason) = if success {
-                (AttemptOutcome::Success, None)
-            } else {
-                (AttemptOutcome::Failure, Some("the run failed".to_string()))
-            };
-            let job = machine.job(i).id.clone();
-            let event = Event::AttemptFinished {
-                job,
-                attempt,
-                outcome,
-                at,
-                reason,
-            };
-            record(&mut machine, &mut events, event);
+            if let Some(event) = machine.run_finished(i, attempt, success, at) {
+                record(&mut machine, &mut events, event);
+            }
         }
         while let Some(event) = machine.decide(now) {
             record(&mut machine, &mut events, event.clone());
@@ -87,6 +76,7 @@ pub fn simulate(
                     at,
                     run: None,
                     reason: Some("a simulation dispatches nothing".into()),
+                    help: None,
                 };
                 record(&mut machine, &mut events, done);
                 continue;
@@ -116,13 +106,14 @@ pub fn simulate(
                         };
                         record(&mut machine, &mut events, event);
                     }
-                    Err(reason) => {
+                    Err(clashes) => {
                         let event = Event::AttemptFinished {
                             job,
                             attempt,
                             outcome: AttemptOutcome::Failure,
                             at: now,
-                            reason: Some(reason),
+                            reason: Some(release_assets::clashes_message(&clashes)),
+                            help: Some(CLASH_HELP.into()),
                         };
                         record(&mut machine, &mut events, event);
                         continue;
@@ -167,15 +158,10 @@ pub fn simulate(
 }
 
 /// The release's assets from the synthetic artifacts of the publishing jobs it needs.
-fn release_assets(machine: &Machine, release_job: usize) -> Result<Vec<AssetDigest>, String> {
-    let collected = machine
-        .job(release_job)
-        .needs
-        .iter()
-        .filter_map(|need| machine.index_of(need))
-        .map(|j| machine.job(j))
-        .filter(|job| !job.publish.is_empty())
-        .map(|job| (job, synthetic_artifacts(job)))
-        .collect();
-    release::assemble(collected).map(|assets| release::digests(&assets))
+fn release_assets(machine: &Machine, release_job: usize) -> Result<Vec<AssetDigest>, Vec<Clash>> {
+    let files = machine
+        .publishers(release_job)
+        .flat_map(|j| synthetic_artifacts(machine.job(j)));
+    let assets = release_assets::assemble(files)?;
+    Ok(assets.iter().map(AssetDigest::from).collect())
 }

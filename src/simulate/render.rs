@@ -1,5 +1,6 @@
-//! How a simulation is shown: a text table for people, JSON for programs (field names are a
-//! contract, see docs/cli.md) and a Mermaid gantt chart that renders on GitHub.
+//! How a simulation is shown: a text table for people, JSON for programs (its field names
+//! are a contract: never renamed, only added) and a Mermaid gantt chart that renders on
+//! GitHub.
 
 use std::fmt::Write;
 

@@ -1,4 +1,8 @@
-//! Helpers shared by the integration tests: running the real binary, paths to inputs.
+//! Helpers shared by the integration tests: running the real binary, paths to inputs;
+//! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer.
+
+pub mod executor;
+pub mod github;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,14 +33,23 @@ pub fn stderr(output: &Output) -> String {
 
 /// Runs the relplan binary with colour off, from `dir` (for tests that need their own tree).
 pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relplan"))
+    command(dir, args)
+        .output()
+        .expect("the relplan binary runs")
+}
+
+/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub token or API
+/// URL from the environment of the tests.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
-        .output()
-        .expect("the relplan binary runs")
+        .env_remove("GITHUB_API_URL");
+    command
 }
 
 /// Exit code, stdout and stderr in one text, for snapshots.

@@ -1,0 +1,167 @@
+//! The files of the unified release, defined once for everyone who handles them: the
+//! executor assembles them from what each publishing job produced, the sim backend writes
+//! them to disk, the GitHub layer names, checks and uploads them.
+//!
+//! - [`Asset`]: one file, its sha256, and where it came from (for messages).
+//! - [`SHA256SUMS`]: the checksum file relplan writes into every release; no build may
+//!   publish a file of that name.
+//! - [`assemble`]: the one name check: no two assets share a name and none takes
+//!   [`SHA256SUMS`]. Every clash is reported at once, naming both sources; nothing is
+//!   renamed to make room.
+//! - [`sha256sums`]: the checksum file (`<64 hex>  <name>\n` per asset, sorted by name), so
+//!   `sha256sum -c SHA256SUMS` passes next to the downloaded assets.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::digest::sha256_hex;
+
+/// The checksum file relplan writes into every release.
+pub const SHA256SUMS: &str = "SHA256SUMS";
+
+/// What to do about any [`Clash`].
+pub const CLASH_HELP: &str =
+    "rename one of the files in its build, or narrow the job's `publish` globs";
+
+/// One file of the unified release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// Lowercase hex.
+    pub sha256: String,
+    /// Where it came from, in words: ``job `node` `` or, on GitHub, ``
+    /// `bin/x` in artifact `a` of job `node` (run 7)``.
+    pub source: String,
+}
+
+impl Asset {
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>, source: impl Into<String>) -> Asset {
+        Asset {
+            name: name.into(),
+            sha256: sha256_hex(&bytes),
+            bytes,
+            source: source.into(),
+        }
+    }
+}
+
+/// Why a set of files cannot be one release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Clash {
+    /// A file would take the name of relplan's checksum file.
+    Reserved { source: String },
+    /// Two files would get the same name.
+    SameName {
+        name: String,
+        first: String,
+        second: String,
+    },
+}
+
+impl fmt::Display for Clash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Clash::Reserved { source } => write!(
+                f,
+                "{source} cannot be a release asset: the name `{SHA256SUMS}` is reserved for relplan's checksum file"
+            ),
+            Clash::SameName {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "asset `{name}` would come from both {first} and {second}"
+            ),
+        }
+    }
+}
+
+/// Every clash, one per line.
+pub fn clashes_message(clashes: &[Clash]) -> String {
+    let lines: Vec<String> = clashes.iter().map(Clash::to_string).collect();
+    lines.join("\n")
+}
+
+/// The release's assets sorted by name, or every clash among them.
+pub fn assemble(files: impl IntoIterator<Item = Asset>) -> Result<Vec<Asset>, Vec<Clash>> {
+    let mut by_name: BTreeMap<String, Asset> = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for asset in files {
+        if asset.name == SHA256SUMS {
+            clashes.push(Clash::Reserved {
+                source: asset.source,
+            });
+        } else if let Some(first) = by_name.get(&asset.name) {
+            clashes.push(Clash::SameName {
+                name: asset.name,
+                first: first.source.clone(),
+                second: asset.source,
+            });
+        } else {
+            by_name.insert(asset.name.clone(), asset);
+        }
+    }
+    match clashes.is_empty() {
+        true => Ok(by_name.into_values().collect()),
+        false => Err(clashes),
+    }
+}
+
+/// The `SHA256SUMS` asset of `assets` (any SHA256SUMS among them is left out).
+pub fn sha256sums(assets: &[Asset]) -> Asset {
+    let mut lines: Vec<(&str, &str)> = assets
+        .iter()
+        .filter(|a| a.name != SHA256SUMS)
+        .map(|a| (a.name.as_str(), a.sha256.as_str()))
+        .collect();
+    lines.sort();
+    let text: String = lines
+        .into_iter()
+        .map(|(name, sha)| format!("{sha}  {name}\n"))
+        .collect();
+    Asset::new(SHA256SUMS, text.into_bytes(), "relplan")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(name: &str, job: &str) -> Asset {
+        Asset::new(name, job.as_bytes().to_vec(), format!("job `{job}`"))
+    }
+
+    #[test]
+    fn assets_come_back_sorted_and_summed() {
+        let assets = assemble([asset("b.tar.gz", "x"), asset("a.tar.gz", "y")]).unwrap();
+        let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["a.tar.gz", "b.tar.gz"]);
+        let sums = String::from_utf8(sha256sums(&assets).bytes).unwrap();
+        assert_eq!(
+            sums,
+            format!(
+                "{}  a.tar.gz\n{}  b.tar.gz\n",
+                sha256_hex(b"y"),
+                sha256_hex(b"x")
+            )
+        );
+    }
+
+    #[test]
+    fn every_clash_is_reported_with_both_sources() {
+        let clashes = assemble([
+            asset("a", "x"),
+            asset("a", "y"),
+            asset(SHA256SUMS, "z"),
+            asset("a", "w"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            clashes_message(&clashes),
+            "asset `a` would come from both job `x` and job `y`\n\
+             job `z` cannot be a release asset: the name `SHA256SUMS` is reserved for relplan's checksum file\n\
+             asset `a` would come from both job `x` and job `w`"
+        );
+    }
+}
