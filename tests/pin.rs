@@ -159,9 +159,9 @@ async fn the_bitcoin_commons_plan_pins_its_manifest_and_its_hash_covers_the_comm
         "{text}"
     );
     assert!(
-        text.contains(&format!(
-            "-governance-app = {{ version = \"0.1.0\", git_tag = \"v0.1.0\", git_commit = \"\", requires"
-        )) && text.contains(&format!(
+        text.contains(
+            "-governance-app = { version = \"0.1.0\", git_tag = \"v0.1.0\", git_commit = \"\", requires"
+        ) && text.contains(&format!(
             "+governance-app = {{ version = \"0.1.0\", git_tag = \"v0.1.0\", git_commit = \"{}\", requires",
             commit_of("BTCDecoded/blvm-commons")
         )),

@@ -41,7 +41,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         None => preflight::without_token(&plan),
     };
     match args.format {
-        Format::Text => print!("{}\n", render::text(&report)),
+        Format::Text => println!("{}", render::text(&report)),
         Format::Json => print!("{}", render::json(&report)),
         Format::Github => print!("{}", render::github(&report)),
     }

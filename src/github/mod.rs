@@ -24,7 +24,8 @@
 //! - [`repository`]: a repository's default branch, archived flag and permissions.
 //! - [`workflows`]: the workflows of a repository and their states.
 //! - [`contents`]: a file at a ref (workflow files), through the contents API.
-//! - [`releases_of_tag`]: the releases (drafts included) a tag already has.
+//! - [`releases_of_tag`]: the releases (drafts included) a tag already has; the release
+//!   transaction continues the oldest of them.
 //!
 //! Nothing here keeps state between calls except ETags and the rate-limit window: what was
 //! dispatched, found and uploaded is the executor's to journal. Every mutation is either

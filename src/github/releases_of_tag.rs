@@ -1,7 +1,8 @@
 //! The releases a repository already has for a tag, drafts included (drafts have no tag
-//! yet, so `GET /releases/tags/{tag}` cannot find them; the list is read instead). A
-//! published release whose `immutable` flag is set can never be changed or deleted, and
-//! its tag never be released again.
+//! yet, so `GET /releases/tags/{tag}` cannot find them; the list is read instead). The
+//! release transaction continues the oldest; the preflight reports them. A published
+//! release whose `immutable` flag is set can never be changed or deleted, and its tag never
+//! be released again.
 
 use serde::Deserialize;
 
@@ -12,9 +13,9 @@ use crate::github::split_repo;
 const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 50;
 
-/// One release of the tag.
+/// The fields of a release relplan reads.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-pub struct ExistingRelease {
+pub struct ReleaseInfo {
     pub id: u64,
     pub tag_name: String,
     pub draft: bool,
@@ -23,6 +24,9 @@ pub struct ExistingRelease {
     pub immutable: bool,
     #[serde(default)]
     pub html_url: String,
+    /// Where assets are uploaded (a URI template: `…/assets{?name,label}`).
+    #[serde(default)]
+    pub upload_url: String,
 }
 
 impl GitHub {
@@ -32,7 +36,7 @@ impl GitHub {
         &self,
         repo: &str,
         tag: &str,
-    ) -> Result<Option<Vec<ExistingRelease>>, GitHubError> {
+    ) -> Result<Option<Vec<ReleaseInfo>>, GitHubError> {
         let (owner, name) = split_repo(repo)?;
         let action = format!("listing the releases of `{repo}`");
         let mut found = Vec::new();
@@ -41,7 +45,7 @@ impl GitHub {
             let Some(reply) = self.get(&action, &path).await? else {
                 return Ok(None);
             };
-            let releases: Vec<ExistingRelease> = reply.json(&action)?;
+            let releases: Vec<ReleaseInfo> = reply.json(&action)?;
             let full = releases.len() == PAGE_SIZE;
             found.extend(releases.into_iter().filter(|r| r.tag_name == tag));
             if !full {

@@ -11,7 +11,7 @@ use miette::Diagnostic;
 
 use crate::github::GitHub;
 use crate::github::GitHubError;
-use crate::github::releases_of_tag::ExistingRelease;
+use crate::github::releases_of_tag::ReleaseInfo;
 use crate::github::repository::Repository;
 use crate::github::workflows::Workflow;
 use crate::preflight::workflow_file::{self, WorkflowFile};
@@ -50,7 +50,7 @@ pub struct Facts<'a> {
     workflows: HashMap<String, Read<Vec<Workflow>>>,
     files: HashMap<(String, String, String), Read<Parsed>>,
     tags: HashMap<(String, String), Read<String>>,
-    releases: HashMap<(String, String), Read<Vec<ExistingRelease>>>,
+    releases: HashMap<(String, String), Read<Vec<ReleaseInfo>>>,
 }
 
 impl<'a> Facts<'a> {
@@ -103,7 +103,7 @@ impl<'a> Facts<'a> {
     }
 
     /// The releases of `tag` in `repo`, drafts included.
-    pub async fn releases(&mut self, repo: &str, tag: &str) -> Read<Vec<ExistingRelease>> {
+    pub async fn releases(&mut self, repo: &str, tag: &str) -> Read<Vec<ReleaseInfo>> {
         let github = self.github;
         let key = (repo.to_string(), tag.to_string());
         once(&mut self.releases, key, async {
