@@ -10,6 +10,7 @@ pub mod digest;
 pub mod glob;
 pub mod release_assets;
 pub mod run_error;
+pub mod secrets;
 pub mod source;
 
 // Compiling: manifest + plan → compiled plan.

@@ -107,6 +107,7 @@ const LAYERS: &[Layer] = &[
             "atomic_file",
             "release_assets",
             "run_error",
+            "secrets",
         ],
         must_not_import: ABOVE_THE_PLAN,
     },

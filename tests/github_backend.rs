@@ -16,7 +16,9 @@ use relplan::exec::reporter::Reporter;
 use crate::common::executor;
 use crate::common::github::{assert_one_release, tagged_build};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
+use crate::fake_github::{
+    FakeGitHub, FaultKind, SECRET, Script, TagTarget, Workflow, build_chain, job,
+};
 
 /// Backend seconds per real second; the fake's clock runs as fast.
 const SPEED: f64 = 500.0;
@@ -606,4 +608,43 @@ async fn a_crash_around_the_fallback_never_dispatches_it_twice() {
         },
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_token_echoed_back_in_error_answers_is_masked_in_the_journal_and_the_log() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["success"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    fake.fault(
+        "GET",
+        "/repos/o/node/git/ref/tags/",
+        FaultKind::EchoToken(403),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/sdk/dispatches",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/blvm/releases",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let reporter = Reporter::memory();
+    let ending = apply_reporting(&fake, dir.path(), &plan(), None, reporter.clone()).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: true }));
+    let journal = fs_err::read_to_string(dir.path().join("journal.jsonl")).expect("a journal");
+    assert!(!journal.contains(SECRET), "{journal}");
+    assert_eq!(
+        journal.matches("Authorization: Bearer ***").count(),
+        3,
+        "the tag check, the dispatch and the draft were refused, masked: {journal}"
+    );
+    let lines = reporter.lines().join("\n");
+    assert!(!lines.contains(SECRET), "{lines}");
+    assert!(lines.contains("Authorization: Bearer ***"), "{lines}");
 }

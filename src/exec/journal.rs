@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::exec::event::Event;
 use crate::run_error::{Exit, RunError};
+use crate::secrets;
 
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 const LOCK_FILE: &str = "lock";
@@ -150,7 +151,8 @@ impl Journal {
         self.append_limit = Some(limit);
     }
 
-    /// Writes one event and waits until it is on disk.
+    /// Writes one event, secrets masked ([`secrets::redact`]), and waits until it is on
+    /// disk.
     pub fn append(&mut self, event: &Event) -> Result<(), JournalError> {
         if self
             .append_limit
@@ -160,7 +162,8 @@ impl Journal {
                 "stopped by the append limit (simulated crash)".into(),
             ));
         }
-        let mut line = serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?;
+        let line = serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?;
+        let mut line = secrets::redact(&line).into_owned();
         line.push('\n');
         self.file
             .write_all(line.as_bytes())

@@ -110,6 +110,9 @@ pub enum FaultKind {
     LastRequest(u64),
     /// Never answers.
     Hang,
+    /// Answers this status with a `message` that echoes the request's `Authorization`
+    /// header, as some proxies and Enterprise front ends do.
+    EchoToken(u16),
 }
 
 #[derive(Clone, Debug)]
