@@ -648,3 +648,42 @@ async fn a_token_echoed_back_in_error_answers_is_masked_in_the_journal_and_the_l
     assert!(!lines.contains(SECRET), "{lines}");
     assert!(lines.contains("Authorization: Bearer ***"), "{lines}");
 }
+
+#[tokio::test]
+async fn transient_answers_inside_the_release_are_waited_out_even_without_retries() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["success"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    fake.fault("POST", "/uploads/", FaultKind::BadGatewayAfter, 1);
+    fake.fault(
+        "PATCH",
+        "/repos/o/blvm/releases/",
+        FaultKind::SecondaryLimit(2),
+        1,
+    );
+    let plan = plan();
+    let jobs = plan
+        .jobs
+        .iter()
+        .cloned()
+        .map(|mut job| {
+            job.retries = 0;
+            job
+        })
+        .collect();
+    let plan = CompiledPlan::assemble(plan.release.clone(), jobs, None)
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan, None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: true }));
+    assert_one_release(
+        &fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
+    );
+    assert_eq!(
+        fake.count("POST", "/uploads/"),
+        3,
+        "no asset uploaded twice"
+    );
+}

@@ -9,18 +9,23 @@
 //! 3. Upload each missing asset, then `SHA256SUMS`.
 //! 4. Publish: `draft: false` with the plan's prerelease flag.
 //!
-//! Every step is found again by tag and by asset name, so running the whole function again
-//! after any failure (including an [`GitHubError::Uncertain`] answer) finishes the same
-//! release without duplicating anything. A release that is already published is accepted
-//! when it holds exactly these assets, and refused otherwise (published assets are
-//! immutable on GitHub).
+//! Every step is found again by tag and by asset name, so running the whole transaction
+//! again after any failure finishes the same release without duplicating anything. That is
+//! what happens to transient answers inside it: a mutation whose answer was lost
+//! ([`GitHubError::Uncertain`]: a 5xx, a timeout, a dropped connection) or that a rate
+//! limit refused ([`GitHubError::Rejected`], after its `retry-after`) is waited out and the
+//! transaction runs again from its lookups, up to `release_attempts` times
+//! ([`GitHubConfig`](crate::github::GitHubConfig)). Only what asking again cannot fix, or
+//! trouble that outlasts those attempts, ends it with an error. A release that is already
+//! published is accepted when it holds exactly these assets, and refused otherwise
+//! (published assets are immutable on GitHub).
 
 use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::digest::sha256_hex;
-use crate::github::client::GitHub;
+use crate::github::client::{GitHub, backoff};
 use crate::github::error::GitHubError;
 use crate::github::split_repo;
 use crate::release_assets::{Asset, sha256sums};
@@ -72,11 +77,43 @@ struct GhAsset {
 }
 
 impl GitHub {
-    /// Runs (or finishes) the release transaction for `assets` plus SHA256SUMS.
+    /// Runs (or finishes) the release transaction for `assets` plus SHA256SUMS, running it
+    /// again after transient answers (see the module documentation).
     pub async fn publish_release(
         &self,
         spec: &ReleaseSpec,
         assets: &[Asset],
+    ) -> Result<Published, GitHubError> {
+        let attempts = self.config().release_attempts.max(1);
+        // Uploads of earlier rounds, which a later round finds and keeps.
+        let mut uploaded = Vec::new();
+        let mut round = 1;
+        loop {
+            match self.release_round(spec, assets, &mut uploaded).await {
+                Err(e) if round < attempts && (e.is_uncertain() || e.is_rejected()) => {
+                    let wait = match &e {
+                        GitHubError::Rejected { retry_after, .. } => *retry_after,
+                        _ => backoff(round),
+                    };
+                    self.pacer().wait(wait).await;
+                    round += 1;
+                }
+                Err(e) => return Err(e),
+                Ok(mut published) => {
+                    published.kept.retain(|name| !uploaded.contains(name));
+                    published.uploaded = uploaded;
+                    return Ok(published);
+                }
+            }
+        }
+    }
+
+    /// One run of the whole transaction; the names it uploads are added to `uploaded`.
+    async fn release_round(
+        &self,
+        spec: &ReleaseSpec,
+        assets: &[Asset],
+        uploaded: &mut Vec<String>,
     ) -> Result<Published, GitHubError> {
         let (owner, name) = split_repo(&spec.repo)?;
         let base = format!("/repos/{owner}/{name}/releases");
@@ -146,7 +183,7 @@ impl GitHub {
                 );
             }
             self.upload_asset(spec, &release, asset).await?;
-            published.uploaded.push(asset.name.clone());
+            uploaded.push(asset.name.clone());
         }
         if release.draft {
             let action = format!("publishing the release `{}` of `{}`", spec.tag, spec.repo);
