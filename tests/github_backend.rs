@@ -687,3 +687,36 @@ async fn transient_answers_inside_the_release_are_waited_out_even_without_retrie
         "no asset uploaded twice"
     );
 }
+
+#[tokio::test]
+async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft() {
+    use relplan::exec::backend::Backend;
+    use relplan::release_assets::Asset;
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    fake.add_tag("o/blvm", "v0.1.0-test.1", TagTarget::Commit("beef".into()));
+    let mut release = plan().release.clone();
+    release.commit = Some("c0ffee".into());
+    let mut backend = backend(&fake, Reporter::memory());
+    let assets = [Asset::new(
+        "blvm-node-0.1.0.tar.gz",
+        b"node".to_vec(),
+        "a test",
+    )];
+    let err = backend
+        .publish(&release, &assets)
+        .await
+        .expect_err("refused");
+    assert!(err.permanent, "asking again cannot fix a moved tag");
+    assert_eq!(
+        err.message,
+        "tag `v0.1.0-test.1` of `o/blvm` points at beef, but the manifest pins c0ffee; the tag moved"
+    );
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1);
+    assert!(
+        releases[0].draft,
+        "the draft is left for when the tag is back"
+    );
+}

@@ -1,7 +1,7 @@
 //! The release transaction against the fake GitHub: draft, uploads, SHA256SUMS, publish;
 //! idempotent on re-runs (also after a 502 that hid a created draft), transient answers
 //! (502s, secondary rate limits) waited out inside one call, refusing an asset with other
-//! bytes, and SHA256SUMS that `sha256sum -c` accepts.
+//! bytes and a tag that moved, and SHA256SUMS that `sha256sum -c` accepts.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use relplan::github::{GitHub, GitHubError};
 use relplan::release_assets::{Asset, SHA256SUMS};
 use relplan::run_error::RunError;
 
-use crate::fake_github::{FakeGitHub, FaultKind};
+use crate::fake_github::{FakeGitHub, FaultKind, TagTarget};
 
 fn spec(prerelease: bool) -> ReleaseSpec {
     ReleaseSpec {
@@ -350,4 +350,35 @@ async fn transient_trouble_that_outlasts_every_round_stops_the_transaction_resum
         "nothing was uploaded twice"
     );
     assert!(fake.releases()[0].draft);
+}
+
+#[tokio::test]
+async fn a_tag_moved_before_publishing_is_refused_and_the_draft_left_as_it_is() {
+    let fake = fake_with_repo().await;
+    let pinned = spec(false).commit.unwrap_or_default();
+    fake.add_tag(
+        "o/blvm",
+        "v0.1.0-test.1",
+        TagTarget::Commit("badc0de000000000000000000000000000000002".into()),
+    );
+    let github = fake.client();
+    let err = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, GitHubError::TagMoved { .. }), "{err}");
+    insta::assert_snapshot!(RunError::from(err).render());
+    let draft = &fake.releases()[0];
+    assert!(draft.draft, "nothing was published");
+    assert_eq!(draft.assets.len(), 3);
+    assert_eq!(fake.count("PATCH", "/releases/"), 0);
+
+    // Once the tag is back at the pinned commit, the transaction finishes the same draft.
+    fake.add_tag("o/blvm", "v0.1.0-test.1", TagTarget::Commit(pinned));
+    let resumed = github
+        .publish_release(&spec(false), &assets())
+        .await
+        .expect("published");
+    assert_eq!(resumed.kept.len(), 3);
+    assert!(!fake.releases()[0].draft);
 }

@@ -7,7 +7,11 @@
 //!    with another digest is [`GitHubError::AssetDiffers`], never overwritten; an upload
 //!    that broke off (state other than `uploaded`) is deleted and sent again.
 //! 3. Upload each missing asset, then `SHA256SUMS`.
-//! 4. Publish: `draft: false` with the plan's prerelease flag.
+//! 4. Check the tag again: when the plan pins the release commit and the tag now exists at
+//!    another commit (it moved since the builds were dispatched), publishing would attach
+//!    the release to the moved tag, so the draft is left as it is and
+//!    [`GitHubError::TagMoved`] names the tag, the pinned and the actual commit.
+//! 5. Publish: `draft: false` with the plan's prerelease flag.
 //!
 //! Every step is found again by tag and by asset name, so running the whole transaction
 //! again after any failure finishes the same release without duplicating anything. That is
@@ -28,6 +32,7 @@ use crate::digest::sha256_hex;
 use crate::github::client::{GitHub, backoff};
 use crate::github::error::GitHubError;
 use crate::github::split_repo;
+use crate::github::tag::same_commit;
 use crate::release_assets::{Asset, sha256sums};
 
 const PAGE_SIZE: usize = 100;
@@ -186,6 +191,7 @@ impl GitHub {
             uploaded.push(asset.name.clone());
         }
         if release.draft {
+            self.check_tag_unmoved(spec).await?;
             let action = format!("publishing the release `{}` of `{}`", spec.tag, spec.repo);
             self.send_json(
                 Method::PATCH,
@@ -196,6 +202,24 @@ impl GitHub {
             .await?;
         }
         Ok(published)
+    }
+
+    /// Refuses to publish when the plan pins the release commit and the tag exists at
+    /// another commit. A tag that does not exist yet is created at the pinned commit (the
+    /// draft's `target_commitish`) by publishing.
+    async fn check_tag_unmoved(&self, spec: &ReleaseSpec) -> Result<(), GitHubError> {
+        let Some(pinned) = spec.commit.as_deref().filter(|c| !c.is_empty()) else {
+            return Ok(());
+        };
+        match self.tag_commit(&spec.repo, &spec.tag).await? {
+            Some(actual) if !same_commit(&actual, pinned) => Err(GitHubError::TagMoved {
+                repo: spec.repo.clone(),
+                tag: spec.tag.clone(),
+                pinned: pinned.to_string(),
+                actual,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The release of the tag, draft or not (the lowest id if there are several).
