@@ -12,6 +12,7 @@ pub mod glob;
 pub mod numbers;
 pub mod release_assets;
 pub mod run_error;
+pub mod secrets;
 pub mod snippet;
 pub mod source;
 

@@ -154,6 +154,7 @@ const LAYERS: &[Layer] = &[
             "bounds",
             "numbers",
             "snippet",
+            "secrets",
         ],
         must_not_import: ABOVE_THE_PLAN,
     },

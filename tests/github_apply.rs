@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::common::github::{assert_one_release, output, relplan_with_token, tagged_build};
 use crate::common::{stderr, stdout};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, SECRET, Script};
+use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script};
 
 const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
 
@@ -158,5 +158,91 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         );
         check_one_release(&fake);
         clock.abort();
+    }
+}
+
+/// Every file under `dir`, recursively, with its contents.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs_err::read_dir(&next).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs_err::read(&path).expect("a readable file");
+                files.push((path, bytes));
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_token_echoed_back_by_the_server_is_masked_in_output_and_state() {
+    let fake = FakeGitHub::start().await;
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let versions: String = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            format!(
+                "{name} = {{ version = \"0.1.0\", git_tag = \"v0.1.0\", git_commit = \"{COMMIT}\" }}\n"
+            )
+        })
+        .collect();
+    fs_err::write(
+        dir.path().join("versions.toml"),
+        format!("[versions]\n{versions}"),
+    )
+    .expect("versions written");
+    let plan = "[release]\nname = \"Test\"\nowner = \"o\"\nversions = \"versions.toml\"\n\
+                version = \"0.1.0\"\npublish_to = \"c\"\n\n\
+                [defaults]\ntrigger = { repository_dispatch = { event_type = \"build-chain\" } }\n\
+                timeout = \"24h\"\nretries = 0\nestimate = \"1s\"\npublish = [\"*\"]\n";
+    fs_err::write(dir.path().join("plan.toml"), plan).expect("plan written");
+    for repo in ["o/a", "o/b", "o/c"] {
+        tagged_build(&fake, repo, "v0.1.0", COMMIT, Script::default());
+    }
+    fake.fault(
+        "GET",
+        "/repos/o/a/git/ref/tags/",
+        FaultKind::EchoToken(403),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/b/dispatches",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    // Without the preflight, whose own reading of the tag would meet the echo first: the
+    // echoed answers must reach the journal's reasons, masked.
+    let mut args = apply_args(&fake.url);
+    args.push("--no-preflight".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    let status = output(relplan_with_token(
+        dir.path(),
+        &["status", "--state-dir", "state"],
+        true,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();
+    assert_eq!(
+        journal.matches("Authorization: Bearer ***").count(),
+        2,
+        "both echoing answers reached the journal, masked: {journal}"
+    );
+    for text in [stdout(&out), stderr(&out), stdout(&status), stderr(&status)] {
+        assert!(!text.contains(SECRET), "the token leaked: {text}");
+    }
+    assert!(stderr(&out).contains("Authorization: Bearer ***"));
+    for (path, bytes) in files_under(&dir.path().join("state")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(SECRET), "the token is in {}", path.display());
     }
 }

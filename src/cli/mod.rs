@@ -22,6 +22,7 @@ mod status;
 
 use clap::{Parser, Subcommand};
 
+use crate::github::Token;
 pub use crate::run_error::Exit;
 use crate::run_error::RunError;
 
@@ -71,6 +72,9 @@ enum Command {
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    // Making the token registers it as a secret, so that whatever any command prints has
+    // it masked, whether or not that command talks to GitHub.
+    let _registered = Token::from_env();
     let result = match cli.command {
         Command::Check(args) => Ok(check::run(args)),
         Command::Compile(args) => compile::run(args),

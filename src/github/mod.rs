@@ -15,6 +15,7 @@
 //! - [`tag`]: resolving a job's tag to a commit (annotated tags dereferenced).
 //! - [`artifacts`]: listing, downloading and verifying a run's artifacts.
 //! - [`zip_check`]: the safety checks every entry of every artifact zip goes through.
+//! - [`zip_directory`]: the entries' names read from the zip's central directory itself.
 //! - [`assets`]: how selected artifacts become release assets, and their names.
 //! - [`release`]: the unified release as a resumable transaction.
 //!
@@ -50,6 +51,7 @@ pub mod tag;
 pub mod token;
 pub mod workflows;
 pub mod zip_check;
+pub mod zip_directory;
 
 pub use client::{ApiUrl, GitHub, GitHubConfig};
 pub use error::GitHubError;

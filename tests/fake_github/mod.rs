@@ -63,6 +63,11 @@ impl FakeGitHub {
 
     /// A client for this fake: the test token, no real waiting, short timeouts.
     pub fn client(&self) -> GitHub {
+        self.client_with(|_| {})
+    }
+
+    /// [`FakeGitHub::client`], with `change` made to its configuration.
+    pub fn client_with(&self, change: impl FnOnce(&mut GitHubConfig)) -> GitHub {
         let mut config = GitHubConfig::new(
             ApiUrl::resolve(Some(&self.url), |_| None),
             Token::new(SECRET),
@@ -70,6 +75,7 @@ impl FakeGitHub {
         config.pacer = Pacer::scaled(0.0);
         config.request_timeout = Duration::from_millis(500);
         config.transfer_timeout = Duration::from_millis(500);
+        change(&mut config);
         GitHub::new(config).expect("a client for the fake")
     }
 
