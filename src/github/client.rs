@@ -6,9 +6,11 @@
 //! answer (ETag, `retry-after`, `x-ratelimit-*`, the 200-vs-204 of `return_run_details`), so
 //! every request goes through octocrab's raw `execute` and the bodies are read into the
 //! small serde types of each operation's file. octocrab contributes the connection pool,
-//! TLS (rustls with ring, native roots), the base and upload URIs, and an `Authorization`
-//! header that is only sent to those two hosts, never to the storage an artifact download
-//! redirects to.
+//! TLS (rustls with ring, native roots) and the base and upload URIs. The `Authorization`
+//! header is relplan's ([`crate::github::auth`]): a token, or with a GitHub App the
+//! installation token of the request's repository owner (or the App's JWT for the App's
+//! own endpoints), only ever sent to those two hosts, never to the storage an artifact
+//! download redirects to.
 //!
 //! Policy, in one place:
 //! - Reads ([`GitHub::get`], [`GitHub::get_cached`]) are retried: on 5xx, timeouts and lost
@@ -22,6 +24,9 @@
 //!   until `x-ratelimit-reset`.
 //! - Conditional reads keep the last ETag and body per URL; a 304 answer (which GitHub does
 //!   not count against the rate limit) returns the kept body.
+//! - A 401 to an App's installation token renews that token at once and sends the request
+//!   once more with the new one, read or mutation: GitHub refused the first, so nothing
+//!   happens twice. Any other 401 is [`GitHubError::Credentials`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -32,9 +37,11 @@ use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 
+use crate::github::auth::{Auth, Lease, Scope, Signer};
+use crate::github::clock::WallClock;
+use crate::github::credentials::{Credentials, Identity};
 use crate::github::error::GitHubError;
 use crate::github::pacer::Pacer;
-use crate::github::token::Token;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const API_VERSION: &str = "2022-11-28";
@@ -88,7 +95,11 @@ impl ApiUrl {
 #[derive(Clone, Debug)]
 pub struct GitHubConfig {
     pub api_url: ApiUrl,
-    pub token: Token,
+    pub credentials: Credentials,
+    /// The repositories a GitHub App's installation tokens are narrowed to (the plan's).
+    pub scope: Scope,
+    /// When tokens are due for renewal and what a JWT says; the system clock but in tests.
+    pub clock: WallClock,
     /// One request (sending it and reading the whole answer) gives up after this long.
     pub request_timeout: Duration,
     /// The same for downloads and for uploads of more than a mebibyte.
@@ -104,10 +115,12 @@ pub struct GitHubConfig {
 }
 
 impl GitHubConfig {
-    pub fn new(api_url: ApiUrl, token: Token) -> GitHubConfig {
+    pub fn new(api_url: ApiUrl, credentials: impl Into<Credentials>) -> GitHubConfig {
         GitHubConfig {
             api_url,
-            token,
+            credentials: credentials.into(),
+            scope: Scope::default(),
+            clock: WallClock::system(),
             request_timeout: Duration::from_secs(60),
             transfer_timeout: Duration::from_secs(30 * 60),
             read_attempts: 6,
@@ -161,6 +174,7 @@ pub struct Cached {
 pub struct GitHub {
     octo: Octocrab,
     config: GitHubConfig,
+    auth: Auth,
     etags: Mutex<HashMap<String, (String, Bytes)>>,
     /// Set when an answer said the rate limit is used up: the next request waits until then.
     reset_at: Mutex<Option<SystemTime>>,
@@ -177,6 +191,9 @@ impl std::fmt::Debug for GitHub {
 /// What an answer means for whoever sent the request.
 enum Verdict {
     Done(Reply),
+    /// Not sent: there is no credential to send it with (the App's token could not be
+    /// minted).
+    Unsigned(GitHubError),
     /// Not performed; try again after this long.
     Limited(Duration),
     /// Server trouble; a read may be retried, a mutation is uncertain.
@@ -205,16 +222,22 @@ impl GitHub {
             .map_err(setup)?
             .upload_uri(config.api_url.upload_root())
             .map_err(setup)?
-            .personal_token(config.token.expose().to_string())
             .add_header(
                 http::HeaderName::from_static("x-github-api-version"),
                 API_VERSION.to_string(),
             )
             .build()
             .map_err(setup)?;
+        let auth = Auth::new(
+            config.credentials.clone(),
+            config.scope.clone(),
+            config.clock.clone(),
+            [config.api_url.as_str(), &config.api_url.upload_root()],
+        );
         Ok(GitHub {
             octo,
             config,
+            auth,
             etags: Mutex::default(),
             reset_at: Mutex::default(),
         })
@@ -239,10 +262,25 @@ impl GitHub {
         &self.config
     }
 
+    /// Who relplan is on GitHub (never the secret).
+    pub fn identity(&self) -> Identity {
+        self.auth.credentials().identity()
+    }
+
     /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
     /// 404 as `Ok(None)`, other 4xx as [`GitHubError::Status`].
     pub async fn get(&self, action: &str, path: &str) -> Result<Option<Reply>, GitHubError> {
-        self.read(action, path, HeaderMap::new(), self.json_budget())
+        self.read_as(Signer::Repository, action, path).await
+    }
+
+    /// [`GitHub::get`], signed by `signer`.
+    pub(crate) async fn read_as(
+        &self,
+        signer: Signer,
+        action: &str,
+        path: &str,
+    ) -> Result<Option<Reply>, GitHubError> {
+        self.read(signer, action, path, HeaderMap::new(), self.json_budget())
             .await
     }
 
@@ -257,7 +295,8 @@ impl GitHub {
             bytes: self.config.max_download_bytes,
             time: self.config.transfer_timeout,
         };
-        self.read(action, url, headers, budget).await
+        self.read(Signer::Repository, action, url, headers, budget)
+            .await
     }
 
     /// A conditional read: sends the ETag of the last answer for this URL, and on 304
@@ -272,7 +311,13 @@ impl GitHub {
             headers.insert(http::header::IF_NONE_MATCH, value);
         }
         let reply = self
-            .read(action, &url, headers, self.json_budget())
+            .read(
+                Signer::Repository,
+                action,
+                &url,
+                headers,
+                self.json_budget(),
+            )
             .await?
             .ok_or_else(|| GitHubError::Status {
                 action: action.to_string(),
@@ -301,6 +346,7 @@ impl GitHub {
 
     async fn read(
         &self,
+        signer: Signer,
         action: &str,
         path: &str,
         headers: HeaderMap,
@@ -311,15 +357,27 @@ impl GitHub {
         let mut last = String::new();
         for attempt in 1..=attempts {
             let verdict = self
-                .exchange(Method::GET, &url, headers.clone(), Vec::new(), budget)
+                .exchange(
+                    signer,
+                    Method::GET,
+                    &url,
+                    headers.clone(),
+                    Bytes::new(),
+                    budget,
+                )
                 .await;
             let wait = match verdict {
                 Verdict::Done(reply) => {
                     return match reply.status.as_u16() {
                         200..=399 => Ok(Some(reply)),
                         404 | 410 => Ok(None),
-                        status => Err(status_error(action, status, &reply)),
+                        status => Err(self.status_error(action, status, &reply)),
                     };
+                }
+                Verdict::Unsigned(error) if error.is_credentials() => return Err(error),
+                Verdict::Unsigned(error) => {
+                    last = error.to_string();
+                    backoff(attempt)
                 }
                 Verdict::Limited(wait) => {
                     last = "rate limited".into();
@@ -349,6 +407,20 @@ impl GitHub {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<Reply, GitHubError> {
+        self.send_as(Signer::Repository, method, action, path, content_type, body)
+            .await
+    }
+
+    /// [`GitHub::send`], signed by `signer`.
+    async fn send_as(
+        &self,
+        signer: Signer,
+        method: Method,
+        action: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Reply, GitHubError> {
         let url = self.config.api_url.url(path);
         let budget = if body.len() > LARGE_UPLOAD_BYTES {
             Budget {
@@ -362,9 +434,15 @@ impl GitHub {
         if let Ok(value) = http::HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        match self.exchange(method, &url, headers, body, budget).await {
+        let body = Bytes::from(body);
+        match self
+            .exchange(signer, method, &url, headers, body, budget)
+            .await
+        {
             Verdict::Done(reply) if reply.status.is_success() => Ok(reply),
-            Verdict::Done(reply) => Err(status_error(action, reply.status.as_u16(), &reply)),
+            Verdict::Done(reply) => Err(self.status_error(action, reply.status.as_u16(), &reply)),
+            // Not sent: no credential to send it with.
+            Verdict::Unsigned(error) => Err(error),
             Verdict::Limited(retry_after) => Err(GitHubError::Rejected {
                 action: action.to_string(),
                 retry_after,
@@ -383,22 +461,73 @@ impl GitHub {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<Reply, GitHubError> {
+        self.send_json_as(Signer::Repository, method, action, path, body)
+            .await
+    }
+
+    /// [`GitHub::send_json`], signed by `signer`.
+    pub(crate) async fn send_json_as(
+        &self,
+        signer: Signer,
+        method: Method,
+        action: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Reply, GitHubError> {
         let bytes = serde_json::to_vec(body).map_err(|e| GitHubError::Input {
             message: format!("{action}: cannot encode the request: {e}"),
             help: "report this as a relplan bug".into(),
         })?;
-        self.send(method, action, path, "application/json", bytes)
+        self.send_as(signer, method, action, path, "application/json", bytes)
             .await
     }
 
-    /// One request and its whole answer, after any rate-limit wait a previous answer asked
-    /// for, classified.
+    /// One request signed by `signer` and its whole answer, classified. A 401 to an
+    /// installation token renews it and sends the request once more ([`crate::github::auth`]).
     async fn exchange(
         &self,
+        signer: Signer,
         method: Method,
         url: &str,
         headers: HeaderMap,
-        body: Vec<u8>,
+        body: Bytes,
+        budget: Budget,
+    ) -> Verdict {
+        let carries = self.auth.may_carry(url);
+        let lease = match carries {
+            true => match self.auth.lease(self, signer, url).await {
+                Ok(lease) => lease,
+                Err(error) => return Verdict::Unsigned(error),
+            },
+            false => Lease::Anonymous,
+        };
+        let verdict = self
+            .exchange_once(&lease, method.clone(), url, &headers, body.clone(), budget)
+            .await;
+        let refused =
+            matches!(&verdict, Verdict::Done(reply) if reply.status == StatusCode::UNAUTHORIZED);
+        if !refused {
+            return verdict;
+        }
+        match self.auth.rejected(self, &lease).await {
+            None => verdict,
+            Some(Err(error)) => Verdict::Unsigned(error),
+            Some(Ok(renewed)) => {
+                self.exchange_once(&renewed, method, url, &headers, body, budget)
+                    .await
+            }
+        }
+    }
+
+    /// One request with the credential of `lease` and its whole answer, after any
+    /// rate-limit wait a previous answer asked for, classified.
+    async fn exchange_once(
+        &self,
+        lease: &Lease,
+        method: Method,
+        url: &str,
+        headers: &HeaderMap,
+        body: Bytes,
         budget: Budget,
     ) -> Verdict {
         let reset = self.reset_at.lock().ok().and_then(|mut r| r.take());
@@ -408,8 +537,15 @@ impl GitHub {
             self.config.pacer.wait(wait).await;
         }
         let mut request = http::Request::builder().method(method).uri(url);
-        for (name, value) in &headers {
+        for (name, value) in headers {
             request = request.header(name, value);
+        }
+        if let Some(token) = lease.token()
+            && let Ok(mut value) =
+                http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        {
+            value.set_sensitive(true);
+            request = request.header(http::header::AUTHORIZATION, value);
         }
         let request = match request.body(body) {
             Ok(request) => request,
@@ -502,19 +638,42 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP)
 }
 
-fn status_error(action: &str, status: u16, reply: &Reply) -> GitHubError {
-    let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    GitHubError::Status {
-        action: action.to_string(),
-        status,
-        message,
+impl GitHub {
+    /// The error of a 4xx answer: [`GitHubError::Credentials`] for a 401, saying whose
+    /// credentials were refused, [`GitHubError::Status`] otherwise.
+    fn status_error(&self, action: &str, status: u16, reply: &Reply) -> GitHubError {
+        let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        if status != 401 {
+            return GitHubError::Status {
+                action: action.to_string(),
+                status,
+                message,
+            };
+        }
+        let said = if message.is_empty() {
+            String::new()
+        } else {
+            format!(": {message}")
+        };
+        match self.identity() {
+            Identity::Token => GitHubError::Credentials {
+                message: format!(
+                    "{action}: GitHub refused the token (401{said}); it expired or was revoked"
+                ),
+                help: "export a valid token in GITHUB_TOKEN (or GH_TOKEN); a stopped release continues with `relplan resume`".into(),
+            },
+            app @ Identity::App(_) => GitHubError::Credentials {
+                message: format!("{action}: GitHub refused {app} (401{said})"),
+                help: "check the App's id and private key (--app-id and --app-key, or RELPLAN_APP_ID and RELPLAN_APP_PRIVATE_KEY) and this machine's clock; a stopped release continues with `relplan resume`".into(),
+            },
+        }
     }
 }
 

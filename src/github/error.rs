@@ -14,6 +14,12 @@ pub enum GitHubError {
     /// No token in the environment.
     #[error("no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set")]
     NoToken,
+    /// GitHub does not accept relplan's credentials for this: a token it refuses (401:
+    /// expired or revoked), an App it refuses, an App not installed where the plan needs it
+    /// or without the permissions relplan asks for. Asking again cannot help until the
+    /// credentials are fixed; a release stops, resumable.
+    #[error("{message}")]
+    Credentials { message: String, help: String },
     /// Something relplan was given cannot be sent as it is.
     #[error("{message}")]
     Input { message: String, help: String },
@@ -106,11 +112,10 @@ impl GitHubError {
     fn next_step(&self) -> String {
         match self {
             GitHubError::NoToken => {
-                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases".into()
+                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases, or pass a GitHub App's --app-id and --app-key".into()
             }
-            GitHubError::Input { help, .. } => help.clone(),
-            GitHubError::Status { status: 401, .. } => {
-                "the token was refused; check that GITHUB_TOKEN is valid and not expired".into()
+            GitHubError::Credentials { help, .. } | GitHubError::Input { help, .. } => {
+                help.clone()
             }
             GitHubError::Status { status: 403 | 404, .. } => {
                 "check the repository name and that the token may access it (404 is also GitHub's answer to a missing permission)".into()
@@ -147,6 +152,12 @@ impl GitHubError {
     /// True when GitHub refused a mutation before performing it: sending it again is safe.
     pub fn is_rejected(&self) -> bool {
         matches!(self, GitHubError::Rejected { .. })
+    }
+
+    /// True when relplan's credentials are refused or not enough: nothing can go on until
+    /// they are fixed.
+    pub fn is_credentials(&self) -> bool {
+        matches!(self, GitHubError::Credentials { .. })
     }
 
     /// True when a mutation may have happened: look it up before sending it again.

@@ -3,7 +3,15 @@
 //! carries the correlation id, how the run is found by its run-name, what it uploads).
 //!
 //! One idea per file:
+//! - [`credentials`]: who relplan is on GitHub: a GitHub App (`--app-id`, `--app-key`, or
+//!   `RELPLAN_APP_ID`, `RELPLAN_APP_PRIVATE_KEY`), else the token.
 //! - [`token`]: the API token, read from `GITHUB_TOKEN`/`GH_TOKEN`, redacted everywhere.
+//! - [`app`]: a GitHub App's id, its private key and the JWT signed with it.
+//! - [`installation`]: the App's own endpoints: the App, its installation on a repository,
+//!   minting an installation token narrowed to the plan's repositories and permissions.
+//! - [`auth`]: which credential each request carries, installation tokens per owner,
+//!   renewed before they expire and at once on an unexpected 401.
+//! - [`clock`]: what time it is for renewals and JWTs (the fake GitHub's clock in tests).
 //! - [`client`]: octocrab configured so it never retries by itself, plus the one place that
 //!   sends requests: conditional GETs (ETag), `retry-after`, `x-ratelimit-*`, backoff on 5xx,
 //!   secondary limits and 429 for reads, and no automatic retry of any mutation.
@@ -33,12 +41,17 @@
 //! known not to have happened ([`GitHubError::is_rejected`]) or must be looked up (by
 //! correlation id, by tag, by asset name) before it is tried again.
 
+pub mod app;
 pub mod artifacts;
 pub mod assets;
+pub mod auth;
 pub mod client;
+pub mod clock;
 pub mod contents;
+pub mod credentials;
 pub mod dispatch;
 pub mod error;
+pub mod installation;
 pub mod pacer;
 pub mod rate_limit;
 pub mod release;
@@ -54,6 +67,7 @@ pub mod zip_check;
 pub mod zip_directory;
 
 pub use client::{ApiUrl, GitHub, GitHubConfig};
+pub use credentials::Credentials;
 pub use error::GitHubError;
 pub use token::Token;
 

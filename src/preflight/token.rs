@@ -6,6 +6,7 @@
 
 use jiff::Timestamp;
 
+use crate::github::credentials::Identity;
 use crate::github::server::Server;
 use crate::github::{GitHub, GitHubError};
 use crate::preflight::facts::Failure;
@@ -35,12 +36,18 @@ pub async fn check(github: &GitHub, report: &mut Report) -> bool {
                 ));
             }
         }
-        Err(GitHubError::Status { status: 401, .. }) => {
-            report.add(Finding::new(
-                Check::TokenRefused,
-                format!("GitHub at `{}` refused the token (401)", github.api_url().as_str()),
-                "check that GITHUB_TOKEN (or GH_TOKEN) holds a valid, unexpired token for this server",
-            ));
+        Err(error @ GitHubError::Credentials { .. }) => {
+            let (message, help) = match github.identity() {
+                Identity::Token => (
+                    format!("GitHub at `{}` refused the token (401)", github.api_url().as_str()),
+                    "check that GITHUB_TOKEN (or GH_TOKEN) holds a valid, unexpired token for this server".to_string(),
+                ),
+                Identity::App(_) => {
+                    let failure = Failure::of(&error);
+                    (failure.message, failure.help)
+                }
+            };
+            report.add(Finding::new(Check::TokenRefused, message, help));
             return false;
         }
         Err(error) => {
