@@ -2,80 +2,22 @@
 //! release, a missing token, and `kill -9` at several points followed by `relplan resume`,
 //! which must dispatch every job once and publish one release.
 
-use std::path::Path;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::github::{assert_one_release, output, relplan_with_token, tagged_build};
+use crate::common::github::{
+    COMMIT, apply_args, assert_two_build_release, files_under, kill_at_journal_lines, output,
+    relplan_with_token, tagged_build, two_builds, write_two_build_plan,
+};
 use crate::common::{stderr, stdout};
-use crate::fake_github::world::zip_of;
 use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script};
-
-const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
-
-/// Writes a two-repository plan (sdk requires node, released into o/node) into `dir`.
-fn write_plan(dir: &Path) {
-    let versions = format!(
-        "[versions]\n\
-         node = {{ version = \"0.1.0-test.1\", git_tag = \"v0.1.0-test.1\", git_commit = \"{COMMIT}\" }}\n\
-         sdk = {{ version = \"0.1.0-test.1\", git_tag = \"v0.1.0-test.1\", git_commit = \"{COMMIT}\", requires = [\"node=0.1.0-test.1\"] }}\n"
-    );
-    let plan = "[release]\nname = \"Test\"\nowner = \"o\"\nversions = \"versions.toml\"\n\
-                version = \"0.1.0-test.1\"\npublish_to = \"node\"\n\n\
-                [defaults]\ntrigger = { repository_dispatch = { event_type = \"build-chain\" } }\n\
-                timeout = \"24h\"\nretries = 1\nestimate = \"1s\"\npublish = [\"*\"]\n";
-    fs_err::write(dir.join("versions.toml"), versions).expect("versions written");
-    fs_err::write(dir.join("plan.toml"), plan).expect("plan written");
-}
-
-fn world(fake: &FakeGitHub) {
-    for (repo, file) in [
-        ("o/node", "blvm-node-0.1.0.tar.gz"),
-        ("o/sdk", "blvm-sdk-0.1.0.tar.gz"),
-    ] {
-        let script = Script {
-            queued_s: 5,
-            duration_s: 30,
-            artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
-            ..Script::default()
-        };
-        tagged_build(fake, repo, "v0.1.0-test.1", COMMIT, script);
-    }
-}
-
-fn apply_args(url: &str) -> Vec<String> {
-    [
-        "apply",
-        "plan.toml",
-        "--backend",
-        "github",
-        "--api-url",
-        url,
-        "--state-dir",
-        "state",
-        "--poll-interval",
-        "1s",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-fn check_one_release(fake: &FakeGitHub) {
-    let release = assert_one_release(
-        fake,
-        &["o/node", "o/sdk"],
-        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
-    );
-    assert_eq!(release.target_commitish.as_deref(), Some(COMMIT));
-}
 
 #[tokio::test]
 async fn apply_releases_the_plan_and_never_prints_the_token() {
     let fake = FakeGitHub::start().await;
-    world(&fake);
+    two_builds(&fake);
     let _clock = fake.run_clock(Duration::from_millis(2));
     let dir = tempfile::tempdir().expect("a temporary directory");
-    write_plan(dir.path());
+    write_two_build_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = output(relplan_with_token(dir.path(), &args, true)).await;
@@ -91,14 +33,14 @@ async fn apply_releases_the_plan_and_never_prints_the_token() {
     let journal =
         fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();
     assert!(journal.contains("\"github\"") && !journal.contains(SECRET));
-    check_one_release(&fake);
+    assert_two_build_release(&fake);
 }
 
 #[tokio::test]
 async fn apply_without_a_token_says_how_to_give_one() {
     let fake = FakeGitHub::start().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
-    write_plan(dir.path());
+    write_two_build_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = output(relplan_with_token(dir.path(), &args, false)).await;
@@ -116,33 +58,14 @@ async fn apply_without_a_token_says_how_to_give_one() {
 async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
     for lines in [1, 2, 3, 5, 7, 9] {
         let fake = FakeGitHub::start().await;
-        world(&fake);
+        two_builds(&fake);
         let clock = fake.run_clock(Duration::from_millis(2));
         let dir = tempfile::tempdir().expect("a temporary directory");
-        write_plan(dir.path());
+        write_two_build_plan(dir.path());
         let args = apply_args(&fake.url);
-        let path = dir.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let mut child = relplan_with_token(&path, &args, true)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("relplan starts");
-            let journal = path.join("state/journal.jsonl");
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while Instant::now() < deadline {
-                let written = fs_err::read_to_string(&journal).map_or(0, |t| t.lines().count());
-                if written >= lines || child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        })
-        .await
-        .expect("the killing thread ends");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let apply = relplan_with_token(dir.path(), &args, true);
+        kill_at_journal_lines(apply, dir.path(), lines).await;
         let out = output(relplan_with_token(
             dir.path(),
             &["resume", "--state-dir", "state"],
@@ -156,27 +79,9 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
             stdout(&out),
             stderr(&out)
         );
-        check_one_release(&fake);
+        assert_two_build_release(&fake);
         clock.abort();
     }
-}
-
-/// Every file under `dir`, recursively, with its contents.
-fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        for entry in fs_err::read_dir(&next).expect("a readable directory") {
-            let path = entry.expect("a directory entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = fs_err::read(&path).expect("a readable file");
-                files.push((path, bytes));
-            }
-        }
-    }
-    files
 }
 
 #[tokio::test]

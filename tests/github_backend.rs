@@ -128,6 +128,7 @@ async fn apply_reporting(
         backend: BackendKind::GitHub {
             api_url: fake.url.clone(),
             poll_interval_s: 5,
+            app_id: None,
         },
         concurrency: None,
         fail_fast: false,

@@ -13,6 +13,7 @@ mod docs;
 mod fake_github;
 mod fuzz;
 mod generate;
+mod github_app;
 mod github_apply;
 mod github_artifacts;
 mod github_backend;

@@ -11,10 +11,10 @@ use std::time::Duration;
 use crate::backend::github::GitHubBackend;
 use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
+use crate::cli::github_client::{self, AppArgs};
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
-use crate::compiled::CompiledPlan;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
@@ -24,7 +24,8 @@ use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
 use crate::exec::session;
 use crate::exec::view;
-use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
+use crate::github::credentials::Identity;
+use crate::github::{ApiUrl, Credentials, GitHub, GitHubError};
 use crate::run_error::RunError;
 
 /// Where runs are kept unless --state-dir says otherwise.
@@ -64,6 +65,8 @@ pub struct Args {
     /// GitHub: start a new run without the preflight checks (`relplan preflight`).
     #[arg(long)]
     no_preflight: bool,
+    #[command(flatten)]
+    app: AppArgs,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -98,6 +101,12 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     let scenario = load_scenario(args.scenario.as_deref(), &plan)?;
     let seed = scenario.seed;
+    // Credentials are needed before anything is written: a GitHub run journals whether it
+    // authenticates as an App.
+    let credentials = match args.backend {
+        Backend::Sim => None,
+        Backend::GitHub => Some(args.app.required()?),
+    };
     let settings = Settings {
         backend: match args.backend {
             Backend::Sim => BackendKind::Sim {
@@ -105,10 +114,14 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
                 scenario,
             },
             Backend::GitHub => BackendKind::GitHub {
-                api_url: ApiUrl::resolve(args.api_url.as_deref(), |name| std::env::var(name).ok())
+                api_url: github_client::api_url(args.api_url.as_deref())
                     .as_str()
                     .to_string(),
                 poll_interval_s: args.poll_interval.max(1),
+                app_id: credentials.as_ref().and_then(|c| match c.identity() {
+                    Identity::App(id) => Some(id.0),
+                    Identity::Token => None,
+                }),
             },
         },
         concurrency: args.concurrency.map(|c| c as usize),
@@ -116,10 +129,13 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         seed,
         origin_unix_ms: unix_ms(),
     };
-    if let BackendKind::GitHub { api_url, .. } = &settings.backend
+    if let (BackendKind::GitHub { api_url, .. }, Some(credentials)) =
+        (&settings.backend, &credentials)
         && !journal_path(&args.state_dir).exists()
+        && !args.no_preflight
     {
-        before_new_github_run(&plan, api_url, args.no_preflight)?;
+        let api_url = ApiUrl::resolve(Some(api_url), |_| None);
+        preflight::before_apply(&plan, &api_url, credentials.clone())?;
     }
     let (machine, journal, continued) =
         session::open_for_apply(&args.state_dir, &plan, settings.clone())?;
@@ -141,25 +157,17 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         }
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
     }
-    drive(&args.state_dir, machine, journal)
+    drive(&args.state_dir, machine, journal, &args.app)
 }
 
-/// Before a new run on GitHub writes anything: the token is there, and (unless skipped) the
-/// preflight passes; otherwise the run is refused.
-fn before_new_github_run(
-    plan: &CompiledPlan,
-    api_url: &str,
-    no_preflight: bool,
-) -> Result<(), RunError> {
-    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
-    if no_preflight {
-        return Ok(());
-    }
-    preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
-}
-
-/// Runs an opened run until it finishes, pauses or is interrupted.
-pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Exit, RunError> {
+/// Runs an opened run until it finishes, pauses or is interrupted; a GitHub run with the
+/// credentials `app` gives (or the environment's), which must be those it started with.
+pub(super) fn drive(
+    dir: &Path,
+    machine: Machine,
+    journal: Journal,
+    app: &AppArgs,
+) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
     if machine.is_finished() {
         return Ok(finished(&machine, &shown));
@@ -181,9 +189,11 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
         BackendKind::GitHub {
             api_url,
             poll_interval_s,
+            app_id,
         } => {
-            let token = Token::from_env().ok_or(GitHubError::NoToken)?;
-            let config = GitHubConfig::new(ApiUrl::resolve(Some(api_url), |_| None), token);
+            let credentials = same_credentials(app.credentials()?, *app_id, &shown)?;
+            let api_url = ApiUrl::resolve(Some(api_url), |_| None);
+            let config = github_client::config(machine.plan(), &api_url, credentials);
             // The HTTP client starts its connection pool on the runtime.
             let _entered = runtime.enter();
             let github = GitHub::new(config)?;
@@ -200,6 +210,43 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
             let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
             execute(&runtime, dir, executor)
         }
+    }
+}
+
+/// The credentials given, when they are of the kind the run started with: the GitHub App
+/// `app_id`, or a token.
+fn same_credentials(
+    given: Option<Credentials>,
+    app_id: Option<u64>,
+    shown: &str,
+) -> Result<Credentials, RunError> {
+    let app_needed = |id: u64, instead: &str| {
+        RunError::new(format!(
+            "the run in `{shown}` authenticates as GitHub App {id}{instead}"
+        ))
+        .with_help(format!(
+            "pass `--app-id {id} --app-key FILE` (or set RELPLAN_APP_ID={id} and RELPLAN_APP_PRIVATE_KEY to its private key), then `relplan resume --state-dir {shown}`"
+        ))
+        .with_exit(Exit::Refused)
+    };
+    let Some(given) = given else {
+        return Err(match app_id {
+            Some(id) => app_needed(id, ", and its credentials are not given"),
+            None => GitHubError::NoToken.into(),
+        });
+    };
+    match (app_id, given.identity()) {
+        (None, Identity::Token) => Ok(given),
+        (Some(id), Identity::App(app)) if app.0 == id => Ok(given),
+        (Some(id), Identity::Token) => Err(app_needed(id, ", and its credentials are not given")),
+        (Some(id), Identity::App(app)) => Err(app_needed(id, &format!(", not as GitHub App {app}"))),
+        (None, Identity::App(app)) => Err(RunError::new(format!(
+            "the run in `{shown}` was started with a token, not as GitHub App {app}"
+        ))
+        .with_help(format!(
+            "continue it with a token: leave out --app-id and unset RELPLAN_APP_ID, export GITHUB_TOKEN, then `relplan resume --state-dir {shown}`"
+        ))
+        .with_exit(Exit::Refused)),
     }
 }
 

@@ -23,6 +23,8 @@ mod status;
 use clap::{Parser, Subcommand};
 
 use crate::github::Token;
+use crate::github::app::register_key;
+use crate::github::credentials::APP_KEY_VARIABLE;
 pub use crate::run_error::Exit;
 use crate::run_error::RunError;
 
@@ -73,8 +75,11 @@ enum Command {
 pub fn run() -> i32 {
     let cli = Cli::parse();
     // Making the token registers it as a secret, so that whatever any command prints has
-    // it masked, whether or not that command talks to GitHub.
+    // it masked, whether or not that command talks to GitHub; so is an App's key.
     let _registered = Token::from_env();
+    if let Ok(pem) = std::env::var(APP_KEY_VARIABLE) {
+        register_key(&pem);
+    }
     let result = match cli.command {
         Command::Check(args) => Ok(check::run(args)),
         Command::Compile(args) => compile::run(args),

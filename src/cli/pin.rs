@@ -7,10 +7,9 @@ use std::path::PathBuf;
 
 use crate::atomic_file;
 use crate::cli::Exit;
-use crate::cli::github_client::{api_url, with_github};
+use crate::cli::github_client::{AppArgs, api_url, config, with_github};
 use crate::cli::input::{PlanArgs, report, stderr_style};
 use crate::compile;
-use crate::github::{GitHubError, Token};
 use crate::pin::{self, manifest_edit};
 use crate::render::count;
 use crate::run_error::RunError;
@@ -32,6 +31,8 @@ pub struct Args {
     /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
+    #[command(flatten)]
+    app: AppArgs,
     /// Write the commits into the manifest instead of showing them.
     #[arg(long)]
     write: bool,
@@ -63,11 +64,10 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let entries = manifest_edit::entries(&text).map_err(|why| {
         RunError::new(format!("`{shown}` is {why}")).with_help("run `relplan check`")
     })?;
-    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
+    let credentials = args.app.required()?;
     let targets = pin::targets(plan, &entries);
-    let outcomes = with_github(&api_url(args.api_url.as_deref()), token, async |github| {
-        pin::resolve(github, targets).await
-    })?;
+    let config = config(plan, &api_url(args.api_url.as_deref()), credentials);
+    let outcomes = with_github(config, async |github| pin::resolve(github, targets).await)?;
     let problems: Vec<(String, String)> =
         outcomes.iter().filter_map(pin::Outcome::problem).collect();
     if !problems.is_empty() {

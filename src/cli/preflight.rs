@@ -3,11 +3,11 @@
 //! `apply` runs before a new run on GitHub.
 
 use crate::cli::Exit;
-use crate::cli::github_client::{api_url, with_github};
+use crate::cli::github_client::{AppArgs, api_url, config, with_github};
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::compiled::CompiledPlan;
 use crate::exec::reporter::Reporter;
-use crate::github::{ApiUrl, Token};
+use crate::github::{ApiUrl, Credentials};
 use crate::preflight::finding::Report;
 use crate::preflight::{self, render};
 use crate::run_error::RunError;
@@ -19,6 +19,8 @@ pub struct Args {
     /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
+    #[command(flatten)]
+    app: AppArgs,
     /// `text` for people, `json` for programs, `github` for workflow annotations.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -35,9 +37,11 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let Some(plan) = compile_and_report(&args.plan, "preflight") else {
         return Ok(Exit::Failure);
     };
-    let report = match Token::from_env() {
-        Some(token) => preflight_on_github(&plan, &api_url(args.api_url.as_deref()), token)?,
-        // A missing token is one of the findings.
+    let report = match args.app.credentials()? {
+        Some(credentials) => {
+            preflight_on_github(&plan, &api_url(args.api_url.as_deref()), credentials)?
+        }
+        // Missing credentials are one of the findings.
         None => preflight::without_token(&plan),
     };
     match args.format {
@@ -60,9 +64,9 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
 fn preflight_on_github(
     plan: &CompiledPlan,
     api_url: &ApiUrl,
-    token: Token,
+    credentials: Credentials,
 ) -> Result<Report, RunError> {
-    with_github(api_url, token, async |github| {
+    with_github(config(plan, api_url, credentials), async |github| {
         preflight::preflight(github, plan).await
     })
 }
@@ -72,9 +76,9 @@ fn preflight_on_github(
 pub(super) fn before_apply(
     plan: &CompiledPlan,
     api_url: &ApiUrl,
-    token: Token,
+    credentials: Credentials,
 ) -> Result<(), RunError> {
-    let report = preflight_on_github(plan, api_url, token)?;
+    let report = preflight_on_github(plan, api_url, credentials)?;
     if report.findings.is_empty() {
         return Ok(());
     }

@@ -1,11 +1,13 @@
 //! `relplan resume`: continue a paused, interrupted or crashed run from its state directory
-//! alone. When an executor still holds the directory (paused, waiting for running jobs), the
+//! alone (and, for a GitHub run, the credentials it started with: a token, or the same
+//! GitHub App's id and key). When an executor still holds the directory (paused, waiting for running jobs), the
 //! pause request is withdrawn and that executor continues.
 
 use std::path::PathBuf;
 
 use crate::cli::Exit;
 use crate::cli::apply::{DEFAULT_STATE_DIR, drive};
+use crate::cli::github_client::AppArgs;
 use crate::exec::executor::PAUSE_FILE;
 use crate::exec::journal;
 use crate::exec::session;
@@ -16,6 +18,8 @@ pub struct Args {
     /// Directory of the run (as given to `apply`).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
+    #[command(flatten)]
+    app: AppArgs,
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
@@ -33,5 +37,5 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         return Ok(Exit::Success);
     }
     let (machine, journal) = session::open_existing(dir)?;
-    drive(dir, machine, journal)
+    drive(dir, machine, journal, &args.app)
 }

@@ -47,11 +47,15 @@ pub enum BackendKind {
     /// `scenario` says.
     Sim { speed: f64, scenario: Scenario },
     /// GitHub Actions at this API root, polled at most every `poll_interval_s` near a
-    /// job's expected end. The token is read from the environment on every start.
+    /// job's expected end. Credentials are given again on every start: the token, or the
+    /// key of the GitHub App `app_id` when the run authenticates as one (its id is all the
+    /// journal keeps of it).
     #[serde(rename = "github")]
     GitHub {
         api_url: String,
         poll_interval_s: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_id: Option<u64>,
     },
 }
 

@@ -1,16 +1,19 @@
 //! Helpers of the GitHub tests over the fake GitHub: the attempt every protocol test
 //! dispatches, a dispatch followed by finding its runs, repositories with a tagged build,
-//! the check that a release happened exactly once, and the binary run as a user runs it
-//! against the fake.
+//! the check that a release happened exactly once, the binary run as a user runs it
+//! against the fake, and the two-build release the tests of the binary run (killed at a
+//! journal line when they need an unfinished run).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use relplan::compiled::Job;
 use relplan::github::GitHub;
 use relplan::github::dispatch::Attempt;
 
 use crate::common::command;
+use crate::fake_github::world::zip_of;
 use crate::fake_github::{FakeGitHub, Release, SECRET, Script, TagTarget};
 
 /// Attempt `correlation_id` of `job`, for plan `sha256:abc` of release 0.1.0.
@@ -91,4 +94,109 @@ pub async fn output(mut command: Command) -> Output {
     tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
         .await
         .expect("the command's thread ends")
+}
+
+/// The commit every tag of the two-build release points at.
+pub const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
+
+/// Writes a two-repository plan (sdk requires node, released into o/node) into `dir`.
+pub fn write_two_build_plan(dir: &Path) {
+    let versions = format!(
+        "[versions]\n\
+         node = {{ version = \"0.1.0-test.1\", git_tag = \"v0.1.0-test.1\", git_commit = \"{COMMIT}\" }}\n\
+         sdk = {{ version = \"0.1.0-test.1\", git_tag = \"v0.1.0-test.1\", git_commit = \"{COMMIT}\", requires = [\"node=0.1.0-test.1\"] }}\n"
+    );
+    let plan = "[release]\nname = \"Test\"\nowner = \"o\"\nversions = \"versions.toml\"\n\
+                version = \"0.1.0-test.1\"\npublish_to = \"node\"\n\n\
+                [defaults]\ntrigger = { repository_dispatch = { event_type = \"build-chain\" } }\n\
+                timeout = \"24h\"\nretries = 1\nestimate = \"1s\"\npublish = [\"*\"]\n";
+    fs_err::write(dir.join("versions.toml"), versions).expect("versions written");
+    fs_err::write(dir.join("plan.toml"), plan).expect("plan written");
+}
+
+/// The two builds of [`write_two_build_plan`]: tagged, each uploading one file.
+pub fn two_builds(fake: &FakeGitHub) {
+    for (repo, file) in [
+        ("o/node", "blvm-node-0.1.0.tar.gz"),
+        ("o/sdk", "blvm-sdk-0.1.0.tar.gz"),
+    ] {
+        let script = Script {
+            queued_s: 5,
+            duration_s: 30,
+            artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
+            ..Script::default()
+        };
+        tagged_build(fake, repo, "v0.1.0-test.1", COMMIT, script);
+    }
+}
+
+/// `apply plan.toml --backend github` against `url`, state in `state/`, polling every second.
+pub fn apply_args(url: &str) -> Vec<String> {
+    [
+        "apply",
+        "plan.toml",
+        "--backend",
+        "github",
+        "--api-url",
+        url,
+        "--state-dir",
+        "state",
+        "--poll-interval",
+        "1s",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The two-build release happened once, on the pinned commit.
+pub fn assert_two_build_release(fake: &FakeGitHub) {
+    let release = assert_one_release(
+        fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
+    );
+    assert_eq!(release.target_commitish.as_deref(), Some(COMMIT));
+}
+
+/// Every file under `dir`, recursively, with its contents.
+pub fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs_err::read_dir(&next).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs_err::read(&path).expect("a readable file");
+                files.push((path, bytes));
+            }
+        }
+    }
+    files
+}
+
+/// Runs `command` (an `apply` writing `state/journal.jsonl` under `dir`) until its journal
+/// holds `lines` lines (or it ends), then kills it (SIGKILL).
+pub async fn kill_at_journal_lines(mut command: Command, dir: &Path, lines: usize) {
+    let journal = dir.join("state/journal.jsonl");
+    tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relplan starts");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            let written = fs_err::read_to_string(&journal).map_or(0, |t| t.lines().count());
+            if written >= lines || child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    })
+    .await
+    .expect("the killing thread ends");
 }

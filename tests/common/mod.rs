@@ -38,8 +38,8 @@ pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the relplan binary runs")
 }
 
-/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub token or API
-/// URL from the environment of the tests.
+/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub credentials
+/// or API URL from the environment of the tests.
 pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
     command
@@ -48,6 +48,8 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
+        .env_remove("RELPLAN_APP_ID")
+        .env_remove("RELPLAN_APP_PRIVATE_KEY")
         .env_remove("GITHUB_API_URL");
     command
 }

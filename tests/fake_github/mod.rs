@@ -4,8 +4,10 @@
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
 //! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
 //! log of every request (for counting what the rate limit would charge). [`wiring`] adds
-//! what the preflight reads: repository metadata, workflow states and files per ref.
+//! what the preflight reads: repository metadata, workflow states and files per ref;
+//! [`app`] checks every request's credentials and plays a GitHub App's endpoints.
 
+pub mod app;
 pub mod routes;
 pub mod wiring;
 pub mod world;
@@ -13,6 +15,8 @@ pub mod world;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use relplan::github::auth::Scope;
+use relplan::github::clock::WallClock;
 use relplan::github::pacer::Pacer;
 use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
 
@@ -77,6 +81,81 @@ impl FakeGitHub {
         config.transfer_timeout = Duration::from_millis(500);
         change(&mut config);
         GitHub::new(config).expect("a client for the fake")
+    }
+
+    /// A client of the test App ([`app::APP_ID`]) for the repositories of `scope`, on the
+    /// fake's clock (see [`FakeGitHub::auth_on_fake_clock`]).
+    pub fn app_client(&self, scope: &[&str]) -> GitHub {
+        self.app_client_with(scope, |_| {})
+    }
+
+    /// [`FakeGitHub::app_client`], with `change` made to its configuration.
+    pub fn app_client_with(
+        &self,
+        scope: &[&str],
+        change: impl FnOnce(&mut GitHubConfig),
+    ) -> GitHub {
+        self.client_with(|config| {
+            config.credentials = app::app_credentials();
+            config.scope = Scope::of(scope.iter().copied());
+            config.clock = self.clock();
+            change(config);
+        })
+    }
+
+    /// The fake's clock as the client reads it: the wall clock until
+    /// [`FakeGitHub::auth_on_fake_clock`], then the fake's own.
+    pub fn clock(&self) -> WallClock {
+        let shared = self.shared.clone();
+        WallClock::from_fn(move || {
+            let seconds = routes::lock(&shared).auth_now();
+            std::time::UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
+        })
+    }
+
+    /// Tokens and JWTs are judged by the fake's clock from now on, so they expire as fast
+    /// as [`FakeGitHub::run_clock`] runs.
+    pub fn auth_on_fake_clock(&self) {
+        self.with(|w| w.auth.clock = app::AuthClock::Fake);
+    }
+
+    /// Installs the test App on `account`, for `repositories` (names; `None`: all) with
+    /// `permissions` (`("actions", "write")`, …); returns the installation's id.
+    pub fn install_app(
+        &self,
+        account: &str,
+        repositories: Option<&[&str]>,
+        permissions: &[(&str, &str)],
+    ) -> u64 {
+        self.with(|w| {
+            let id = 100 + w.auth.installations.len() as u64;
+            w.auth.installations.push(app::Installation {
+                id,
+                account: account.into(),
+                repositories: repositories
+                    .map(|names| names.iter().map(|n| n.to_string()).collect()),
+                permissions: permissions
+                    .iter()
+                    .map(|(name, level)| (name.to_string(), level.to_string()))
+                    .collect(),
+            });
+            id
+        })
+    }
+
+    /// Installation tokens minted from now on live `seconds`.
+    pub fn set_token_lifetime(&self, seconds: i64) {
+        self.with(|w| w.auth.token_lifetime_s = seconds);
+    }
+
+    /// Every installation token minted so far.
+    pub fn issued(&self) -> Vec<app::Issued> {
+        self.with(|w| w.auth.issued.clone())
+    }
+
+    /// Revokes every installation token minted so far.
+    pub fn revoke_installation_tokens(&self) {
+        self.with(|w| w.auth.issued.iter_mut().for_each(|i| i.revoked = true));
     }
 
     /// A workflow; one that listens to an event type gets its file on the default branch.

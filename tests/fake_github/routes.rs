@@ -77,6 +77,11 @@ pub fn router(shared: Shared) -> Router {
             post(upload_asset),
         )
         .merge(super::wiring::routes())
+        .merge(super::app::routes())
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            super::app::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             faults_and_log,

@@ -153,6 +153,8 @@ pub struct World {
     pub hide_asset_digests: bool,
     /// How the repositories are wired: metadata, workflow files, immutable releases.
     pub wiring: super::wiring::Wiring,
+    /// The tokens it accepts, the GitHub App's installations and the tokens it minted.
+    pub auth: super::app::Auth,
 }
 
 impl World {
