@@ -17,6 +17,7 @@ mod github_app;
 mod github_apply;
 mod github_artifacts;
 mod github_backend;
+mod github_credentials;
 mod github_dispatch;
 mod github_release;
 mod github_requests;

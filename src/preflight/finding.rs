@@ -3,6 +3,7 @@
 //! concerns, the fix, and for workflow problems the YAML lines to paste. The [`Report`]
 //! holds them all, so every problem is shown in one run.
 
+use crate::github::installation::Access;
 use crate::github::rate_limit::RateLimit;
 use crate::github::server::Server;
 use crate::preflight::budget::Estimate;
@@ -12,6 +13,9 @@ use crate::preflight::budget::Estimate;
 pub enum Check {
     TokenMissing,
     TokenRefused,
+    AppRefused,
+    AppNotInstalled,
+    AppPermissions,
     GitHubUnreachable,
     RateLimitLow,
     EnterpriseServer,
@@ -70,6 +74,9 @@ impl Check {
         match self {
             Check::TokenMissing => "preflight::token-missing",
             Check::TokenRefused => "preflight::token-refused",
+            Check::AppRefused => "preflight::app-refused",
+            Check::AppNotInstalled => "preflight::app-not-installed",
+            Check::AppPermissions => "preflight::app-permissions",
             Check::GitHubUnreachable => "preflight::github-unreachable",
             Check::RateLimitLow => "preflight::rate-limit-low",
             Check::EnterpriseServer => "preflight::enterprise-server",
@@ -166,6 +173,24 @@ impl Finding {
     }
 }
 
+/// One permission of a GitHub App's installation: what relplan needs, what it grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub permission: &'static str,
+    pub needed: Access,
+    pub granted: Access,
+}
+
+/// The installation of the GitHub App that covers one repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepositoryAccess {
+    pub repo: String,
+    pub installation: u64,
+    /// The account it is installed on.
+    pub account: String,
+    pub grants: Vec<Grant>,
+}
+
 /// Everything one preflight found, and what it read on the way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
@@ -178,6 +203,10 @@ pub struct Report {
     pub dispatches: usize,
     pub server: Option<Server>,
     pub rate_limit: Option<RateLimit>,
+    /// The GitHub App authenticated as, when not a token.
+    pub app: Option<u64>,
+    /// With an App: per repository found installed, its installation, in plan order.
+    pub installations: Vec<RepositoryAccess>,
     pub estimate: Estimate,
     /// In the order found; the same problem of several jobs is one finding.
     pub findings: Vec<Finding>,

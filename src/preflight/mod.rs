@@ -8,6 +8,8 @@
 //! same checks before it starts a new run.
 //!
 //! One file per group of checks, run in this order:
+//! - [`app`] (with a GitHub App): the App is accepted, installed on every repository and
+//!   granted the permissions relplan needs there;
 //! - [`token`]: the token is accepted, its budget covers the plan ([`budget`]), which GitHub
 //!   it is;
 //! - [`repositories`]: each repository exists for this token, is not archived and may be
@@ -26,6 +28,7 @@
 //! ([`render`]). This layer reads the plan and talks to GitHub; it knows nothing of the
 //! executor or of backends.
 
+pub mod app;
 pub mod budget;
 pub mod dispatch_workflows;
 pub mod existing_release;
@@ -43,6 +46,7 @@ pub mod workflow_file;
 
 use crate::compiled::{CompiledPlan, Trigger};
 use crate::github::GitHub;
+use crate::github::credentials::{APP_ID_VARIABLE, APP_KEY_VARIABLE, Identity};
 use crate::github::token::TOKEN_VARIABLES;
 use facts::Facts;
 use finding::{Check, Finding, Report};
@@ -52,6 +56,12 @@ use targets::Targets;
 pub async fn preflight(github: &GitHub, plan: &CompiledPlan) -> Report {
     let targets = Targets::of(plan);
     let mut report = empty_report(plan, &targets);
+    if let Identity::App(id) = github.identity() {
+        report.app = Some(id.0);
+        if !app::check(github, github.identity(), &targets, &mut report).await {
+            return report;
+        }
+    }
     if !token::check(github, &mut report).await {
         return report;
     }
@@ -78,8 +88,11 @@ pub fn without_token(plan: &CompiledPlan) -> Report {
     let mut report = empty_report(plan, &Targets::of(plan));
     report.add(Finding::new(
         Check::TokenMissing,
-        format!("no GitHub token: neither {} is set", TOKEN_VARIABLES.join(" nor ")),
-        "export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases",
+        format!(
+            "no GitHub token: neither {} is set, nor a GitHub App's {APP_ID_VARIABLE} and {APP_KEY_VARIABLE}",
+            TOKEN_VARIABLES.join(" nor ")
+        ),
+        "pass a GitHub App's --app-id and --app-key (the README says how to set one up), or export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases",
     ));
     report
 }
@@ -92,6 +105,8 @@ fn empty_report(plan: &CompiledPlan, targets: &Targets) -> Report {
         dispatches: targets.dispatches.len(),
         server: None,
         rate_limit: None,
+        app: None,
+        installations: Vec::new(),
         estimate: budget::estimate(plan),
         findings: Vec::new(),
     }

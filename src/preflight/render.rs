@@ -30,6 +30,30 @@ pub fn text(report: &Report) -> String {
             limit.remaining, limit.limit, report.estimate.expected, report.estimate.worst
         );
     }
+    if let Some(app) = report.app {
+        let _ = writeln!(out, "GitHub App {app}:");
+        for access in &report.installations {
+            let grants: Vec<String> = access
+                .grants
+                .iter()
+                .map(|g| {
+                    if g.granted < g.needed {
+                        format!("{} {} (needs {})", g.permission, g.granted, g.needed)
+                    } else {
+                        format!("{} {}", g.permission, g.granted)
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  `{}`: installation {} on `{}`: {}",
+                access.repo,
+                access.installation,
+                access.account,
+                grants.join(", ")
+            );
+        }
+    }
     for finding in &report.findings {
         out.push('\n');
         write_finding(finding, &mut out);
@@ -127,6 +151,18 @@ pub fn json(report: &Report) -> String {
             "limit": l.limit,
             "remaining": l.remaining,
             "reset": l.reset,
+        })),
+        "app": report.app.map(|id| json!({
+            "id": id,
+            "installations": report.installations.iter().map(|access| json!({
+                "repo": access.repo,
+                "installation": access.installation,
+                "account": access.account,
+                "permissions": access.grants.iter().map(|g| (
+                    g.permission.to_string(),
+                    json!({"needed": g.needed.as_str(), "granted": g.granted.as_str()}),
+                )).collect::<serde_json::Map<String, Value>>(),
+            })).collect::<Vec<Value>>(),
         })),
         "estimate": {
             "expected": report.estimate.expected,

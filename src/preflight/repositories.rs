@@ -1,7 +1,8 @@
 //! Each repository the plan touches exists and is reachable with this token (GitHub
 //! answers 404 both for a missing repository and for one the token may not see); those
 //! relplan writes to (dispatches, the release) are not archived and the token may push
-//! there, by the repository's `permissions`.
+//! there, by the repository's `permissions` (a GitHub App's permissions are its
+//! installation's, checked by [`crate::preflight::app`]).
 
 use crate::preflight::facts::{Facts, Read};
 use crate::preflight::finding::{Check, Finding, Report};
@@ -41,6 +42,10 @@ pub async fn check(facts: &mut Facts<'_>, targets: &Targets, report: &mut Report
                 )
                 .repo(repo),
             );
+        }
+        if report.app.is_some() {
+            // The installation's permissions were checked instead (`app.rs`).
+            continue;
         }
         match found.permissions {
             Some(permissions) if !permissions.push => report.add(

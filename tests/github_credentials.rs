@@ -1,0 +1,235 @@
+//! The credentials of `relplan apply`, `resume` and `preflight` as a user gives them,
+//! against the fake GitHub: a GitHub App by `--app-id` and `--app-key FILE` or by
+//! `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY` (the PEM itself); the journal keeps only
+//! the App's id, so `resume` needs the App again and says so; the preflight reports each
+//! repository's installation and what it lacks. No key, JWT or token ever shows up in any
+//! output or file of the state directory.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use crate::common::github::{
+    apply_args, assert_two_build_release, files_under, kill_at_journal_lines, output,
+    relplan_with_token, two_builds, write_two_build_plan,
+};
+use crate::common::{stderr, stdout};
+use crate::fake_github::FakeGitHub;
+use crate::fake_github::app::{APP_ID, TEST_KEY, key_lines};
+
+const ALL: &[(&str, &str)] = &[
+    ("actions", "write"),
+    ("contents", "write"),
+    ("metadata", "read"),
+];
+
+/// The binary in `dir` with `args`, authenticated as the test App through the
+/// environment, the key's PEM itself in `RELPLAN_APP_PRIVATE_KEY`.
+fn as_app_by_environment(dir: &Path, args: &[&str]) -> Command {
+    let mut command = relplan_with_token(dir, args, false);
+    command
+        .env("RELPLAN_APP_ID", APP_ID.to_string())
+        .env("RELPLAN_APP_PRIVATE_KEY", TEST_KEY);
+    command
+}
+
+/// Every secret the fake handed out or saw, and every line of the test key.
+fn secrets(fake: &FakeGitHub) -> Vec<String> {
+    let mut all: Vec<String> = key_lines().iter().map(|l| l.to_string()).collect();
+    all.extend(fake.issued().into_iter().map(|i| i.token));
+    all.extend(
+        fake.with(|w| w.auth.jwts.clone())
+            .into_iter()
+            .map(|j| j.jwt),
+    );
+    all
+}
+
+/// No secret in the outputs nor in any file of `state/` (when there is one).
+fn assert_no_secret(fake: &FakeGitHub, dir: &Path, outputs: &[&Output]) {
+    let secrets = secrets(fake);
+    assert!(secrets.len() > key_lines().len(), "tokens were minted");
+    let mut texts: Vec<(String, String)> = outputs
+        .iter()
+        .flat_map(|out| {
+            [
+                ("stdout".to_string(), stdout(out)),
+                ("stderr".into(), stderr(out)),
+            ]
+        })
+        .collect();
+    let state = dir.join("state");
+    let files = if state.exists() {
+        files_under(&state)
+    } else {
+        Vec::new()
+    };
+    for (path, bytes) in files {
+        texts.push((
+            path.display().to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    for (place, text) in &texts {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret is in {place}: {text}"
+            );
+        }
+    }
+}
+
+/// The two-build release with the App installed on `o`.
+fn app_world(fake: &FakeGitHub) {
+    two_builds(fake);
+    fake.install_app("o", None, ALL);
+}
+
+#[tokio::test]
+async fn apply_as_an_app_releases_and_journals_only_the_app_id() {
+    let fake = FakeGitHub::start().await;
+    app_world(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    fs_err::write(dir.path().join("app.pem"), TEST_KEY).expect("key written");
+    let mut args = apply_args(&fake.url);
+    args.extend([
+        "--app-id".into(),
+        APP_ID.to_string(),
+        "--app-key".into(),
+        "app.pem".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan_with_token(dir.path(), &args, false)).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_two_build_release(&fake);
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).expect("a journal");
+    let first: serde_json::Value =
+        serde_json::from_str(journal.lines().next().expect("a first line")).expect("JSON");
+    assert_eq!(
+        first["settings"]["backend"]["github"]["app_id"],
+        serde_json::json!(APP_ID)
+    );
+    assert!(fake.log().iter().all(|l| l.status != 401));
+    assert_no_secret(&fake, dir.path(), &[&out]);
+}
+
+#[tokio::test]
+async fn resume_of_an_app_run_needs_the_app_again() {
+    let fake = FakeGitHub::start().await;
+    app_world(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    kill_at_journal_lines(as_app_by_environment(dir.path(), &args), dir.path(), 2).await;
+
+    let resume = ["resume", "--state-dir", "state"];
+    let without = output(relplan_with_token(dir.path(), &resume, true)).await;
+    assert_eq!(without.status.code(), Some(4));
+    insta::assert_snapshot!(stderr(&without));
+
+    let with = output(as_app_by_environment(dir.path(), &resume)).await;
+    assert_eq!(
+        with.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&with),
+        stderr(&with)
+    );
+    assert_two_build_release(&fake);
+    assert_no_secret(&fake, dir.path(), &[&without, &with]);
+}
+
+#[tokio::test]
+async fn preflight_reports_each_repository_s_installation_and_what_it_lacks() {
+    let fake = FakeGitHub::start().await;
+    two_builds(&fake);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    let args = ["preflight", "plan.toml", "--api-url", &fake.url];
+
+    fake.install_app("o", None, ALL);
+    let passed = output(as_app_by_environment(dir.path(), &args)).await;
+    assert_eq!(passed.status.code(), Some(0), "{}", stderr(&passed));
+    insta::assert_snapshot!("app_preflight_passed", stdout(&passed));
+
+    fake.with(|w| {
+        let installation = &mut w.auth.installations[0];
+        installation.repositories = Some(vec!["node".into()]);
+        installation
+            .permissions
+            .insert("actions".into(), "read".into());
+    });
+    let failed = output(as_app_by_environment(dir.path(), &args)).await;
+    assert_eq!(failed.status.code(), Some(1));
+    insta::assert_snapshot!("app_preflight_failed", stdout(&failed));
+
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let json = output(as_app_by_environment(dir.path(), &json_args)).await;
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(
+        report["app"],
+        serde_json::json!({
+            "id": APP_ID,
+            "installations": [{
+                "repo": "o/node",
+                "installation": 100,
+                "account": "o",
+                "permissions": {
+                    "actions": {"needed": "write", "granted": "read"},
+                    "contents": {"needed": "write", "granted": "write"},
+                    "metadata": {"needed": "read", "granted": "read"},
+                },
+            }],
+        })
+    );
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["preflight::app-permissions", "preflight::app-not-installed"]
+    );
+    assert_no_secret(&fake, dir.path(), &[&passed, &failed, &json]);
+}
+
+#[tokio::test]
+async fn half_an_app_is_refused_before_anything_is_sent() {
+    let fake = FakeGitHub::start().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend(["--app-id", "4242"]);
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: GitHub App 4242 is given without its private key\nhelp: pass --app-key FILE, or set RELPLAN_APP_PRIVATE_KEY to the App's private key (PEM)\n"
+    );
+    args.extend(["--app-key", "missing.pem"]);
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: cannot read the GitHub App key: "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fake.log().is_empty(), "nothing was sent");
+    assert!(!dir.path().join("state").exists());
+}
