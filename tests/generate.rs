@@ -297,6 +297,24 @@ fn the_release_workflow_plans_then_applies_the_approved_hash() {
         run["env"]["APPROVED_HASH"].as_str(),
         Some("${{ needs.plan.outputs.plan_hash }}")
     );
+    // relplan gets the App's credentials itself and renews its tokens; no step mints one.
+    for (variable, value) in [
+        ("RELPLAN_APP_ID", "${{ vars.RELPLAN_APP_ID }}"),
+        (
+            "RELPLAN_APP_PRIVATE_KEY",
+            "${{ secrets.RELPLAN_APP_PRIVATE_KEY }}",
+        ),
+        ("GITHUB_TOKEN", "${{ secrets.RELPLAN_TOKEN }}"),
+    ] {
+        assert_eq!(run["env"][variable].as_str(), Some(value), "{variable}");
+    }
+    assert!(
+        steps.iter().all(|s| !s["uses"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("create-github-app-token")),
+        "no token is minted in a step"
+    );
     assert_eq!(
         steps[1]["uses"].as_str(),
         Some("relplan/relplan@v0"),

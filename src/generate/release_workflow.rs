@@ -11,14 +11,13 @@
 //! `workflow_dispatch`; one concurrency group per plan keeps a second executor waiting and
 //! never cancels one midway.
 
-use std::collections::BTreeSet;
-
 use crate::compiled::CompiledPlan;
 use crate::generate::yaml::{self, Map, Node};
 use crate::generate::{
     APP_ID_VARIABLE, APP_KEY_SECRET, CHECKOUT, ENVIRONMENT, File, RELEASE_WORKFLOW, RUNNER,
     STATE_DIR, Settings, TOKEN_SECRET, header, shell_word,
 };
+use crate::github::credentials::{APP_ID_VARIABLE as APP_ID_ENV, APP_KEY_VARIABLE as APP_KEY_ENV};
 
 /// GitHub-hosted runners stop a job after six hours; a longer release is continued by
 /// re-running the workflow.
@@ -33,8 +32,8 @@ pub fn generate(plan: &CompiledPlan, settings: &Settings) -> File {
          applies exactly that plan. Needs the secret {TOKEN_SECRET} (a token that may dispatch\n\
          workflows and read their runs in every build repository, and write releases in the\n\
          release repository), or the variable {APP_ID_VARIABLE} and secret {APP_KEY_SECRET} of a\n\
-         GitHub App installed there: the workflow's own GITHUB_TOKEN cannot dispatch workflows\n\
-         in other repositories.",
+         GitHub App installed there, whose tokens relplan renews for as long as the release\n\
+         runs: the workflow's own GITHUB_TOKEN cannot dispatch workflows in other repositories.",
         plan.release.name
     );
     let on = Map::new()
@@ -69,7 +68,7 @@ pub fn generate(plan: &CompiledPlan, settings: &Settings) -> File {
             Map::new()
                 .map("plan", plan_job(settings, &plan_args))
                 .blank()
-                .map("apply", apply_job(plan, settings, &plan_args)),
+                .map("apply", apply_job(settings, &plan_args)),
         );
     File {
         path: RELEASE_WORKFLOW.into(),
@@ -141,7 +140,7 @@ echo "plan_hash=$hash" >> "$GITHUB_OUTPUT"
         )
 }
 
-fn apply_job(plan: &CompiledPlan, settings: &Settings, plan_args: &str) -> Map {
+fn apply_job(settings: &Settings, plan_args: &str) -> Map {
     let state_key = "relplan-state-${{ needs.plan.outputs.plan_hash }}";
     let apply = format!(
         "relplan apply {plan_args} --backend github --expect-hash \"$APPROVED_HASH\" --state-dir {STATE_DIR}\n"
@@ -149,31 +148,6 @@ fn apply_job(plan: &CompiledPlan, settings: &Settings, plan_args: &str) -> Map {
     let summary = format!(
         "relplan status --state-dir {STATE_DIR} --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n"
     );
-    let owners = owners(plan);
-    let owner_comment = if owners.len() > 1 {
-        format!(
-            "An App token covers one owner; this plan spans {}: use {TOKEN_SECRET} instead.",
-            owners.join(", ")
-        )
-    } else {
-        "Covers every repository of the owner the App is installed on.".to_string()
-    };
-    let app_token = Map::new()
-        .str("name", "Mint a GitHub App token")
-        .str("id", "app-token")
-        .str("if", format!("env.{APP_ID_VARIABLE} != ''"))
-        .str("uses", "actions/create-github-app-token@v2")
-        .comment(&owner_comment)
-        .map(
-            "with",
-            Map::new()
-                .str("app-id", format!("${{{{ vars.{APP_ID_VARIABLE} }}}}"))
-                .str(
-                    "private-key",
-                    format!("${{{{ secrets.{APP_KEY_SECRET} }}}}"),
-                )
-                .str("owner", owners.first().cloned().unwrap_or_default()),
-        );
     let restore = Map::new()
         .str("name", "Restore the state directory")
         .comment(&format!(
@@ -198,10 +172,14 @@ fn apply_job(plan: &CompiledPlan, settings: &Settings, plan_args: &str) -> Map {
         .map(
             "env",
             Map::new()
-                .str(
-                    "GITHUB_TOKEN",
-                    format!("${{{{ steps.app-token.outputs.token || secrets.{TOKEN_SECRET} }}}}"),
-                )
+                .comment(&format!(
+                    "A GitHub App when {APP_ID_VARIABLE} is set: relplan mints its installation tokens and\n\
+                     renews them for as long as the release runs (a token minted in an earlier step\n\
+                     would expire after an hour). Else the token in {TOKEN_SECRET}."
+                ))
+                .str(APP_ID_ENV, format!("${{{{ vars.{APP_ID_VARIABLE} }}}}"))
+                .str(APP_KEY_ENV, format!("${{{{ secrets.{APP_KEY_SECRET} }}}}"))
+                .str("GITHUB_TOKEN", format!("${{{{ secrets.{TOKEN_SECRET} }}}}"))
                 .str("APPROVED_HASH", "${{ needs.plan.outputs.plan_hash }}"),
         )
         .script("run", apply);
@@ -230,40 +208,15 @@ fn apply_job(plan: &CompiledPlan, settings: &Settings, plan_args: &str) -> Map {
         .str("environment", ENVIRONMENT)
         .comment("GitHub-hosted runners stop a job after 6 hours: re-run the workflow to continue.")
         .raw("timeout-minutes", APPLY_TIMEOUT_MINUTES)
-        .map(
-            "env",
-            Map::new().str(APP_ID_VARIABLE, format!("${{{{ vars.{APP_ID_VARIABLE} }}}}")),
-        )
         .list(
             "steps",
             vec![
                 checkout_step(),
                 install_step(settings),
-                Node::Map(app_token),
                 Node::Map(restore),
                 Node::Map(run),
                 Node::Map(save),
                 Node::Map(report),
             ],
         )
-}
-
-/// The owners of every repository the plan dispatches to or publishes in, sorted, the
-/// release repository's first.
-fn owners(plan: &CompiledPlan) -> Vec<String> {
-    let owner = |repo: &str| repo.split('/').next().unwrap_or_default().to_string();
-    let mut all: BTreeSet<String> = plan
-        .jobs
-        .iter()
-        .filter_map(|j| j.trigger.as_ref())
-        .chain(plan.fallback.as_ref())
-        .map(|t| owner(t.repo()))
-        .collect();
-    let mut sorted = Vec::new();
-    if let Some(first) = plan.release.repo.as_deref().map(owner) {
-        all.remove(&first);
-        sorted.push(first);
-    }
-    sorted.extend(all);
-    sorted
 }
