@@ -1,4 +1,5 @@
-//! The secrets of this process (the API token; later App keys and installation tokens),
+//! The secrets of this process (the API token; a GitHub App's key, JWTs and installation
+//! tokens),
 //! and the one redaction every string passes before it leaves the process or reaches the
 //! journal: the [`Reporter`](crate::exec::reporter::Reporter)'s lines, rendered
 //! [`RunError`](crate::run_error::RunError)s, `status` output and every journal line.
@@ -9,8 +10,10 @@
 //! message one by one; every exit replaces it with `***`.
 //!
 //! A secret is registered where it enters the process ([`register`]; `Token` does it when
-//! it is made). Values shorter than [`MIN_SECRET_LEN`] are not registered: they would mask
-//! ordinary words, and no token GitHub issues is that short. Both the value and its JSON
+//! it is made, so every JWT and installation token is registered too, and an App's key is
+//! registered when it is read, the whole PEM and each of its lines). Values shorter than
+//! [`MIN_SECRET_LEN`] are not registered: they would mask ordinary words, and no token
+//! GitHub issues is that short. Both the value and its JSON
 //! escaping are replaced, so a key with newlines is masked inside a journal line too.
 
 use std::borrow::Cow;
