@@ -12,6 +12,7 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
 use relplan::exec::reporter::Reporter;
+use relplan::exec::temp_dir;
 
 use crate::common::executor;
 use crate::common::github::{assert_one_release, tagged_build};
@@ -152,6 +153,7 @@ async fn apply_reporting(
                 &plan.release.version,
                 Duration::from_secs(5),
                 reporter,
+                &temp_dir::ensure(dir).expect("a temporary directory"),
             );
             (backend, clock)
         },
@@ -173,8 +175,9 @@ fn check_one_release(fake: &FakeGitHub) {
     );
 }
 
-/// A backend for `fake` on the wall clock, telling `reporter` what it notes.
-fn backend(fake: &FakeGitHub, reporter: Reporter) -> GitHubBackend {
+/// A backend for `fake` on the wall clock, telling `reporter` what it notes, downloading
+/// into `work`.
+fn backend(fake: &FakeGitHub, reporter: Reporter, work: &Path) -> GitHubBackend {
     let clock = Clock {
         origin_unix_ms: unix_ms(),
         speed: 1.0,
@@ -186,6 +189,7 @@ fn backend(fake: &FakeGitHub, reporter: Reporter) -> GitHubBackend {
         "0.1.0",
         Duration::from_secs(5),
         reporter,
+        work,
     )
 }
 
@@ -293,7 +297,8 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
     world(&fake);
     let mut node = plan().jobs[0].clone();
     node.commit = Some("deadbeef".into());
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
@@ -360,7 +365,8 @@ async fn a_run_waiting_for_an_approval_is_noted_once_through_the_reporter() {
     );
     let node = plan().jobs[0].clone();
     let reporter = Reporter::memory();
-    let mut backend = backend(&fake, reporter.clone());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, reporter.clone(), work.path());
     let run = backend
         .dispatch(&node, 1, "cid-wait", None)
         .await
@@ -441,7 +447,8 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
     let fake = FakeGitHub::start().await;
     world(&fake);
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
 
     // The dispatch went through but GitHub answered 502: the run is found, not redone.
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
@@ -494,7 +501,8 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
         inputs: Default::default(),
     };
     let app = job("app", "o/app", trigger, &[]);
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     let first = backend
         .dispatch(&app, 1, "cid-1", None)
         .await
@@ -526,7 +534,8 @@ async fn every_run_of_a_dispatch_must_succeed() {
         },
     );
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     let run = backend
         .dispatch(&node, 1, "cid-two", None)
         .await
@@ -698,7 +707,8 @@ async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft
     fake.add_tag("o/blvm", "v0.1.0-test.1", TagTarget::Commit("beef".into()));
     let mut release = plan().release.clone();
     release.commit = Some("c0ffee".into());
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     let assets = [Asset::new(
         "blvm-node-0.1.0.tar.gz",
         b"node".to_vec(),

@@ -30,6 +30,7 @@ struct Figures {
 async fn release(jobs: usize, build_s: u64, estimate_s: u64) -> Figures {
     let fake = FakeGitHub::start().await;
     let github: GitHub = fake.client();
+    let work = tempfile::tempdir().expect("a work directory");
     let mut outputs = Vec::new();
     let mut delays = Vec::new();
     for index in 0..jobs {
@@ -75,7 +76,7 @@ async fn release(jobs: usize, build_s: u64, estimate_s: u64) -> Figures {
         });
     }
     let assets = github
-        .collect_assets(&outputs, ZipLimits::default())
+        .collect_assets(&outputs, ZipLimits::default(), work.path())
         .await
         .expect("collected");
     fake.with(|w| {

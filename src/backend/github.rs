@@ -16,9 +16,10 @@
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
 //!   `observe_now` (before a timeout is declared) always polls.
-//! - `artifacts` downloads and checks every artifact of the run and returns the files the
-//!   job's `publish` globs select, named by their base names (see [`crate::github::assets`]);
-//!   the executor then checks the names across jobs with the same function.
+//! - `artifacts` downloads and checks every artifact of the run into the run's temporary
+//!   directory and returns the files the job's `publish` globs select, as files on disk
+//!   named by their base names (see [`crate::github::assets`]); the executor then checks
+//!   the names across jobs with the same function.
 //! - `publish` runs the release transaction ([`GitHub::publish_release`]).
 //!
 //! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
@@ -26,6 +27,7 @@
 //! when it ended.
 
 use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::compiled::{Job, JobKind, Release, Trigger};
@@ -60,6 +62,9 @@ pub struct GitHubBackend {
     waiting_noted: HashSet<u64>,
     /// Where notes for the person watching go.
     reporter: Reporter,
+    /// Where artifacts are downloaded and unpacked: `artifacts/` in the run's temporary
+    /// directory, removed once the release is published.
+    artifacts_dir: PathBuf,
 }
 
 impl GitHubBackend {
@@ -70,6 +75,7 @@ impl GitHubBackend {
         release_version: &str,
         poll_interval: Duration,
         reporter: Reporter,
+        temp_dir: &Path,
     ) -> GitHubBackend {
         GitHubBackend {
             github,
@@ -81,6 +87,7 @@ impl GitHubBackend {
             watched: BTreeMap::new(),
             waiting_noted: HashSet::new(),
             reporter,
+            artifacts_dir: temp_dir.join("artifacts"),
         }
     }
 
@@ -405,7 +412,7 @@ impl Backend for GitHubBackend {
         };
         let files = self
             .github
-            .published_files(&output, self.limits)
+            .published_files(&output, self.limits, &self.artifacts_dir)
             .await
             .map_err(backend_error)?;
         assets::name_assets(files).map_err(backend_error)
@@ -425,7 +432,9 @@ impl Backend for GitHubBackend {
         self.github
             .publish_release(&spec, assets)
             .await
-            .map(|_| ())
-            .map_err(backend_error)
+            .map_err(backend_error)?;
+        // The downloaded files are no longer needed; a crash leaves them to the next start.
+        let _ = fs_err::remove_dir_all(&self.artifacts_dir);
+        Ok(())
     }
 }

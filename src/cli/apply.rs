@@ -19,6 +19,7 @@ use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
 use crate::exec::session;
+use crate::exec::temp_dir;
 use crate::exec::view;
 use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
 use crate::run_error::RunError;
@@ -162,6 +163,10 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
             let _entered = runtime.enter();
             let github = GitHub::new(config)?;
             let plan = machine.plan();
+            let temp_dir = temp_dir::ensure(dir).map_err(|e| {
+                RunError::new(format!("cannot write in `{}`: {e}", dir.display()))
+                    .with_help("check that the state directory is writable")
+            })?;
             let backend = GitHubBackend::new(
                 github,
                 clock,
@@ -169,6 +174,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
                 &plan.release.version,
                 Duration::from_secs(*poll_interval_s),
                 progress.reporter(),
+                &temp_dir,
             );
             let poll = Duration::from_secs(1);
             let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
