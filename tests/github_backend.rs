@@ -207,6 +207,12 @@ async fn a_release_runs_end_to_end_with_a_build_re_run_in_place() {
         1,
         "the retry re-ran the same run"
     );
+    // The assets were streamed from the files the artifacts were unpacked into, which are
+    // gone once the release is published.
+    let release = &fake.releases()[0];
+    let bytes: Vec<&[u8]> = release.assets.iter().map(|a| a.bytes.as_slice()).collect();
+    assert_eq!(bytes[..2], [&b"node"[..], b"sdk"]);
+    assert!(!dir.path().join("tmp/artifacts").exists());
 
     // The request budget through the executor: every answer but 304s, without asset
     // uploads and storage downloads (node once, sdk twice, then the release).
