@@ -1,6 +1,8 @@
 //! The executor driving the GitHub backend against the fake GitHub: a whole release with a
-//! failed build retried in place (rerun-failed-jobs), and a run stopped after every journal
-//! write then resumed, which must dispatch nothing twice and publish one release.
+//! failed build retried in place (rerun-failed-jobs), a run stopped after every journal
+//! write then resumed, and a connection dropped after every mutation GitHub performed
+//! (between the request and its journaled answer), each of which must dispatch nothing
+//! twice and publish one release.
 
 use std::path::Path;
 use std::time::Duration;
@@ -735,4 +737,54 @@ async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft
         releases[0].draft,
         "the draft is left for when the tag is back"
     );
+}
+
+/// Every mutation of [`plan`]'s release: the two dispatches, the re-run, the draft, the
+/// first upload, publishing.
+const MUTATIONS: [(&str, &str); 6] = [
+    ("POST", "/repos/o/node/dispatches"),
+    ("POST", "/repos/o/sdk/dispatches"),
+    ("POST", "/rerun-failed-jobs"),
+    ("POST", "/repos/o/blvm/releases"),
+    ("POST", "/uploads/"),
+    ("PATCH", "/repos/o/blvm/releases/"),
+];
+
+#[tokio::test]
+async fn a_connection_dropped_after_any_mutation_is_looked_up_and_nothing_is_done_twice() {
+    {
+        // What the client makes of it: the dispatch may or may not have happened.
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        fake.fault("POST", "/dispatches", FaultKind::DropAfter, 1);
+        let node = plan().jobs[0].clone();
+        let sent = fake
+            .client()
+            .dispatch(&crate::common::github::attempt(&node, "cid-drop"))
+            .await;
+        assert!(sent.is_err_and(|e| e.is_uncertain()));
+        assert_eq!(fake.run_ids("o/node").len(), 1, "it did happen");
+    }
+    for (method, path) in MUTATIONS {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        fake.fault(method, path, FaultKind::DropAfter, 1);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let ending = apply(&fake, dir.path(), &plan(), None).await;
+        assert_eq!(
+            ending.ok(),
+            Some(Ending::Finished { succeeded: true }),
+            "{method} {path}"
+        );
+        assert!(
+            fake.log()
+                .iter()
+                .any(|l| l.method == method && l.path.contains(path)),
+            "{method} {path} was sent"
+        );
+        check_one_release(&fake);
+        assert_eq!(fake.count("POST", "/uploads/"), 3, "{method} {path}");
+        clock.abort();
+    }
 }

@@ -113,6 +113,10 @@ pub enum FaultKind {
     /// Answers this status with a `message` that echoes the request's `Authorization`
     /// header, as some proxies and Enterprise front ends do.
     EchoToken(u16),
+    /// Does the work, then drops the connection before the answer is complete.
+    DropAfter,
+    /// Does the work, then never answers (the request is listed in `World::held`).
+    HangAfter,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +155,8 @@ pub struct World {
     pub reject_run_details: bool,
     /// Leave `digest` out of release assets (older servers).
     pub hide_asset_digests: bool,
+    /// `METHOD path` of every request performed and then held without an answer.
+    pub held: Vec<String>,
 }
 
 impl World {
