@@ -788,3 +788,85 @@ async fn a_connection_dropped_after_any_mutation_is_looked_up_and_nothing_is_don
         clock.abort();
     }
 }
+
+#[tokio::test]
+async fn the_runs_of_one_repository_are_watched_through_one_listing_per_poll() {
+    use relplan::exec::backend::{Backend, RunStatus};
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let jobs: Vec<Job> = ["node-a", "node-b", "node-c"]
+        .iter()
+        .map(|id| Job {
+            id: id.to_string(),
+            ..plan().jobs[0].clone()
+        })
+        .collect();
+    let work = tempfile::tempdir().expect("a work directory");
+    // An hour between polls: none falls due while the test runs, however slow the
+    // machine; `observe_now` polls at once.
+    let mut backend = GitHubBackend::new(
+        fake.client(),
+        Clock {
+            origin_unix_ms: unix_ms(),
+            speed: 1.0,
+        },
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(3600),
+        Reporter::memory(),
+        work.path(),
+    );
+    let mut runs = Vec::new();
+    for job in &jobs {
+        let cid = format!("cid-{}", job.id);
+        runs.push(
+            backend
+                .dispatch(job, 1, &cid, None)
+                .await
+                .expect("dispatched"),
+        );
+    }
+    fake.advance(100);
+    let before = fake.log().len();
+    let mut statuses = vec![backend.observe_now(&jobs[0], &runs[0]).await];
+    for (job, run) in jobs.iter().zip(&runs).skip(1) {
+        statuses.push(backend.observe(job, run).await);
+    }
+    for status in statuses {
+        assert!(
+            matches!(status, Ok(RunStatus::Finished { success: true, .. })),
+            "{status:?}"
+        );
+    }
+    let sent: Vec<String> = fake.log()[before..]
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {}",
+                l.method,
+                l.path.split('&').next().unwrap_or(""),
+                l.status
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        ["GET /repos/o/node/actions/runs?event=repository_dispatch 200"],
+        "three runs, one listing"
+    );
+    assert_eq!(
+        backend.next_change(),
+        None,
+        "nothing left running to poll for"
+    );
+    backend
+        .observe_now(&jobs[1], &runs[1])
+        .await
+        .expect("observed");
+    assert_eq!(
+        fake.log().last().map(|l| l.status),
+        Some(304),
+        "an unchanged listing is not charged"
+    );
+}

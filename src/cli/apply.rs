@@ -55,7 +55,8 @@ pub struct Args {
     /// GitHub: the REST API root (default: GITHUB_API_URL, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
-    /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
+    /// GitHub: how often each repository's runs are polled while one runs, e.g. `2s`
+    /// (one conditional listing per repository; unchanged answers are not charged).
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: u64,
 }
