@@ -169,10 +169,10 @@ impl GitHub {
     }
 }
 
-/// A local file that could not be written: the download is worth trying again later.
+/// The work directory could not be made: nothing was downloaded.
 fn local_trouble(action: &str, e: &std::io::Error) -> GitHubError {
-    GitHubError::Unavailable {
-        action: action.to_string(),
-        detail: e.to_string(),
+    GitHubError::Input {
+        message: format!("{action}: cannot write the download: {e}"),
+        help: "check that the state directory is writable and has room, then resume".into(),
     }
 }
