@@ -5,6 +5,7 @@
 //! timeout, retries, estimate and publish globs, so nothing downstream needs the inputs.
 //! `plan_hash` covers everything that changes behaviour (see [`CompiledPlan::compute_hash`]).
 
+use crate::bounds::{MAX_DURATION_S, MAX_JOBS, MAX_PUBLISH_GLOBS, MAX_RETRIES};
 use crate::dag;
 use crate::digest::sha256_hex;
 use schemars::JsonSchema;
@@ -14,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT_VERSION: u32 = 1;
 
 pub type Payload = serde_json::Map<String, serde_json::Value>;
+
+/// The id of the plan's `[fallback]` when it runs as a job ([`CompiledPlan::fallback_job`]).
+pub const FALLBACK_JOB: &str = "fallback";
 
 /// A validated, lowered release plan: an execution DAG with its groups and critical path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -25,6 +29,7 @@ pub struct CompiledPlan {
     pub plan_hash: String,
     pub release: Release,
     /// Ordered by group, then id.
+    #[schemars(length(max = MAX_JOBS))]
     pub jobs: Vec<Job>,
     /// Depth levels: group n holds the jobs whose longest chain of needs has length n.
     pub groups: Vec<Vec<String>>,
@@ -79,11 +84,15 @@ pub struct Job {
     pub trigger: Option<Trigger>,
     /// Extra values sent with the trigger.
     pub payload: Payload,
+    #[schemars(range(max = MAX_DURATION_S))]
     pub timeout_s: u64,
     /// Further attempts after the first.
+    #[schemars(range(max = MAX_RETRIES))]
     pub retries: u32,
+    #[schemars(range(max = MAX_DURATION_S))]
     pub estimate_s: u64,
     /// Artifact-name globs published into the unified release.
+    #[schemars(length(max = MAX_PUBLISH_GLOBS))]
     pub publish: Vec<String>,
 }
 
@@ -225,7 +234,7 @@ impl CompiledPlan {
             plan.jobs.clone(),
             plan.fallback.clone(),
         )
-        .map_err(|cycles| format!("dependency cycle: {}", cycles[0].join(" → ")))?;
+        .map_err(|cycles| dag::describe_cycle(&cycles[0]))?;
         if rebuilt.plan_hash != plan.plan_hash {
             return Err(format!(
                 "plan_hash is {} but the content hashes to {}; the file was changed after compiling",
@@ -237,11 +246,38 @@ impl CompiledPlan {
                 "groups or critical_path do not follow from the jobs; recompile the plan".into(),
             );
         }
+        check_bounds(&plan)?;
         Ok(plan)
     }
 
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id == id)
+    }
+
+    /// The plan's `[fallback]` as a job a backend dispatches like any build (the same
+    /// correlation ids and lookups), carrying the release version and the plan hash for a
+    /// workflow that finishes the release by other means.
+    pub fn fallback_job(&self) -> Option<Job> {
+        let trigger = self.fallback.clone()?;
+        let mut payload = Payload::new();
+        payload.insert("version".into(), self.release.version.clone().into());
+        payload.insert("plan_hash".into(), self.plan_hash.clone().into());
+        Some(Job {
+            id: FALLBACK_JOB.into(),
+            kind: JobKind::Step,
+            repo: trigger.repo().to_string(),
+            git_ref: None,
+            commit: None,
+            version: Some(self.release.version.clone()),
+            needs: Vec::new(),
+            group: 0,
+            trigger: Some(trigger),
+            payload,
+            timeout_s: 0,
+            retries: 0,
+            estimate_s: 0,
+            publish: Vec::new(),
+        })
     }
 
     /// SHA-256 over the canonical JSON (sorted keys, jobs sorted by id) of what changes
@@ -265,6 +301,32 @@ impl CompiledPlan {
         text.push('\n');
         text
     }
+}
+
+/// The counts of `bounds`, which a compiled plan written by hand could exceed.
+fn check_bounds(plan: &CompiledPlan) -> Result<(), String> {
+    if plan.jobs.len() > MAX_JOBS {
+        return Err(format!(
+            "{} jobs; relplan runs at most {MAX_JOBS}",
+            plan.jobs.len()
+        ));
+    }
+    for job in &plan.jobs {
+        let problem = if job.retries > MAX_RETRIES {
+            format!("{} retries; at most {MAX_RETRIES}", job.retries)
+        } else if job.timeout_s > MAX_DURATION_S || job.estimate_s > MAX_DURATION_S {
+            "a timeout or estimate over 35 days".to_string()
+        } else if job.publish.len() > MAX_PUBLISH_GLOBS {
+            format!(
+                "{} publish globs; at most {MAX_PUBLISH_GLOBS}",
+                job.publish.len()
+            )
+        } else {
+            continue;
+        };
+        return Err(format!("job `{}` has {problem}", job.id));
+    }
+    Ok(())
 }
 
 /// JSON with object keys sorted at every level, whatever map type serde_json uses.

@@ -4,8 +4,11 @@
 //! Every stage appends to one [`Diagnostics`] list instead of returning at the first error,
 //! so a user sees every problem of their inputs in one run.
 
+use std::collections::HashMap;
 use std::fmt;
 
+use crate::numbers::thousands;
+use crate::snippet::Snippet;
 use crate::source::{FileId, Sources, Span};
 
 /// Stable identifiers of every problem relplan reports. The string form is a contract:
@@ -33,6 +36,7 @@ pub enum Code {
     InvalidValue,
     UnknownPlaceholder,
     PayloadTooLarge,
+    IdenticalDispatch,
     ReleaseVersion,
     CompiledPlan,
 }
@@ -61,6 +65,7 @@ impl Code {
             Code::InvalidValue => "relplan::invalid-value",
             Code::UnknownPlaceholder => "relplan::unknown-placeholder",
             Code::PayloadTooLarge => "relplan::payload-too-large",
+            Code::IdenticalDispatch => "relplan::identical-dispatch",
             Code::ReleaseVersion => "relplan::release-version",
             Code::CompiledPlan => "relplan::compiled-plan",
         }
@@ -94,7 +99,23 @@ pub struct Diagnostic {
     pub message: String,
     pub location: Option<Location>,
     pub help: Option<String>,
+    /// Set on warnings that may repeat for many items; see [`Diagnostics::grouped`].
+    pub group: Option<Group>,
 }
+
+/// How a warning that repeats for many items (manifest entries) is shown once for all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// What the items have in common, in the plural: "entries do not pin a git_commit".
+    pub summary: String,
+    /// This occurrence's item, such as the entry's name.
+    pub item: String,
+    /// The fix, said for every item.
+    pub help: String,
+}
+
+/// How many items a grouped warning names before it counts the rest.
+pub const GROUP_ITEMS_SHOWN: usize = 3;
 
 impl Diagnostic {
     pub fn error(code: Code, message: impl Into<String>) -> Self {
@@ -104,6 +125,7 @@ impl Diagnostic {
             message: message.into(),
             location: None,
             help: None,
+            group: None,
         }
     }
 
@@ -132,6 +154,21 @@ impl Diagnostic {
         self.help = help;
         self
     }
+
+    /// Lets a warning be merged with the others of its kind (same code and summary).
+    pub fn grouped(
+        mut self,
+        summary: impl Into<String>,
+        item: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        self.group = Some(Group {
+            summary: summary.into(),
+            item: item.into(),
+            help: help.into(),
+        });
+        self
+    }
 }
 
 /// Everything found so far, in the order it was found.
@@ -154,6 +191,63 @@ impl Diagnostics {
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count()
+    }
+
+    /// The same list with every groupable warning that occurs more than once merged into
+    /// one, where its first occurrence was: "6 entries do not pin a git_commit: `a`, `b`,
+    /// `c`, … and 3 more", pointing at the first and with the group's fix. Errors are never
+    /// merged: each is a problem to fix.
+    pub fn grouped(&self) -> Diagnostics {
+        let mut members: HashMap<(Code, &str), Vec<&Diagnostic>> = HashMap::new();
+        for d in &self.items {
+            if let (Severity::Warning, Some(group)) = (d.severity, &d.group) {
+                members
+                    .entry((d.code, group.summary.as_str()))
+                    .or_default()
+                    .push(d);
+            }
+        }
+        let mut items = Vec::new();
+        for d in &self.items {
+            let same = match (d.severity, &d.group) {
+                (Severity::Warning, Some(group)) => &members[&(d.code, group.summary.as_str())],
+                _ => {
+                    items.push(d.clone());
+                    continue;
+                }
+            };
+            if same.len() == 1 {
+                items.push(d.clone());
+            } else if std::ptr::eq(same[0], d) {
+                items.push(merge(same));
+            }
+        }
+        Diagnostics { items }
+    }
+}
+
+/// One warning for several of one group, at the first one's place.
+fn merge(same: &[&Diagnostic]) -> Diagnostic {
+    let first = same[0];
+    let group = first
+        .group
+        .as_ref()
+        .expect("only grouped warnings are merged");
+    let names: Vec<String> = same
+        .iter()
+        .take(GROUP_ITEMS_SHOWN)
+        .filter_map(|d| d.group.as_ref().map(|g| format!("`{}`", g.item)))
+        .collect();
+    let rest = same.len() - names.len();
+    let items = match (rest, names.split_last()) {
+        (0, Some((last, init))) => format!("{} and {last}", init.join(", ")),
+        _ => format!("{}, … and {} more", names.join(", "), thousands(rest)),
+    };
+    Diagnostic {
+        message: format!("{} {}: {items}", thousands(same.len()), group.summary),
+        help: Some(format!("{} (`--all-warnings` shows each one)", group.help)),
+        group: None,
+        ..first.clone()
     }
 }
 
@@ -192,10 +286,10 @@ fn graphical(diagnostic: &Diagnostic, sources: &Sources, style: Style, width: us
         .with_links(false);
     let view = MietteView {
         diagnostic,
-        source: diagnostic.location.as_ref().map(|l| {
-            let file = sources.get(l.file);
-            miette::NamedSource::new(file.name.clone(), file.text.clone())
-        }),
+        snippet: diagnostic
+            .location
+            .as_ref()
+            .map(|l| Snippet::new(sources.get(l.file), &l.span)),
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
@@ -240,20 +334,20 @@ fn github_annotation(diagnostic: &Diagnostic, sources: &Sources) -> String {
 }
 
 // Escaping rules of GitHub's workflow commands (actions/toolkit `command.ts`).
-fn escape_data(text: &str) -> String {
+pub fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn escape_property(text: &str) -> String {
+pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Adapter that lets miette render a [`Diagnostic`].
+/// Adapter that lets miette render a [`Diagnostic`], over the excerpt of its file.
 struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<miette::NamedSource<std::sync::Arc<str>>>,
+    snippet: Option<Snippet>,
 }
 
 impl fmt::Debug for MietteView<'_> {
@@ -290,12 +384,12 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+        self.snippet.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let location = self.diagnostic.location.as_ref()?;
-        let span = miette::SourceSpan::from(location.span.clone());
+        let span = self.snippet.as_ref()?.span();
         let label = (!location.label.is_empty()).then(|| location.label.clone());
         Some(Box::new(std::iter::once(
             miette::LabeledSpan::new_primary_with_span(label, span),
@@ -306,6 +400,54 @@ impl miette::Diagnostic for MietteView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unpinned(name: &str) -> Diagnostic {
+        Diagnostic::warning(
+            Code::UnpinnedRef,
+            format!("`{name}` does not pin a git_commit"),
+        )
+        .help(format!("pin {name}"))
+        .grouped("entries do not pin a git_commit", name, "pin them")
+    }
+
+    #[test]
+    fn repeated_warnings_are_merged_where_the_first_was() {
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(Diagnostic::error(Code::InvalidSemver, "bad version"));
+        for i in 0..10_000 {
+            diagnostics.push(unpinned(&format!("r{i}")));
+        }
+        diagnostics.push(Diagnostic::error(Code::UnknownRequire, "unknown"));
+        let grouped = diagnostics.grouped();
+        let messages: Vec<&str> = grouped.items.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "bad version",
+                "10,000 entries do not pin a git_commit: `r0`, `r1`, `r2`, … and 9,997 more",
+                "unknown"
+            ]
+        );
+        assert_eq!(
+            grouped.items[1].help.as_deref(),
+            Some("pin them (`--all-warnings` shows each one)")
+        );
+    }
+
+    #[test]
+    fn a_warning_alone_or_a_few_keep_their_words() {
+        let mut one = Diagnostics::default();
+        one.push(unpinned("a"));
+        assert_eq!(one.grouped().items, one.items);
+        let mut three = Diagnostics::default();
+        for name in ["a", "b", "c"] {
+            three.push(unpinned(name));
+        }
+        assert_eq!(
+            three.grouped().items[0].message,
+            "3 entries do not pin a git_commit: `a`, `b` and `c`"
+        );
+    }
 
     #[test]
     fn github_annotations_point_at_line_and_column() {

@@ -3,14 +3,17 @@
 //! modules below are grouped the way its code map is.
 
 // Shared contracts: what every stage reads or produces.
+pub mod bounds;
 pub mod compiled;
 pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod numbers;
 pub mod release_assets;
 pub mod run_error;
 pub mod secrets;
+pub mod snippet;
 pub mod source;
 
 // Compiling: manifest + plan → compiled plan.
@@ -30,8 +33,12 @@ pub mod exec;
 pub mod scenario;
 pub mod simulate;
 
-// Talking to GitHub.
+// Talking to GitHub, and checking before a release that its repositories are wired.
 pub mod github;
+pub mod preflight;
+
+// Freezing what gets built: the manifest's commits from its tags.
+pub mod pin;
 
 // Command line and output files.
 pub mod atomic_file;

@@ -103,7 +103,7 @@ pub fn read(
         return scenario;
     };
     let mut top = Fields::new(&document, "the scenario");
-    if let Some(seed) = top.count(&mut cx, "seed") {
+    if let Some(seed) = top.count(&mut cx, "seed", u32::MAX) {
         scenario.seed = u64::from(seed.value);
     }
     if let Some(jobs) = top.get("job").and_then(|v| cx.table(v, "`job`")) {

@@ -316,6 +316,18 @@ fn a_compiled_plan_reads_back_identically() {
 }
 
 #[test]
+fn a_compiled_plan_past_a_bound_is_refused_even_with_a_matching_hash() {
+    let mut plan = compile_text(PLAN, VERSIONS).plan.unwrap();
+    let app = plan.jobs.iter_mut().find(|j| j.id == "app").unwrap();
+    app.retries = u32::MAX;
+    plan.plan_hash = plan.compute_hash();
+    assert_eq!(
+        CompiledPlan::from_json(&plan.to_json()),
+        Err("job `app` has 4294967295 retries; at most 20".to_string())
+    );
+}
+
+#[test]
 fn concrete_values_per_job() {
     let plan = compile_text(PLAN, VERSIONS).plan.unwrap();
     let app = plan.job("app").unwrap();
@@ -515,9 +527,16 @@ fn usage_errors_exit_2() {
         Some(2)
     );
     assert_eq!(relplan(&["frobnicate"]).status.code(), Some(2));
-    let nothing = relplan(&["check"]);
-    assert_eq!(nothing.status.code(), Some(1));
-    assert!(stderr(&nothing).contains("nothing to compile"));
+    // Neither a plan nor a manifest: every command that reads a plan needs one of them.
+    for command in ["check", "compile", "simulate", "apply"] {
+        let nothing = relplan(&[command]);
+        assert_eq!(nothing.status.code(), Some(2), "{command}");
+        assert!(
+            stderr(&nothing).contains("<PLAN|--versions <FILE>>"),
+            "{}",
+            stderr(&nothing)
+        );
+    }
 }
 
 #[test]

@@ -210,6 +210,39 @@ fn trigger_edit_describes_both_triggers() {
 }
 
 #[test]
+fn trigger_and_payload_values_are_shown_one_by_one() {
+    let args = |format| {
+        [
+            "diff",
+            "tests/cases/diff/trigger.toml",
+            "tests/cases/diff/trigger-inputs.toml",
+            "--format",
+            format,
+        ]
+    };
+    let text = relplan(&args("text"));
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    insta::assert_snapshot!("trigger_values_text", stdout(&text));
+    insta::assert_snapshot!(
+        "trigger_values_markdown",
+        stdout(&relplan(&args("markdown")))
+    );
+    // Tools still get both whole values.
+    let diff = json_of(&relplan(&args("json")));
+    let node = &diff["jobs_changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "blvm-node")
+        .unwrap()["changes"][0];
+    assert_eq!(node["field"], json!("trigger"));
+    assert_eq!(
+        node["new"]["workflow_dispatch"]["inputs"],
+        json!({ "channel": "beta", "sign": true })
+    );
+}
+
+#[test]
 fn stage_added_replaces_a_job_rewires_edges_and_moves_groups() {
     insta::assert_snapshot!("plan_edit_stage_text", stdout(&plan_edit("stage", "text")));
     insta::assert_snapshot!(
@@ -398,6 +431,18 @@ fn usage_errors_exit_two() {
         stderr(&out).contains("is a manifest itself"),
         "{}",
         stderr(&out)
+    );
+
+    // A manifest side needs --owner: a usage error, not an invalid manifest.
+    let out = relplan(&["diff", path(&manifest), &base]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: `{}` is a manifest, compiled under the default plan, which needs a GitHub owner\n\
+             help: pass `--owner OWNER`, the GitHub user or organisation of the repositories\n",
+            path(&manifest)
+        )
     );
 }
 

@@ -28,7 +28,7 @@ pub fn run(args: Args) -> Exit {
         CheckFormat::Human => stderr_style(),
         CheckFormat::Github => Style::Github,
     };
-    report(&compilation, style);
+    report(&compilation, &args.plan, style, "check");
     match &compilation.plan {
         Some(plan) => {
             println!(

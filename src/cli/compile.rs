@@ -28,7 +28,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let Some(plan) = compile_and_report(&args.plan) else {
+    let Some(plan) = compile_and_report(&args.plan, "compile") else {
         return Ok(Exit::Failure);
     };
     let text = match args.format {

@@ -113,6 +113,14 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         .with_help("leave out --versions, or pass plan files")
         .with_exit(Exit::Usage));
     }
+    if let (None, Some(manifest)) = (&args.owner, manifest_side) {
+        return Err(RunError::new(format!(
+            "{} is a manifest, compiled under the default plan, which needs a GitHub owner",
+            manifest.name
+        ))
+        .with_help("pass `--owner OWNER`, the GitHub user or organisation of the repositories")
+        .with_exit(Exit::Usage));
+    }
     let (old, new) = (plan_or_report(old), plan_or_report(new));
     let (Some(old), Some(new)) = (old, new) else {
         return Ok(Exit::Failure);

@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let compilation = compile::compile_from_disk(&args.plan.request());
-    report(&compilation, stderr_style());
+    report(&compilation, &args.plan, stderr_style(), "generate");
     let Some(plan) = &compilation.plan else {
         return Ok(Exit::Failure);
     };

@@ -9,6 +9,7 @@ use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Style};
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["plan", "versions"])))]
 pub struct PlanArgs {
     /// Plan TOML or compiled plan JSON; leave out to use the default plan over --versions.
     pub plan: Option<PathBuf>,
@@ -24,6 +25,9 @@ pub struct PlanArgs {
     /// Treat manifest entries without a pinned git_commit as errors.
     #[arg(long)]
     pub require_pinned: bool,
+    /// Show each warning; by default a warning repeated for several entries is shown once.
+    #[arg(long)]
+    pub all_warnings: bool,
 }
 
 impl PlanArgs {
@@ -53,25 +57,32 @@ pub fn stderr_style() -> Style {
 /// Width of rendered diagnostics; fixed so output does not depend on the terminal.
 pub const DIAGNOSTIC_WIDTH: usize = 100;
 
-/// Prints every diagnostic of a compilation on stderr, then a one-line summary of errors.
-pub fn report(compilation: &Compilation, style: Style) {
-    let text = diagnostic::render(
-        &compilation.diagnostics,
-        &compilation.sources,
-        style,
-        DIAGNOSTIC_WIDTH,
-    );
+/// Prints the diagnostics of a compilation on stderr (repeated warnings grouped unless
+/// `--all-warnings`), then a one-line summary of errors naming the command to run again.
+pub fn report(compilation: &Compilation, args: &PlanArgs, style: Style, command: &str) {
+    let grouped;
+    let diagnostics = if args.all_warnings {
+        &compilation.diagnostics
+    } else {
+        grouped = compilation.diagnostics.grouped();
+        &grouped
+    };
+    let text = diagnostic::render(diagnostics, &compilation.sources, style, DIAGNOSTIC_WIDTH);
     eprint!("{text}");
     let errors = compilation.diagnostics.error_count();
     if errors > 0 && style != Style::Github {
-        let plural = if errors == 1 { "" } else { "s" };
-        eprintln!("error: {errors} problem{plural} found; fix them and run `relplan check` again");
+        let (problems, them) = if errors == 1 {
+            ("1 problem".to_string(), "it")
+        } else {
+            (format!("{errors} problems"), "them")
+        };
+        eprintln!("error: {problems} found; fix {them} and run `relplan {command}` again");
     }
 }
 
-/// Compiles and reports; the plan when there were no errors.
-pub fn compile_and_report(args: &PlanArgs) -> Option<CompiledPlan> {
+/// Compiles and reports for `command`; the plan when there were no errors.
+pub fn compile_and_report(args: &PlanArgs, command: &str) -> Option<CompiledPlan> {
     let compilation = compile::compile_from_disk(&args.request());
-    report(&compilation, stderr_style());
+    report(&compilation, args, stderr_style(), command);
     compilation.plan
 }

@@ -36,7 +36,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let Some(plan) = compile_and_report(&args.plan) else {
+    let Some(plan) = compile_and_report(&args.plan, "simulate") else {
         return Ok(Exit::Failure);
     };
     let scenario = load_scenario(args.scenario.as_deref(), &plan)?;

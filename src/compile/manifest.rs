@@ -181,7 +181,12 @@ fn read_entry_table(name: Sp<String>, table: &DeTable<'_>, cx: &mut Cx<'_>) -> E
                 ),
             )
             .at(cx.file, tag.span.clone(), "does not match the version")
-            .help(format!("set git_tag = \"v{}\"", **version)),
+            .help(format!("set git_tag = \"v{}\"", **version))
+            .grouped(
+                "entries have a git_tag that does not match their version",
+                name.as_str(),
+                "set each git_tag to `v` and the entry's version",
+            ),
         );
     }
     if let Some(commit) = &git_commit {

@@ -10,8 +10,9 @@
 //! 2. `validate` checks the manifest's entries against each other;
 //! 3. `lower` checks the plan against the manifest and builds the compiled plan.
 //!
-//! This stage imports only the shared contracts (`source`, `diagnostic`, `compiled`,
-//! `dag`, `digest`), never the executor, backends, GitHub layer or command line.
+//! This stage imports only the shared contracts at the top of `src/` (`source`,
+//! `diagnostic`, `compiled`, `dag`, `bounds`, `numbers`), never the executor, backends,
+//! GitHub layer or command line.
 
 pub mod duration;
 mod github_names;
@@ -57,6 +58,8 @@ pub struct Compilation {
     pub sources: Sources,
     pub diagnostics: Diagnostics,
     pub plan: Option<CompiledPlan>,
+    /// The manifest that was read (none for a compiled plan JSON).
+    pub manifest: Option<PathBuf>,
 }
 
 /// Reads a file's text; errors are reported as diagnostics naming the path.
@@ -131,6 +134,7 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
         return c;
     };
     let manifest_file = c.sources.add(display(&versions_path), text.as_str());
+    c.manifest = Some(versions_path.clone());
     let mut cx = Cx {
         file: manifest_file,
         diags: &mut c.diagnostics,

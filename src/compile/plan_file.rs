@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 
+use crate::bounds;
 use crate::source::Sp;
 
 /// Free-form values passed on to a workflow; strings may use `{version}`, `{tag}`, `{name}`,
@@ -76,14 +77,17 @@ pub enum PrereleaseMode {
 pub struct JobSettings {
     /// How the job's workflow is started.
     pub trigger: Option<Sp<Trigger>>,
-    /// Longest a job attempt may run, e.g. "60m".
+    /// Longest a job attempt may run, e.g. "60m"; at most 35 days ("840h").
     pub timeout: Option<Sp<Seconds>>,
-    /// Further attempts after the first failed one.
+    /// Further attempts after the first failed one, at most 20.
+    #[schemars(range(max = bounds::MAX_RETRIES))]
     pub retries: Option<Sp<u32>>,
-    /// Expected duration, for the critical path and simulation, e.g. "20m".
+    /// Expected duration, for the critical path and simulation, e.g. "20m"; at most 35 days.
     pub estimate: Option<Sp<Seconds>>,
-    /// Globs of artifact names published into the unified release. Repositories default to
-    /// ["*"]; steps publish only what they set themselves (not `[defaults]`).
+    /// Globs of artifact names published into the unified release, at most 100.
+    /// Repositories default to ["*"]; steps publish only what they set themselves (not
+    /// `[defaults]`).
+    #[schemars(length(max = bounds::MAX_PUBLISH_GLOBS))]
     pub publish: Option<Sp<Vec<Sp<String>>>>,
     /// Extra values sent with the trigger (client_payload or inputs).
     pub payload: Option<Sp<Payload>>,
@@ -146,6 +150,7 @@ pub struct RepoSection {
     /// GitHub repository ("name" or "owner/name") when it differs from the manifest key.
     pub github: Option<Sp<String>>,
     /// Several jobs for this repository, run in this order; each may have a `[stage.NAME]`.
+    #[schemars(length(max = bounds::MAX_STAGES))]
     pub stages: Option<Sp<Vec<Sp<String>>>>,
     /// Settings per stage.
     #[serde(default)]

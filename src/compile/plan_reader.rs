@@ -3,6 +3,7 @@
 
 use toml::de::{DeTable, DeValue};
 
+use crate::bounds::{MAX_DURATION_S, MAX_PUBLISH_GLOBS, MAX_RETRIES, MAX_STAGES};
 use crate::compile::duration::parse_seconds;
 use crate::compile::github_names;
 use crate::compile::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
@@ -109,9 +110,15 @@ fn read_settings(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>) -> JobSettings {
             .get("trigger")
             .and_then(|v| read_trigger(v, cx, &format!("`trigger` in {name}"))),
         timeout: duration(f, cx, "timeout"),
-        retries: f.count(cx, "retries"),
+        retries: f.count(cx, "retries", MAX_RETRIES),
         estimate: duration(f, cx, "estimate"),
-        publish: f.string_list(cx, "publish"),
+        publish: bounded_list(
+            f,
+            cx,
+            "publish",
+            MAX_PUBLISH_GLOBS,
+            "one glob matches many names, e.g. \"*.tar.gz\"",
+        ),
         payload: f
             .get("payload")
             .and_then(|v| read_payload(v, cx, &format!("`payload` in {name}"))),
@@ -136,6 +143,20 @@ fn read_settings(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>) -> JobSettings {
 fn duration(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>, key: &'static str) -> Option<Sp<Seconds>> {
     let text = f.string(cx, key)?;
     match parse_seconds(&text) {
+        Ok(seconds) if seconds > MAX_DURATION_S => {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidDuration,
+                    format!("`{key}` in {} is longer than 35 days", f.name()),
+                )
+                .at(cx.file, text.span.clone(), "too long")
+                .help(format!(
+                    "GitHub ends a workflow run after 35 days: at most \"{}h\"",
+                    MAX_DURATION_S / 3600
+                )),
+            );
+            None
+        }
         Ok(seconds) => Some(Sp::new(Seconds(seconds), text.span)),
         Err(why) => {
             cx.report(
@@ -153,6 +174,34 @@ fn duration(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>, key: &'static str) -> Optio
             None
         }
     }
+}
+
+/// A list of at most `max` strings; a longer one is reported (with `help`) and cut to
+/// `max`, so that no later stage works on more.
+fn bounded_list(
+    f: &mut Fields<'_, '_>,
+    cx: &mut Cx<'_>,
+    key: &'static str,
+    max: usize,
+    help: &str,
+) -> Option<Sp<Vec<Sp<String>>>> {
+    let mut list = f.string_list(cx, key)?;
+    if list.len() > max {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!(
+                    "`{key}` in {} lists {} entries; at most {max} are allowed",
+                    f.name(),
+                    list.len()
+                ),
+            )
+            .at(cx.file, list.span.clone(), "too many")
+            .help(help),
+        );
+        list.value.truncate(max);
+    }
+    Some(list)
 }
 
 fn read_payload(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Payload>> {
@@ -245,7 +294,13 @@ fn read_repo(table: &DeTable<'_>, name: &str, cx: &mut Cx<'_>) -> RepoSection {
     let mut f = Fields::new(table, name);
     let repo = RepoSection {
         github: checked(f.string(cx, "github"), cx, Rule::Repository),
-        stages: f.string_list(cx, "stages"),
+        stages: bounded_list(
+            &mut f,
+            cx,
+            "stages",
+            MAX_STAGES,
+            "merge stages, or split the repository's work over several workflows",
+        ),
         stage: f
             .get("stage")
             .and_then(|v| cx.table(v, &format!("`stage` in {name}")))

@@ -56,17 +56,21 @@ impl Cx<'_> {
         }
     }
 
-    pub fn count(&mut self, value: &Value<'_>, what: &str) -> Option<Sp<u32>> {
+    /// A whole number from 0 to `max`.
+    pub fn count(&mut self, value: &Value<'_>, what: &str, max: u32) -> Option<Sp<u32>> {
         let parsed = match value.get_ref() {
             DeValue::Integer(i) => integer(i),
             _ => None,
         };
-        match parsed.and_then(|n| u32::try_from(n).ok()) {
+        match parsed
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n <= max)
+        {
             Some(n) => Some(Sp::new(n, value.span())),
             None if matches!(value.get_ref(), DeValue::Integer(_)) => {
                 self.error(
                     Code::InvalidValue,
-                    format!("{what} must be between 0 and {}", u32::MAX),
+                    format!("{what} must be between 0 and {max}"),
                     &value.span(),
                     "out of range",
                 );
@@ -195,9 +199,9 @@ impl<'t, 'i> Fields<'t, 'i> {
         self.get(key).and_then(|v| cx.string_list(v, &what))
     }
 
-    pub fn count(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Sp<u32>> {
+    pub fn count(&mut self, cx: &mut Cx<'_>, key: &'static str, max: u32) -> Option<Sp<u32>> {
         let what = format!("`{key}` in {}", self.name);
-        self.get(key).and_then(|v| cx.count(v, &what))
+        self.get(key).and_then(|v| cx.count(v, &what, max))
     }
 
     /// Reports every key that was not asked for, as an error or a warning.

@@ -73,7 +73,12 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
             let diagnostic = if require_pinned {
                 Diagnostic::error(Code::UnpinnedRef, message)
             } else {
-                Diagnostic::warning(Code::UnpinnedRef, message)
+                Diagnostic::warning(Code::UnpinnedRef, message).grouped(
+                    "entries do not pin a git_commit",
+                    entry.name.as_str(),
+                    "set each git_commit to its tag's commit SHA so a moved tag is caught; \
+                     `--require-pinned` makes this an error",
+                )
             };
             let span = entry
                 .git_commit

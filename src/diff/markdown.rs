@@ -10,6 +10,7 @@ use crate::compile::duration::format_seconds;
 use crate::compiled::{CriticalPath, Job};
 use crate::diff::mermaid;
 use crate::diff::model::{Edge, FieldChange, PlanDiff};
+use crate::numbers::thousands;
 use crate::render::describe_trigger;
 
 /// GitHub's limit on a comment body, in characters.
@@ -293,15 +294,22 @@ fn job_row(job: &Job) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-/// A table row of one changed field; `job` adds a first column.
+/// The table rows of one changed field (one per changed value inside it); `job` adds a
+/// first column, filled on the first row.
 fn field_row(job: Option<String>, change: &FieldChange) -> String {
-    let job = job.map(|j| format!(" {} |", cell(&j))).unwrap_or_default();
-    format!(
-        "|{job} {} | {} | {} |\n",
-        change.label(),
-        cell(&text(&change.old_text)),
-        cell(&text(&change.new_text))
-    )
+    let mut rows = String::new();
+    for (i, (what, old, new)) in change.rows().into_iter().enumerate() {
+        let job = match &job {
+            Some(j) => format!(" {} |", cell(if i == 0 { j } else { "" })),
+            None => String::new(),
+        };
+        rows.push_str(&format!(
+            "|{job} {what} | {} | {} |\n",
+            cell(&text(old)),
+            cell(&text(new))
+        ));
+    }
+    rows
 }
 
 /// A chain of job ids, its middle elided when long.
@@ -355,19 +363,6 @@ fn cell(value: &str) -> String {
     value.replace('|', "\\|")
 }
 
-/// `5000` as `5,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,15 +405,6 @@ mod tests {
             whole.contains("| `r299` | ref | v1.0.0 | v2.0.0 |"),
             "{whole}"
         );
-    }
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(5000), "5,000");
-        assert_eq!(thousands(65536), "65,536");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

@@ -57,12 +57,47 @@ pub struct FieldChange {
     pub new: Value,
     pub old_text: String,
     pub new_text: String,
+    /// For a trigger of the same kind on both sides and for a payload: each value inside it
+    /// that differs (`ref`, `inputs.channel`, a payload key), which people read instead of
+    /// the two whole values.
+    pub details: Vec<ValueChange>,
+}
+
+/// One changed value inside a field, as people read it; `none` where a side has none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueChange {
+    /// Where the value is inside the field: `ref`, `inputs.channel`, `channel`.
+    pub path: String,
+    pub old_text: String,
+    pub new_text: String,
 }
 
 impl FieldChange {
     /// The field as people say it: `estimate` for `estimate_s`.
     pub fn label(&self) -> &'static str {
         self.field.strip_suffix("_s").unwrap_or(self.field)
+    }
+
+    /// What a reader is shown, one `(what, before, after)` per line: the field itself, or
+    /// each changed value inside it (`trigger.inputs.channel`).
+    pub fn rows(&self) -> Vec<(String, &str, &str)> {
+        if self.details.is_empty() {
+            return vec![(
+                self.label().to_string(),
+                self.old_text.as_str(),
+                self.new_text.as_str(),
+            )];
+        }
+        self.details
+            .iter()
+            .map(|d| {
+                (
+                    format!("{}.{}", self.label(), d.path),
+                    d.old_text.as_str(),
+                    d.new_text.as_str(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -238,6 +273,7 @@ fn release_changes(old: &CompiledPlan, new: &CompiledPlan) -> Vec<FieldChange> {
         &new.fallback,
         fallback,
     );
+    with_details(&mut changes, trigger_details(&old.fallback, &new.fallback));
     changes
 }
 
@@ -261,9 +297,11 @@ fn job_changes(old: &Job, new: &Job) -> Vec<FieldChange> {
     push_change(&mut changes, "trigger", &old.trigger, &new.trigger, |t| {
         describe_trigger(t.as_ref())
     });
+    with_details(&mut changes, trigger_details(&old.trigger, &new.trigger));
     push_change(&mut changes, "payload", &old.payload, &new.payload, |p| {
         compact_json(p)
     });
+    with_details(&mut changes, map_details("", &old.payload, &new.payload));
     push_change(
         &mut changes,
         "timeout_s",
@@ -322,7 +360,82 @@ fn push_change<T: PartialEq + serde::Serialize>(
         new: new_value,
         old_text,
         new_text,
+        details: Vec::new(),
     });
+}
+
+/// Attaches the values that changed inside the field just recorded (if one was).
+fn with_details(changes: &mut [FieldChange], details: Vec<ValueChange>) {
+    if let Some(last) = changes.last_mut().filter(|_| !details.is_empty()) {
+        last.details = details;
+    }
+}
+
+/// The changed values of two triggers of the same kind; none when the kind changed (then
+/// the two descriptions say it all).
+fn trigger_details(old: &Option<Trigger>, new: &Option<Trigger>) -> Vec<ValueChange> {
+    let mut details = Vec::new();
+    let mut text = |path: &str, old: &str, new: &str| {
+        if old != new {
+            details.push(ValueChange {
+                path: path.into(),
+                old_text: old.into(),
+                new_text: new.into(),
+            });
+        }
+    };
+    match (old, new) {
+        (
+            Some(Trigger::RepositoryDispatch { repo, event_type }),
+            Some(Trigger::RepositoryDispatch {
+                repo: new_repo,
+                event_type: new_event_type,
+            }),
+        ) => {
+            text("repo", repo, new_repo);
+            text("event_type", event_type, new_event_type);
+        }
+        (
+            Some(Trigger::WorkflowDispatch {
+                repo,
+                workflow,
+                git_ref,
+                inputs,
+            }),
+            Some(Trigger::WorkflowDispatch {
+                repo: new_repo,
+                workflow: new_workflow,
+                git_ref: new_ref,
+                inputs: new_inputs,
+            }),
+        ) => {
+            text("repo", repo, new_repo);
+            text("workflow", workflow, new_workflow);
+            text("ref", git_ref, new_ref);
+            details.extend(map_details("inputs.", inputs, new_inputs));
+        }
+        _ => {}
+    }
+    details
+}
+
+/// Every key whose value differs between two JSON objects, in key order; values as compact
+/// JSON, `none` for a key one side does not have.
+fn map_details(
+    prefix: &str,
+    old: &serde_json::Map<String, Value>,
+    new: &serde_json::Map<String, Value>,
+) -> Vec<ValueChange> {
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let show = |v: Option<&Value>| v.map_or_else(|| "none".to_string(), compact_json);
+    keys.into_iter()
+        .filter(|key| old.get(*key) != new.get(*key))
+        .map(|key| ValueChange {
+            path: format!("{prefix}{key}"),
+            old_text: show(old.get(key)),
+            new_text: show(new.get(key)),
+        })
+        .collect()
 }
 
 fn to_value<T: serde::Serialize>(value: &T) -> Value {
@@ -396,6 +509,46 @@ a = { version = "1.0.0", git_tag = "v1.0.0" }
         assert_eq!(
             diff.touched_jobs().into_iter().collect::<Vec<_>>(),
             ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn a_changed_input_and_payload_value_are_shown_alone() {
+        let base = default_plan(TWO);
+        let mut changed = base.clone();
+        let job = changed.jobs.iter_mut().find(|j| j.id == "b").unwrap();
+        job.trigger = Some(Trigger::WorkflowDispatch {
+            repo: "o/b".into(),
+            workflow: "build.yml".into(),
+            git_ref: "v1.0.0".into(),
+            inputs: serde_json::from_value(serde_json::json!({ "channel": "beta", "n": 1 }))
+                .unwrap(),
+        });
+        let mut old = changed.clone();
+        let old_job = old.jobs.iter_mut().find(|j| j.id == "b").unwrap();
+        if let Some(Trigger::WorkflowDispatch {
+            inputs, git_ref, ..
+        }) = &mut old_job.trigger
+        {
+            inputs.insert("channel".into(), Value::from("stable"));
+            *git_ref = "main".into();
+        }
+        old_job.payload.insert("kept".into(), Value::from(true));
+        let diff = diff(&old, &changed);
+        let rows: Vec<(String, String, String)> = diff.jobs_changed[0]
+            .changes
+            .iter()
+            .flat_map(|c| c.rows())
+            .map(|(what, o, n)| (what, o.to_string(), n.to_string()))
+            .collect();
+        let row = |what: &str, o: &str, n: &str| (what.to_string(), o.to_string(), n.to_string());
+        assert_eq!(
+            rows,
+            [
+                row("trigger.ref", "main", "v1.0.0"),
+                row("trigger.inputs.channel", "\"stable\"", "\"beta\""),
+                row("payload.kept", "true", "none"),
+            ]
         );
     }
 

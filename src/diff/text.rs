@@ -115,13 +115,8 @@ fn describe_job(job: &Job) -> String {
 }
 
 fn write_fields(out: &mut String, paint: &Paint, changes: &[FieldChange]) {
-    for change in changes {
-        let line = format!(
-            "    {}: {} → {}",
-            change.label(),
-            change.old_text,
-            change.new_text
-        );
+    for (what, old, new) in changes.iter().flat_map(FieldChange::rows) {
+        let line = format!("    {what}: {old} → {new}");
         let _ = writeln!(out, "{}", paint.yellow(&line));
     }
 }

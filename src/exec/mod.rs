@@ -9,7 +9,6 @@ pub mod backend;
 pub mod backoff;
 pub mod event;
 pub mod executor;
-pub mod fallback;
 pub mod journal;
 pub mod machine;
 pub mod progress;

@@ -21,6 +21,15 @@
 //! - [`assets`]: how selected artifacts become release assets, and their names.
 //! - [`release`]: the unified release as a resumable transaction.
 //!
+//! Read-only facts for `relplan preflight` (and `relplan pin`):
+//! - [`rate_limit`]: the token's request budget, which also tells whether it is accepted.
+//! - [`server`]: github.com or GitHub Enterprise Server (`/meta`), and what that changes.
+//! - [`repository`]: a repository's default branch, archived flag and permissions.
+//! - [`workflows`]: the workflows of a repository and their states.
+//! - [`contents`]: a file at a ref (workflow files), through the contents API.
+//! - [`releases_of_tag`]: the releases (drafts included) a tag already has; the release
+//!   transaction continues the oldest of them.
+//!
 //! Nothing here keeps state between calls except ETags and the rate-limit window: what was
 //! dispatched, found and uploaded is the executor's to journal. Every mutation is either
 //! known not to have happened ([`GitHubError::is_rejected`]) or must be looked up (by
@@ -29,15 +38,21 @@
 pub mod artifacts;
 pub mod assets;
 pub mod client;
+pub mod contents;
 pub mod dispatch;
 pub mod error;
 pub mod pacer;
+pub mod rate_limit;
 pub mod release;
+pub mod releases_of_tag;
+pub mod repository;
 pub mod run_state;
 pub mod runs;
+pub mod server;
 pub mod tag;
 pub mod token;
 pub mod transfer;
+pub mod workflows;
 pub mod zip_check;
 pub mod zip_directory;
 

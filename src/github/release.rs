@@ -30,6 +30,7 @@ use serde_json::json;
 
 use crate::github::client::{GitHub, RequestBody, backoff};
 use crate::github::error::GitHubError;
+use crate::github::releases_of_tag::ReleaseInfo;
 use crate::github::split_repo;
 use crate::github::tag::same_commit;
 use crate::github::transfer::Destination;
@@ -59,16 +60,6 @@ pub struct Published {
     pub uploaded: Vec<String>,
     /// Asset names that were already there with the same bytes.
     pub kept: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct GhRelease {
-    id: u64,
-    tag_name: String,
-    draft: bool,
-    #[serde(default)]
-    html_url: String,
-    upload_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -125,7 +116,7 @@ impl GitHub {
         let mut all: Vec<Asset> = assets.to_vec();
         all.push(sha256sums(assets));
 
-        let release = match self.find_release(spec, &base).await? {
+        let release = match self.find_release(spec).await? {
             Some(release) => release,
             None => {
                 let mut body = json!({
@@ -143,7 +134,7 @@ impl GitHub {
                 );
                 self.send_json(Method::POST, &action, &base, &body)
                     .await?
-                    .json::<GhRelease>(&action)?
+                    .json::<ReleaseInfo>(&action)?
             }
         };
 
@@ -223,33 +214,15 @@ impl GitHub {
     }
 
     /// The release of the tag, draft or not (the lowest id if there are several).
-    async fn find_release(
-        &self,
-        spec: &ReleaseSpec,
-        base: &str,
-    ) -> Result<Option<GhRelease>, GitHubError> {
-        let action = format!("looking for the release `{}` in `{}`", spec.tag, spec.repo);
-        let mut found: Option<GhRelease> = None;
-        for page in 1..=MAX_PAGES {
-            let reply = self
-                .get(&action, &format!("{base}?per_page={PAGE_SIZE}&page={page}"))
-                .await?
-                .ok_or_else(|| GitHubError::Input {
-                    message: format!("`{}` does not exist or the token cannot see it", spec.repo),
-                    help: "check `publish_to` in the plan and the token's access".into(),
-                })?;
-            let releases: Vec<GhRelease> = reply.json(&action)?;
-            let full = releases.len() == PAGE_SIZE;
-            for release in releases.into_iter().filter(|r| r.tag_name == spec.tag) {
-                if found.as_ref().is_none_or(|f| release.id < f.id) {
-                    found = Some(release);
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(found)
+    async fn find_release(&self, spec: &ReleaseSpec) -> Result<Option<ReleaseInfo>, GitHubError> {
+        let releases = self
+            .releases_of_tag(&spec.repo, &spec.tag)
+            .await?
+            .ok_or_else(|| GitHubError::Input {
+                message: format!("`{}` does not exist or the token cannot see it", spec.repo),
+                help: "check `publish_to` in the plan and the token's access".into(),
+            })?;
+        Ok(releases.into_iter().next())
     }
 
     async fn release_assets(
@@ -313,7 +286,7 @@ impl GitHub {
     async fn upload_asset(
         &self,
         spec: &ReleaseSpec,
-        release: &GhRelease,
+        release: &ReleaseInfo,
         asset: &Asset,
     ) -> Result<(), GitHubError> {
         let upload = release

@@ -3,7 +3,8 @@
 //! object (annotated tag), which `GET /repos/{o}/{r}/git/tags/{sha}` dereferences, possibly
 //! several levels deep. When the manifest pins a commit and the tag now points elsewhere,
 //! the job is refused before anything is dispatched, and the release is refused before it
-//! is published ([`GitHub::tag_commit`] reads the tag without refusing).
+//! is published. `preflight` and `pin` read the same commit ([`GitHub::tag_commit`], which
+//! reads the tag without refusing) to check or fill the pin ahead of time.
 
 use serde::Deserialize;
 

@@ -3,9 +3,11 @@
 //! in_progress to completed as the test advances the fake clock (with scripted outcomes per
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
 //! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
-//! log of every request (for counting what the rate limit would charge).
+//! log of every request (for counting what the rate limit would charge). [`wiring`] adds
+//! what the preflight reads: repository metadata, workflow states and files per ref.
 
 pub mod routes;
+pub mod wiring;
 pub mod world;
 
 use std::sync::{Arc, Mutex};
@@ -77,7 +79,9 @@ impl FakeGitHub {
         GitHub::new(config).expect("a client for the fake")
     }
 
+    /// A workflow; one that listens to an event type gets its file on the default branch.
     pub fn add_workflow(&self, repo: &str, workflow: Workflow) {
+        self.wire_listener(repo, &workflow);
         self.with(|w| {
             w.repos
                 .entry(repo.into())

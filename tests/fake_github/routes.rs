@@ -76,6 +76,7 @@ pub fn router(shared: Shared) -> Router {
             "/uploads/repos/{owner}/{repo}/releases/{id}/assets",
             post(upload_asset),
         )
+        .merge(super::wiring::routes())
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             faults_and_log,

@@ -157,6 +157,8 @@ pub struct World {
     pub hide_asset_digests: bool,
     /// `METHOD path` of every request performed and then held without an answer.
     pub held: Vec<String>,
+    /// How the repositories are wired: metadata, workflow files, immutable releases.
+    pub wiring: super::wiring::Wiring,
 }
 
 impl World {
@@ -271,6 +273,7 @@ impl World {
             "draft": release.draft,
             "prerelease": release.prerelease,
             "target_commitish": release.target_commitish,
+            "immutable": self.wiring.immutable_releases.contains(&release.id),
             "html_url": format!("https://github.com/{}/releases/tag/{}", release.repo, release.tag),
             "upload_url": format!(
                 "http://127.0.0.1:{}/uploads/repos/{}/releases/{}/assets{{?name,label}}",

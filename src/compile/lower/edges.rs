@@ -3,11 +3,12 @@
 //! have no cycle; then `CompiledPlan::assemble` derives groups, the critical path and the
 //! plan hash.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Draft, Lowerer, Origin, RELEASE_JOB};
 use crate::compile::suggest::did_you_mean;
 use crate::compiled::{self, CompiledPlan, Job, Release};
+use crate::dag;
 use crate::diagnostic::Code;
 
 impl Lowerer<'_> {
@@ -81,9 +82,11 @@ impl Lowerer<'_> {
                 }
             }
         }
-        if self.diags.has_errors() {
-            return None;
-        }
+        // Cycles are looked for whatever else is wrong, over the jobs that are well formed:
+        // unknown needs are left out (reported above), and of two jobs with one id only the
+        // first takes part, so a duplicate adds no cycle of its own.
+        let mut seen = HashSet::new();
+        drafts.retain(|d| seen.insert(d.job.id.clone()));
         let origins: HashMap<(String, String), Origin> = drafts
             .iter()
             .flat_map(|d| {
@@ -103,10 +106,10 @@ impl Lowerer<'_> {
             })
             .collect();
         match CompiledPlan::assemble(release, jobs, fallback) {
+            Ok(_) if self.diags.has_errors() => None,
             Ok(plan) => Some(plan),
             Err(cycles) => {
                 for cycle in cycles {
-                    let path = cycle.join(" → ");
                     let help = if cycle.iter().any(|id| id == RELEASE_JOB) {
                         "`release` waits for every job that publishes: set `publish = []` on the jobs that run after it"
                     } else {
@@ -124,7 +127,7 @@ impl Lowerer<'_> {
                     let origin = origin.map(|o| (*o).clone());
                     self.error(
                         Code::DependencyCycle,
-                        format!("dependency cycle: {path}"),
+                        dag::describe_cycle(&cycle),
                         origin,
                         "this edge closes the cycle",
                         Some(help.into()),

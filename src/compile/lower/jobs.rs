@@ -4,12 +4,12 @@
 //! repository it requires and for its `after` list.
 
 use super::settings::{JobSpec, pick};
-use super::{Draft, Lowerer, Need, pinned, trigger_repo};
+use super::{Draft, Lowerer, Need, Origin, pinned, trigger_repo};
 use crate::compile::manifest::Require;
 use crate::compile::plan_file::{self, JobSettings, StepSection};
 use crate::compile::suggest::did_you_mean;
-use crate::compiled::{JobKind, Release};
-use crate::diagnostic::Code;
+use crate::compiled::{Job, JobKind, Release, Trigger};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Sp;
 
 impl Lowerer<'_> {
@@ -82,6 +82,7 @@ impl Lowerer<'_> {
             .find(|(k, _)| **k == **r.name)
             .map(|(k, _)| k.span.clone());
         let mut previous: Option<String> = None;
+        let mut sent: Vec<(String, String)> = Vec::new();
         for stage in stages {
             let stage_section = stage.and_then(|s| section.and_then(|sec| sec.stage.get(s)));
             let layers: Vec<&JobSettings> = stage_section
@@ -122,12 +123,45 @@ impl Lowerer<'_> {
                 release,
                 id_span: id_span.clone(),
             });
-            drafts.push(Draft {
-                job,
-                needs,
-                origin: id_span.and_then(|s| self.in_plan(&s)),
-            });
+            let origin = id_span.and_then(|s| self.in_plan(&s));
+            self.check_distinct_dispatch(&job, origin.clone(), &mut sent);
+            drafts.push(Draft { job, needs, origin });
             previous = Some(id);
+        }
+    }
+
+    /// Warns when a stage would send the very dispatch an earlier stage of its repository
+    /// sends (same workflow, ref, inputs and payload): the workflow could not tell which
+    /// stage it runs. `sent` holds each earlier stage's dispatch and job id.
+    fn check_distinct_dispatch(
+        &mut self,
+        job: &Job,
+        origin: Option<Origin>,
+        sent: &mut Vec<(String, String)>,
+    ) {
+        let Some(trigger @ Trigger::WorkflowDispatch { workflow, .. }) = &job.trigger else {
+            return;
+        };
+        let key = serde_json::json!([trigger, job.payload]).to_string();
+        match sent.iter().find(|(k, _)| *k == key) {
+            Some((_, first)) => {
+                let mut d = Diagnostic::warning(
+                    Code::IdenticalDispatch,
+                    format!(
+                        "job `{}` sends the same dispatch of `{workflow}` as `{first}`: the workflow cannot tell which stage it runs",
+                        job.id
+                    ),
+                )
+                .help(format!(
+                    "give the stage its own workflow, or an input that names it, e.g. `inputs = {{ stage = \"{}\" }}`",
+                    job.id.rsplit('/').next().unwrap_or(&job.id)
+                ));
+                if let Some((file, span)) = origin {
+                    d = d.at(file, span, "same workflow and inputs as an earlier stage");
+                }
+                self.diags.push(d);
+            }
+            None => sent.push((key, job.id.clone())),
         }
     }
 

@@ -23,12 +23,14 @@ mod jobs;
 mod release;
 mod settings;
 
+use crate::bounds::MAX_JOBS;
 use crate::compile::Options;
 use crate::compile::github_names;
 use crate::compile::manifest::Manifest;
 use crate::compile::plan_file::{self, PlanFile};
 use crate::compiled::{CompiledPlan, Job, Release};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::numbers::thousands;
 use crate::source::{FileId, Sp, Span};
 
 /// Built-in defaults, used when neither the plan nor `[defaults]` says otherwise.
@@ -40,12 +42,6 @@ pub const DEFAULT_RETRIES: u32 = 0;
 pub const RELEASE_JOB: &str = "release";
 pub const RELEASE_TIMEOUT_S: u64 = 30 * 60;
 pub const RELEASE_ESTIMATE_S: u64 = 2 * 60;
-/// GitHub accepts at most 10 top-level keys in `client_payload`; relplan uses one.
-pub const MAX_PAYLOAD_KEYS: usize = 9;
-/// GitHub accepts at most 25 workflow inputs; relplan adds `relplan_correlation_id`.
-pub const MAX_WORKFLOW_INPUTS: usize = 24;
-/// `client_payload` must stay under 64 KB; leave room for relplan's own key.
-pub const MAX_PAYLOAD_BYTES: usize = 60 * 1024;
 
 /// A place in an input file: the plan's, or the manifest's for requirement edges.
 type Origin = (FileId, Span);
@@ -92,6 +88,7 @@ pub fn lower(
     lowerer.build_jobs(&release, &mut drafts);
     lowerer.step_jobs(&release, &mut drafts);
     lowerer.release_job(&release, &mut drafts);
+    lowerer.check_job_count(drafts.len());
     let fallback = lowerer.fallback(&release);
     lowerer.assemble(release, drafts, fallback)
 }
@@ -126,12 +123,16 @@ impl Lowerer<'_> {
             .clone()
             .or_else(|| self.plan.release.owner.as_ref().map(|o| o.value.clone()));
         let owner = owner.unwrap_or_else(|| {
+            let help = match self.plan_file {
+                Some(_) => "set `owner` in [release], or pass `--owner OWNER`",
+                None => "pass `--owner OWNER`, the GitHub user or organisation of the repositories",
+            };
             self.error(
                 Code::MissingKey,
                 "no GitHub owner for the repositories",
                 self.in_plan(&(0..0)),
                 "no owner in this plan",
-                Some("set `owner` in [release], or pass `--owner OWNER`".into()),
+                Some(help.into()),
             );
             "OWNER".into()
         });
@@ -149,6 +150,22 @@ impl Lowerer<'_> {
             );
         }
         owner
+    }
+
+    fn check_job_count(&mut self, jobs: usize) {
+        if jobs > MAX_JOBS {
+            self.error(
+                Code::InvalidValue,
+                format!(
+                    "the plan has {} jobs; relplan compiles at most {}",
+                    thousands(jobs),
+                    thousands(MAX_JOBS)
+                ),
+                None,
+                "",
+                Some("split the release into several plans, each over its own manifest".into()),
+            );
+        }
     }
 
     fn github_repo(&self, name: &str) -> String {

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use super::{
     DEFAULT_ESTIMATE_S, DEFAULT_EVENT_TYPE, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, Lowerer,
-    MAX_PAYLOAD_BYTES, MAX_PAYLOAD_KEYS, MAX_WORKFLOW_INPUTS, placeholder_values, trigger_repo,
+    placeholder_values, trigger_repo,
 };
+use crate::bounds::{MAX_PAYLOAD_BYTES, MAX_PAYLOAD_KEYS, MAX_WORKFLOW_INPUTS};
 use crate::compile::placeholder::{fill, fill_json};
 use crate::compile::plan_file::{self, JobSettings};
 use crate::compiled::{self, Job, JobKind, Payload, Release};
