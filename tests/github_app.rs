@@ -16,6 +16,7 @@ use relplan::exec::backend::{Clock, unix_ms};
 use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::reporter::Reporter;
+use relplan::exec::temp_dir;
 use relplan::github::app::App;
 use relplan::github::{GitHubError, Token};
 use relplan::run_error::RunError;
@@ -381,6 +382,7 @@ async fn a_release_whose_tokens_live_20_seconds_runs_over_a_minute_without_a_401
                 &plan.release.version,
                 Duration::from_secs(5),
                 reporter,
+                &temp_dir::ensure(dir.path()).expect("a temporary directory"),
             );
             (backend, clock)
         },

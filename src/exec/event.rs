@@ -46,10 +46,10 @@ pub enum BackendKind {
     /// The simulated world: `speed` simulated seconds per real second, behaving as
     /// `scenario` says.
     Sim { speed: f64, scenario: Scenario },
-    /// GitHub Actions at this API root, polled at most every `poll_interval_s` near a
-    /// job's expected end. Credentials are given again on every start: the token, or the
-    /// key of the GitHub App `app_id` when the run authenticates as one (its id is all the
-    /// journal keeps of it).
+    /// GitHub Actions at this API root, each repository's runs polled every
+    /// `poll_interval_s` while one of them runs. Credentials are given again on every
+    /// start: the token, or the key of the GitHub App `app_id` when the run authenticates
+    /// as one (its id is all the journal keeps of it).
     #[serde(rename = "github")]
     GitHub {
         api_url: String,
