@@ -1,6 +1,6 @@
 //! A run's artifacts: listed with `GET /repos/{o}/{r}/actions/runs/{id}/artifacts`,
 //! downloaded from `archive_download_url` (GitHub answers with a redirect to storage; the
-//! token is not sent there, see [`crate::github::client`]), checked against their `digest`
+//! token is not sent there, see [`crate::github::download`]), checked against their `digest`
 //! (`sha256:<hex>`), then opened with every entry checked ([`crate::github::zip_check`]).
 //! A bad artifact fails with [`GitHubError::BadArtifact`] and nothing from it is used.
 
@@ -14,8 +14,6 @@ use crate::github::zip_check::{self, ZipFile, ZipLimits};
 
 const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 10;
-/// Redirects followed from the API to the storage.
-const MAX_REDIRECTS: usize = 3;
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct Artifact {
@@ -110,38 +108,5 @@ impl GitHub {
             )));
         }
         zip_check::read_checked(&archive, limits).map_err(bad)
-    }
-
-    /// A download through up to [`MAX_REDIRECTS`] redirects.
-    pub(crate) async fn download_following(
-        &self,
-        action: &str,
-        url: &str,
-    ) -> Result<Vec<u8>, GitHubError> {
-        let mut url = url.to_string();
-        for _ in 0..=MAX_REDIRECTS {
-            let reply = self
-                .download(action, &url)
-                .await?
-                .ok_or_else(|| GitHubError::Status {
-                    action: action.to_string(),
-                    status: 404,
-                    message: "not found".into(),
-                })?;
-            if !reply.status.is_redirection() {
-                return Ok(reply.body.to_vec());
-            }
-            let location = reply
-                .header("location")
-                .ok_or_else(|| GitHubError::Protocol {
-                    action: action.to_string(),
-                    detail: format!("a {} redirect without a location", reply.status.as_u16()),
-                })?;
-            url = self.api_url().url(location);
-        }
-        Err(GitHubError::Protocol {
-            action: action.to_string(),
-            detail: format!("more than {MAX_REDIRECTS} redirects"),
-        })
     }
 }

@@ -22,6 +22,8 @@
 //!   until `x-ratelimit-reset`.
 //! - Conditional reads keep the last ETag and body per URL; a 304 answer (which GitHub does
 //!   not count against the rate limit) returns the kept body.
+//! - A read may stream the body of its successful answer into a file instead of memory
+//!   ([`crate::github::download`]); a retried read starts the file over.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -32,6 +34,7 @@ use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 
+use crate::github::download::DownloadFile;
 use crate::github::error::GitHubError;
 use crate::github::pacer::Pacer;
 use crate::github::token::Token;
@@ -121,11 +124,11 @@ impl GitHubConfig {
 /// Uploads larger than this get the transfer timeout.
 const LARGE_UPLOAD_BYTES: usize = 1 << 20;
 
-/// What one exchange may take: bytes of answer, and time.
+/// What one exchange may take: bytes of answer (kept in memory), and time.
 #[derive(Clone, Copy, Debug)]
-struct Budget {
-    bytes: usize,
-    time: Duration,
+pub(crate) struct Budget {
+    pub(crate) bytes: usize,
+    pub(crate) time: Duration,
 }
 
 /// A whole answer.
@@ -175,12 +178,14 @@ impl std::fmt::Debug for GitHub {
 }
 
 /// What an answer means for whoever sent the request.
-enum Verdict {
+pub(crate) enum Verdict {
     Done(Reply),
     /// Not performed; try again after this long.
     Limited(Duration),
     /// Server trouble; a read may be retried, a mutation is uncertain.
     Trouble(String),
+    /// Asking again cannot help (a download too large, or its file cannot be written).
+    Failed(GitHubError),
 }
 
 impl GitHub {
@@ -242,12 +247,18 @@ impl GitHub {
     /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
     /// 404 as `Ok(None)`, other 4xx as [`GitHubError::Status`].
     pub async fn get(&self, action: &str, path: &str) -> Result<Option<Reply>, GitHubError> {
-        self.read(action, path, HeaderMap::new(), self.json_budget())
+        self.read(action, path, HeaderMap::new(), self.json_budget(), None)
             .await
     }
 
-    /// A read of a possibly large body (downloads), capped at the configured size.
-    pub async fn download(&self, action: &str, url: &str) -> Result<Option<Reply>, GitHubError> {
+    /// A read of a possibly large body (downloads), capped at the configured size; with
+    /// `into`, the body of a successful answer goes into that file instead of the reply.
+    pub(crate) async fn download(
+        &self,
+        action: &str,
+        url: &str,
+        into: Option<&mut DownloadFile>,
+    ) -> Result<Option<Reply>, GitHubError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::ACCEPT,
@@ -257,7 +268,7 @@ impl GitHub {
             bytes: self.config.max_download_bytes,
             time: self.config.transfer_timeout,
         };
-        self.read(action, url, headers, budget).await
+        self.read(action, url, headers, budget, into).await
     }
 
     /// A conditional read: sends the ETag of the last answer for this URL, and on 304
@@ -272,7 +283,7 @@ impl GitHub {
             headers.insert(http::header::IF_NONE_MATCH, value);
         }
         let reply = self
-            .read(action, &url, headers, self.json_budget())
+            .read(action, &url, headers, self.json_budget(), None)
             .await?
             .ok_or_else(|| GitHubError::Status {
                 action: action.to_string(),
@@ -305,13 +316,21 @@ impl GitHub {
         path: &str,
         headers: HeaderMap,
         budget: Budget,
+        mut into: Option<&mut DownloadFile>,
     ) -> Result<Option<Reply>, GitHubError> {
         let url = self.config.api_url.url(path);
         let attempts = self.config.read_attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             let verdict = self
-                .exchange(Method::GET, &url, headers.clone(), Vec::new(), budget)
+                .exchange(
+                    Method::GET,
+                    &url,
+                    headers.clone(),
+                    Vec::new(),
+                    budget,
+                    into.as_deref_mut(),
+                )
                 .await;
             let wait = match verdict {
                 Verdict::Done(reply) => {
@@ -329,6 +348,7 @@ impl GitHub {
                     last = detail;
                     backoff(attempt)
                 }
+                Verdict::Failed(error) => return Err(error),
             };
             if attempt < attempts {
                 self.config.pacer.wait(wait).await;
@@ -362,7 +382,10 @@ impl GitHub {
         if let Ok(value) = http::HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        match self.exchange(method, &url, headers, body, budget).await {
+        match self
+            .exchange(method, &url, headers, body, budget, None)
+            .await
+        {
             Verdict::Done(reply) if reply.status.is_success() => Ok(reply),
             Verdict::Done(reply) => Err(status_error(action, reply.status.as_u16(), &reply)),
             Verdict::Limited(retry_after) => Err(GitHubError::Rejected {
@@ -373,6 +396,7 @@ impl GitHub {
                 action: action.to_string(),
                 detail,
             }),
+            Verdict::Failed(error) => Err(error),
         }
     }
 
@@ -392,7 +416,8 @@ impl GitHub {
     }
 
     /// One request and its whole answer, after any rate-limit wait a previous answer asked
-    /// for, classified.
+    /// for, classified. With `into`, the body of a 2xx answer is streamed into that file (a
+    /// frame at a time, never whole in memory) and the reply's body is empty.
     async fn exchange(
         &self,
         method: Method,
@@ -400,6 +425,7 @@ impl GitHub {
         headers: HeaderMap,
         body: Vec<u8>,
         budget: Budget,
+        into: Option<&mut DownloadFile>,
     ) -> Verdict {
         let reset = self.reset_at.lock().ok().and_then(|mut r| r.take());
         if let Some(reset) = reset
@@ -420,14 +446,20 @@ impl GitHub {
                 .octo
                 .execute(request)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Verdict::Trouble(e.to_string()))?;
             let (parts, body) = response.into_parts();
-            let body = http_body_util::Limited::new(body, budget.bytes)
-                .collect()
-                .await
-                .map_err(|e| format!("reading the answer: {e}"))?
-                .to_bytes();
-            Ok::<Reply, String>(Reply {
+            let body = match into {
+                Some(file) if parts.status.is_success() => {
+                    file.stream(body).await?;
+                    Bytes::new()
+                }
+                _ => http_body_util::Limited::new(body, budget.bytes)
+                    .collect()
+                    .await
+                    .map_err(|e| Verdict::Trouble(format!("reading the answer: {e}")))?
+                    .to_bytes(),
+            };
+            Ok::<Reply, Verdict>(Reply {
                 status: parts.status,
                 headers: parts.headers,
                 body,
@@ -440,7 +472,7 @@ impl GitHub {
                     budget.time.as_secs_f64()
                 ));
             }
-            Ok(Err(e)) => return Verdict::Trouble(e),
+            Ok(Err(verdict)) => return verdict,
             Ok(Ok(reply)) => reply,
         };
         // An answer that used the last request of the window: the next request waits for

@@ -8,6 +8,8 @@
 //!   sends requests: conditional GETs (ETag), `retry-after`, `x-ratelimit-*`, backoff on 5xx,
 //!   secondary limits and 429 for reads, and no automatic retry of any mutation.
 //! - [`pacer`]: every wait the client makes goes through it (scaled and recorded in tests).
+//! - [`download`]: downloads through the redirects to storage, streamed to a file and hashed
+//!   on the way (bounded memory), or kept in memory when small.
 //! - [`error`]: one error type whose messages carry the next step and never the token.
 //! - [`dispatch`]: `repository_dispatch` and `workflow_dispatch` with the correlation id.
 //! - [`runs`]: finding runs by correlation id, watching them, rerun and cancel.
@@ -18,6 +20,7 @@
 //! - [`zip_directory`]: the entries' names read from the zip's central directory itself.
 //! - [`assets`]: how selected artifacts become release assets, and their names.
 //! - [`release`]: the unified release as a resumable transaction.
+//! - [`assets_of_release`]: a release's assets with GitHub's digests and upload states.
 //!
 //! Read-only facts for `relplan preflight` (and `relplan pin`):
 //! - [`rate_limit`]: the token's request budget, which also tells whether it is accepted.
@@ -35,9 +38,11 @@
 
 pub mod artifacts;
 pub mod assets;
+pub mod assets_of_release;
 pub mod client;
 pub mod contents;
 pub mod dispatch;
+pub mod download;
 pub mod error;
 pub mod pacer;
 pub mod rate_limit;

@@ -18,7 +18,15 @@ const MAX_PAGES: usize = 50;
 pub struct ReleaseInfo {
     pub id: u64,
     pub tag_name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     pub draft: bool,
+    #[serde(default)]
+    pub prerelease: bool,
+    /// The branch or commit the tag is created at on publishing (GitHub fills in the
+    /// default branch when none was given).
+    #[serde(default)]
+    pub target_commitish: Option<String>,
     /// Absent on servers without immutable releases.
     #[serde(default)]
     pub immutable: bool,
