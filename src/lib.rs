@@ -9,6 +9,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod markdown;
 pub mod numbers;
 pub mod release_assets;
 pub mod run_error;

@@ -148,6 +148,7 @@ const LAYERS: &[Layer] = &[
             "diagnostic",
             "digest",
             "glob",
+            "markdown",
             "atomic_file",
             "release_assets",
             "run_error",
