@@ -41,6 +41,9 @@ pub mod preflight;
 // Freezing what gets built: the manifest's commits from its tags.
 pub mod pin;
 
+// Checking a published release, and comparing two.
+pub mod verify;
+
 // Command line and output files.
 pub mod atomic_file;
 pub mod cli;
