@@ -4,7 +4,7 @@
 //! removed afterwards.
 
 use crate::cli::github_client::{api_url, with_github};
-use crate::github::{GitHubError, Token};
+use crate::github::Token;
 use crate::run_error::RunError;
 use crate::verify::side::{Location, ReleaseSide};
 use crate::verify::{directory, github_release, release_ref};
@@ -32,7 +32,10 @@ pub fn read(args: &[&str], api_url_flag: Option<&str>) -> Result<Vec<ReleaseSide
                 ))
                 .with_help("check the temporary directory (set TMPDIR to use another)")
             })?;
-        let token = Token::from_env().ok_or(GitHubError::NoToken)?;
+        let token = Token::from_env().ok_or_else(|| {
+            RunError::new("reading a release on GitHub needs a token: neither GITHUB_TOKEN nor GH_TOKEN is set")
+                .with_help("export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repository's releases")
+        })?;
         with_github(&api_url(api_url_flag), token, async |github| {
             for ((slot, arg), location) in sides.iter_mut().zip(args).zip(&locations) {
                 if let Location::GitHub { repo, tag } = location {

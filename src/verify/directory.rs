@@ -67,26 +67,30 @@ pub fn read(label: &str, dir: &Path) -> Result<ReleaseSide, RunError> {
                 continue;
             }
         }
-        let read = File::open(&path)
-            .and_then(sha256_of_reader)
-            .and_then(|(sha256, bytes)| {
-                let facts = AssetFacts {
-                    name: name.clone(),
-                    bytes,
-                    sha256,
-                    digest: None,
-                };
-                match name == SHA256SUMS {
-                    true => sums_file(&path, facts).map(|sums| side.sums = Some(sums)),
-                    false => Ok(side.assets.push(facts)),
-                }
-            });
+        let read = add_file(&mut side, &name, &path);
         if let Err(e) = read {
             side.problems
                 .push(not_an_asset(&name, &format!("cannot be read: {e}")));
         }
     }
     Ok(side)
+}
+
+/// Hashes the file at `path` into `side`: an asset, or its `SHA256SUMS`.
+fn add_file(side: &mut ReleaseSide, name: &str, path: &Path) -> std::io::Result<()> {
+    let (sha256, bytes) = sha256_of_reader(File::open(path)?)?;
+    let facts = AssetFacts {
+        name: name.to_string(),
+        bytes,
+        sha256,
+        digest: None,
+    };
+    if name == SHA256SUMS {
+        side.sums = Some(sums_file(path, facts)?);
+    } else {
+        side.assets.push(facts);
+    }
+    Ok(())
 }
 
 fn not_an_asset(name: &str, problem: &str) -> Finding {

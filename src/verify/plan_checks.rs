@@ -61,12 +61,12 @@ pub fn check(side: &ReleaseSide, plan: &CompiledPlan) -> Vec<Finding> {
         }
         if fields.prerelease != release.prerelease {
             let (is, plan_is) = match release.prerelease {
-                true => ("is not a prerelease", "a prerelease"),
-                false => ("is a prerelease", "not a prerelease"),
+                true => ("is not a prerelease", "is"),
+                false => ("is a prerelease", "is not"),
             };
             findings.push(Finding::new(
                 Check::WrongPrerelease,
-                format!("the release {is}, but the plan's is {plan_is}"),
+                format!("the release {is}, but the plan's {plan_is}"),
                 "set the release's prerelease flag on GitHub as the plan has it",
             ));
         }

@@ -52,8 +52,9 @@ fn render_within(c: &Comparison, limit: usize) -> String {
     assets(&mut doc, "Only in A", &c.only_in_a);
     assets(&mut doc, "Only in B", &c.only_in_b);
     let s = &c.sums;
+    let entries = s.only_in_a.len() + s.only_in_b.len() + s.changed.len();
     doc.section(
-        &format!("{SHA256SUMS} entries that differ"),
+        &format!("{SHA256SUMS} entries that differ ({})", thousands(entries)),
         "",
         s.only_in_a
             .iter()

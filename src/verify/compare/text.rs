@@ -48,9 +48,10 @@ pub fn render(c: &Comparison) -> String {
     if !c.changed.is_empty() {
         let _ = writeln!(out, "\nwith other bytes:");
         for changed in &c.changed {
+            let width = size(changed.a.bytes).len().max(size(changed.b.bytes).len());
             let _ = writeln!(out, "  {}", changed.a.name);
-            let _ = writeln!(out, "    A: {}", facts(&changed.a));
-            let _ = writeln!(out, "    B: {}", facts(&changed.b));
+            let _ = writeln!(out, "    A: {}", facts(&changed.a, width));
+            let _ = writeln!(out, "    B: {}", facts(&changed.b, width));
         }
     }
     list(&mut out, "identical", &c.identical);
@@ -77,8 +78,9 @@ fn name(side: &Summary) -> String {
     )
 }
 
-fn facts(asset: &AssetFacts) -> String {
-    format!("{}  sha256:{}", size(asset.bytes), asset.sha256)
+/// Size (right-aligned in `width`) and hash.
+fn facts(asset: &AssetFacts, width: usize) -> String {
+    format!("{:>width$}  sha256:{}", size(asset.bytes), asset.sha256)
 }
 
 /// A titled list of assets, names in a column.
@@ -93,8 +95,13 @@ fn list(out: &mut String, title: &str, assets: &[AssetFacts]) {
         .max()
         .unwrap_or(0)
         .min(NAME_COLUMN);
+    let sizes = assets
+        .iter()
+        .map(|a| size(a.bytes).len())
+        .max()
+        .unwrap_or(0);
     for asset in assets {
-        let _ = writeln!(out, "  {:<width$}  {}", asset.name, facts(asset));
+        let _ = writeln!(out, "  {:<width$}  {}", asset.name, facts(asset, sizes));
     }
 }
 
@@ -105,7 +112,14 @@ fn sums(out: &mut String, c: &Comparison) {
         None => "none".into(),
     };
     if !s.differs() {
-        let _ = writeln!(out, "{SHA256SUMS}: identical ({})", hash(&s.a));
+        match &s.a {
+            Some(_) => {
+                let _ = writeln!(out, "{SHA256SUMS}: identical ({})", hash(&s.a));
+            }
+            None => {
+                let _ = writeln!(out, "{SHA256SUMS}: none on either side");
+            }
+        }
         return;
     }
     let _ = writeln!(
