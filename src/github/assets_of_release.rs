@@ -20,8 +20,6 @@ pub struct ReleaseAsset {
     /// `uploaded`, or `open`/`starter` for an upload that did not finish; empty when absent.
     #[serde(default)]
     pub state: String,
-    #[serde(default)]
-    pub size: u64,
     /// `sha256:<hex>`, when the server computes it.
     #[serde(default)]
     pub digest: Option<String>,

@@ -18,8 +18,6 @@ const MAX_PAGES: usize = 50;
 pub struct ReleaseInfo {
     pub id: u64,
     pub tag_name: String,
-    #[serde(default)]
-    pub name: Option<String>,
     pub draft: bool,
     #[serde(default)]
     pub prerelease: bool,
