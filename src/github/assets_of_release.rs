@@ -1,13 +1,16 @@
 //! The assets a release holds, with GitHub's own `digest` of each (`sha256:<hex>`, on
 //! github.com; absent on older servers) and its upload state (an upload that broke off is
-//! not `uploaded`). The release transaction reads them to keep, replace or refuse what is
-//! there; `relplan verify` and `compare` to download and check them.
+//! not `uploaded`), and one asset's download: `GET …/releases/assets/{id}` with
+//! `Accept: application/octet-stream`, redirected to storage (without the token), streamed
+//! to a [`Destination`] and hashed on the way. The release transaction reads them to keep,
+//! replace or refuse what is there; `relplan verify` and `compare` to check them.
 
 use serde::Deserialize;
 
 use crate::github::client::GitHub;
 use crate::github::error::GitHubError;
 use crate::github::split_repo;
+use crate::github::transfer::{Destination, Saved};
 
 const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 50;
@@ -37,13 +40,6 @@ impl ReleaseAsset {
             .as_deref()
             .and_then(|d| d.strip_prefix("sha256:"))
             .map(str::to_ascii_lowercase)
-    }
-
-    /// The API path that downloads it (with `Accept: application/octet-stream`, GitHub
-    /// answers with a redirect to its storage).
-    pub fn download_path(&self, repo: &str) -> Result<String, GitHubError> {
-        let (owner, name) = split_repo(repo)?;
-        Ok(format!("/repos/{owner}/{name}/releases/assets/{}", self.id))
     }
 }
 
@@ -76,5 +72,19 @@ impl GitHub {
             }
         }
         Ok(all)
+    }
+
+    /// Downloads `asset` of a release of `repo` into `destination` (at most the configured
+    /// `max_download_bytes`): its size and sha256.
+    pub async fn download_release_asset(
+        &self,
+        repo: &str,
+        asset: &ReleaseAsset,
+        destination: Destination<'_>,
+    ) -> Result<Saved, GitHubError> {
+        let (owner, name) = split_repo(repo)?;
+        let action = format!("downloading asset `{}` of `{repo}`", asset.name);
+        let path = format!("/repos/{owner}/{name}/releases/assets/{}", asset.id);
+        self.download_following(&action, &path, destination).await
     }
 }

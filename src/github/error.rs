@@ -38,16 +38,6 @@ pub enum GitHubError {
     /// A read that kept failing after its retries.
     #[error("{action}: {detail}")]
     Unavailable { action: String, detail: String },
-    /// A download is larger than relplan accepts.
-    #[error("{action}: the download is larger than {limit} bytes")]
-    TooLarge { action: String, limit: u64 },
-    /// A download could not be written to its file.
-    #[error("{action}: cannot write `{path}`: {error}")]
-    LocalWrite {
-        action: String,
-        path: String,
-        error: String,
-    },
     /// GitHub answered something relplan cannot read.
     #[error("{action}: unexpected answer from GitHub: {detail}")]
     Protocol { action: String, detail: String },
@@ -137,12 +127,6 @@ impl GitHubError {
             }
             GitHubError::Unavailable { .. } => {
                 "GitHub did not answer; check the network and GitHub's status page, then resume".into()
-            }
-            GitHubError::TooLarge { .. } => {
-                "check that the URL names the file meant (GitHub release assets and artifacts are at most 2 GiB)".into()
-            }
-            GitHubError::LocalWrite { .. } => {
-                "check the free space and permissions of the temporary directory (set TMPDIR to use another)".into()
             }
             GitHubError::TagMoved { .. } => {
                 "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again".into()

@@ -8,8 +8,8 @@
 //!   sends requests: conditional GETs (ETag), `retry-after`, `x-ratelimit-*`, backoff on 5xx,
 //!   secondary limits and 429 for reads, and no automatic retry of any mutation.
 //! - [`pacer`]: every wait the client makes goes through it (scaled and recorded in tests).
-//! - [`download`]: downloads through the redirects to storage, streamed to a file and hashed
-//!   on the way (bounded memory), or kept in memory when small.
+//! - [`transfer`]: uploads streamed from files and downloads streamed into files, so memory
+//!   stays bounded whatever the size of an artifact or asset.
 //! - [`error`]: one error type whose messages carry the next step and never the token.
 //! - [`dispatch`]: `repository_dispatch` and `workflow_dispatch` with the correlation id.
 //! - [`runs`]: finding runs by correlation id, watching them, rerun and cancel.
@@ -42,7 +42,6 @@ pub mod assets_of_release;
 pub mod client;
 pub mod contents;
 pub mod dispatch;
-pub mod download;
 pub mod error;
 pub mod pacer;
 pub mod rate_limit;
@@ -54,6 +53,7 @@ pub mod runs;
 pub mod server;
 pub mod tag;
 pub mod token;
+pub mod transfer;
 pub mod workflows;
 pub mod zip_check;
 pub mod zip_directory;

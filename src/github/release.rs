@@ -27,14 +27,14 @@
 use http::Method;
 use serde_json::json;
 
-use crate::digest::sha256_hex;
 use crate::github::assets_of_release::ReleaseAsset;
-use crate::github::client::{GitHub, backoff};
+use crate::github::client::{GitHub, RequestBody, backoff};
 use crate::github::error::GitHubError;
 use crate::github::releases_of_tag::ReleaseInfo;
 use crate::github::split_repo;
 use crate::github::tag::same_commit;
-use crate::release_assets::{Asset, sha256sums};
+use crate::github::transfer::Destination;
+use crate::release_assets::{Asset, Content, sha256sums};
 
 /// What to publish.
 #[derive(Clone, Debug)]
@@ -156,7 +156,7 @@ impl GitHub {
                     &format!("deleting the broken upload `{}`", asset.name),
                     &format!("{base}/assets/{}", found.id),
                     "application/json",
-                    Vec::new(),
+                    RequestBody::Bytes(Vec::new()),
                 )
                 .await?;
             }
@@ -212,7 +212,8 @@ impl GitHub {
         Ok(releases.into_iter().next())
     }
 
-    /// The asset's sha256: its `digest` when GitHub gives one, otherwise by downloading it.
+    /// The asset's sha256: its `digest` when GitHub gives one, otherwise by downloading it
+    /// (hashed as it streams, kept nowhere).
     async fn asset_digest(
         &self,
         spec: &ReleaseSpec,
@@ -221,14 +222,10 @@ impl GitHub {
         if let Some(digest) = asset.sha256() {
             return Ok(digest);
         }
-        let action = format!(
-            "downloading asset `{}` of release `{}`",
-            asset.name, spec.tag
-        );
-        let bytes = self
-            .download_following(&action, &asset.download_path(&spec.repo)?)
+        let saved = self
+            .download_release_asset(&spec.repo, asset, Destination::Nowhere)
             .await?;
-        Ok(sha256_hex(&bytes))
+        Ok(saved.sha256)
     }
 
     async fn upload_asset(
@@ -247,7 +244,13 @@ impl GitHub {
             &format!("uploading `{}` to release `{}`", asset.name, spec.tag),
             &format!("{upload}?name={}", asset.name),
             "application/octet-stream",
-            asset.bytes.clone(),
+            match &asset.content {
+                Content::Bytes(bytes) => RequestBody::Bytes(bytes.clone()),
+                Content::File(path) => RequestBody::File {
+                    path,
+                    size: asset.size,
+                },
+            },
         )
         .await
         .map(|_| ())

@@ -1,12 +1,13 @@
 //! A release on GitHub: found among the tag's releases (drafts included, the published one
 //! first), its fields, the commit its tag points at, and every asset downloaded one after
-//! the other into a scratch directory through [`GitHub::download_to`] (streamed to disk
-//! and hashed on the way, so an asset of any size costs a fixed amount of memory), then
-//! deleted again. GitHub's `digest` of each asset is kept to compare with its bytes.
+//! the other into a scratch directory through [`GitHub::download_release_asset`] (streamed
+//! to disk and hashed on the way, so an asset of any size costs a fixed amount of memory),
+//! then deleted again. GitHub's `digest` of each asset is kept to compare with its bytes.
 
 use std::path::Path;
 
 use crate::github::GitHub;
+use crate::github::transfer::Destination;
 use crate::release_assets::SHA256SUMS;
 use crate::run_error::RunError;
 use crate::verify::directory::sums_file;
@@ -61,7 +62,6 @@ pub async fn read(
     });
     let mut assets = github.assets_of_release(repo, release.id).await?;
     assets.sort_by(|a, b| a.name.cmp(&b.name));
-    let max_bytes = github.config().max_download_bytes as u64;
     for (index, asset) in assets.iter().enumerate() {
         if !asset.is_uploaded() {
             side.problems.push(
@@ -78,14 +78,13 @@ pub async fn read(
             continue;
         }
         let path = scratch.join(format!("asset-{index}"));
-        let action = format!("downloading asset `{}` of `{label}`", asset.name);
-        let downloaded = github
-            .download_to(&action, &asset.download_path(repo)?, &path, max_bytes)
+        let saved = github
+            .download_release_asset(repo, asset, Destination::File(&path))
             .await?;
         let facts = AssetFacts {
             name: asset.name.clone(),
-            bytes: downloaded.bytes,
-            sha256: downloaded.sha256,
+            bytes: saved.size,
+            sha256: saved.sha256,
             digest: asset.sha256(),
         };
         if asset.name == SHA256SUMS {
