@@ -1,8 +1,8 @@
 //! SHA-256 as lowercase hex: plan hashes, artifact digests and SHA256SUMS all use this form.
 //! [`Hashing`] hashes and counts the bytes written through it, for files too large to hold
-//! in memory (downloads, inflated zip entries).
+//! in memory (downloads, inflated zip entries, the files of a release directory).
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 use sha2::{Digest, Sha256};
 
@@ -58,6 +58,14 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// The sha256 and length of everything `reader` yields, read a buffer at a time.
+pub fn sha256_of_reader(mut reader: impl Read) -> io::Result<(String, u64)> {
+    let mut hashing = Hashing::new(io::sink());
+    io::copy(&mut reader, &mut hashing)?;
+    let (_, written, sha256) = hashing.finish();
+    Ok((sha256, written))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -78,5 +86,9 @@ mod tests {
         let (inner, written, sha) = writer.finish();
         assert_eq!((inner, written), (b"abc".to_vec(), 3));
         assert_eq!(sha, super::sha256_hex(b"abc"));
+        assert_eq!(
+            super::sha256_of_reader(&b"abc"[..]).unwrap(),
+            (super::sha256_hex(b"abc"), 3)
+        );
     }
 }

@@ -1,8 +1,8 @@
-//! How every command that talks to GitHub (`preflight`, `pin`, `apply`, `resume`) sets up
-//! its client: the API root from `--api-url`, else `GITHUB_API_URL`, else github.com; the
+//! How every command that talks to GitHub (`preflight`, `pin`, `apply`, `resume`, `verify`
+//! and `compare` of a release on GitHub) sets up its client: the API root from `--api-url`, else `GITHUB_API_URL`, else github.com; the
 //! credentials from `--app-id`/`--app-key` (else `RELPLAN_APP_ID`/`RELPLAN_APP_PRIVATE_KEY`),
 //! else the token of the environment; an App's tokens narrowed to the repositories the
-//! plan touches; and, for the commands that read before anything runs, a runtime of its
+//! command reads or writes (a plan's, or the releases'); and, for the commands that read before anything runs, a runtime of its
 //! own for the duration of one piece of work.
 
 use std::path::PathBuf;
@@ -52,8 +52,22 @@ pub fn api_url(flag: Option<&str>) -> ApiUrl {
 /// cover the repositories the plan touches.
 pub fn config(plan: &CompiledPlan, api_url: &ApiUrl, credentials: Credentials) -> GitHubConfig {
     let targets = Targets::of(plan);
+    config_for(
+        targets.repositories.keys().map(String::as_str),
+        api_url,
+        credentials,
+    )
+}
+
+/// The client configuration at `api_url` with `credentials` for `repositories`
+/// (`owner/name`): an App's tokens cover them.
+pub fn config_for<'a>(
+    repositories: impl IntoIterator<Item = &'a str>,
+    api_url: &ApiUrl,
+    credentials: Credentials,
+) -> GitHubConfig {
     let mut config = GitHubConfig::new(api_url.clone(), credentials);
-    config.scope = Scope::of(targets.repositories.keys().map(String::as_str));
+    config.scope = Scope::of(repositories);
     config
 }
 

@@ -5,6 +5,7 @@
 
 mod apply;
 mod check;
+mod compare;
 mod compile;
 mod completions;
 mod diff;
@@ -15,10 +16,12 @@ mod man;
 mod pause;
 mod pin;
 mod preflight;
+mod releases;
 mod resume;
 mod schema;
 mod simulate;
 mod status;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -63,6 +66,10 @@ enum Command {
     Pause(pause::Args),
     /// Continue a paused, interrupted or crashed run from its state directory.
     Resume(resume::Args),
+    /// Check a published release: SHA256SUMS, every asset's bytes, GitHub's digests, the plan.
+    Verify(verify::Args),
+    /// Show what differs between two releases: assets, SHA256SUMS, tag, prerelease, commit.
+    Compare(compare::Args),
     /// Write, or check, the GitHub Actions workflows that follow from a plan.
     Generate(generate::Args),
     /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
@@ -92,6 +99,8 @@ pub fn run() -> i32 {
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Completions(args) => Ok(completions::run(args)),
         Command::Man(args) => man::run(args),

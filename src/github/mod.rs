@@ -28,6 +28,7 @@
 //! - [`zip_directory`]: the entries' names read from the zip's central directory itself.
 //! - [`assets`]: how selected artifacts become release assets, and their names.
 //! - [`release`]: the unified release as a resumable transaction.
+//! - [`assets_of_release`]: a release's assets with GitHub's digests and upload states.
 //!
 //! Read-only facts for `relplan preflight` (and `relplan pin`):
 //! - [`rate_limit`]: the token's request budget, which also tells whether it is accepted.
@@ -46,6 +47,7 @@
 pub mod app;
 pub mod artifacts;
 pub mod assets;
+pub mod assets_of_release;
 pub mod auth;
 pub mod client;
 pub mod clock;

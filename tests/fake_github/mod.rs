@@ -5,9 +5,12 @@
 //! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
 //! log of every request (for counting what the rate limit would charge). [`wiring`] adds
 //! what the preflight reads: repository metadata, workflow states and files per ref;
-//! [`app`] checks every request's credentials and plays a GitHub App's endpoints.
+//! [`app`] checks every request's credentials and plays a GitHub App's endpoints;
+//! [`published`] releases made directly, for `relplan verify` and `compare`, with assets of
+//! any size generated as they are served.
 
 pub mod app;
+pub mod published;
 pub mod routes;
 pub mod wiring;
 pub mod world;
