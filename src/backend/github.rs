@@ -11,7 +11,8 @@
 //! - A dispatch whose answer was lost (5xx, timeout) is looked up by correlation id for a
 //!   while before it is reported as failed; only then does the executor dispatch again.
 //!   A refusal that asking again cannot fix (a moved tag, a missing workflow or run, a
-//!   refused token, a bad artifact) is a permanent error: the attempt fails.
+//!   bad artifact) is a permanent error: the attempt fails. Credentials GitHub no longer
+//!   accepts stop the executor instead (resumable; no build fails for it).
 //! - `observe` reads runs from one conditional listing per repository and event, polled
 //!   every poll interval while one of its runs is running (longer when so many repositories
 //!   are watched that GitHub's secondary limits would be at risk) and answered from in
@@ -270,10 +271,13 @@ impl GitHubBackend {
     }
 }
 
-/// Errors that asking again cannot fix (a moved tag, a missing workflow or run, a refused
-/// token, a bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub
-/// trouble) are asked again later.
+/// Credentials GitHub no longer accepts (a token expired or revoked, an App refused or
+/// uninstalled) stop the executor: nothing can go on until they are fixed, and no build
+/// failed. Errors that asking again cannot fix (a moved tag, a missing workflow or run, a
+/// bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub trouble)
+/// are asked again later.
 fn backend_error(e: GitHubError) -> BackendError {
+    let stop = e.is_credentials();
     let transient = e.is_uncertain()
         || e.is_rejected()
         || matches!(
@@ -284,7 +288,8 @@ fn backend_error(e: GitHubError) -> BackendError {
     BackendError {
         message,
         help,
-        permanent: !transient,
+        permanent: !transient && !stop,
+        stop,
     }
 }
 

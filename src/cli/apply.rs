@@ -257,7 +257,8 @@ fn same_credentials(
     }
 }
 
-/// Runs `executor` until the run finishes, pauses or is interrupted.
+/// Runs `executor` until the run finishes, pauses, is interrupted or stopped (exit 130 but
+/// for a finished run).
 fn execute<B: crate::exec::backend::Backend>(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
@@ -278,6 +279,20 @@ fn execute<B: crate::exec::backend::Backend>(
                 "interrupted; jobs already running go on. Continue with `relplan resume --state-dir {shown}`"
             );
             Ok(Exit::Interrupted)
+        }
+        Ok(Ending::Stopped(error)) => {
+            let help = match error.help {
+                Some(help) => format!("{help}, then `relplan resume --state-dir {shown}`"),
+                None => format!("fix the cause, then `relplan resume --state-dir {shown}`"),
+            };
+            Err(RunError::new(format!(
+                "the release stopped, resumable: {}",
+                error.message
+            ))
+            .with_help(format!(
+                "{help}; jobs already running go on and nothing done is done again"
+            ))
+            .with_exit(Exit::Interrupted))
         }
         Err(e) => Err(RunError::new(format!("the journal could not be written: {e}"))
             .with_help(format!(

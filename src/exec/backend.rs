@@ -38,6 +38,9 @@ pub struct BackendError {
     /// Asking again cannot help (the run or the repository does not exist): the attempt
     /// fails. Otherwise (network, rate limit, 5xx) the executor asks again later.
     pub permanent: bool,
+    /// The executor cannot go on at all until someone acts (the backend no longer
+    /// accepts its credentials): it stops cleanly, nothing fails, and `resume` continues.
+    pub stop: bool,
 }
 
 impl BackendError {
@@ -47,6 +50,7 @@ impl BackendError {
             message: message.into(),
             help: None,
             permanent: false,
+            stop: false,
         }
     }
 
@@ -54,6 +58,14 @@ impl BackendError {
     pub fn permanent(message: impl Into<String>) -> Self {
         BackendError {
             permanent: true,
+            ..BackendError::new(message)
+        }
+    }
+
+    /// An error that stops the executor until someone acts.
+    pub fn stop(message: impl Into<String>) -> Self {
+        BackendError {
+            stop: true,
             ..BackendError::new(message)
         }
     }

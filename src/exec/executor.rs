@@ -6,6 +6,10 @@
 //! only when the backend has never seen it, a run is observed, the release job collects and
 //! publishes, (3) takes every decision the machine has, then (4) sleeps until the next
 //! timeout or backoff, or the poll interval, whichever comes first, or until Ctrl-C.
+//!
+//! A backend error that stops everything ([`BackendError::stop`]: the credentials are no
+//! longer accepted) ends the turn where it happened and the run with [`Ending::Stopped`],
+//! journaled as an interruption: no attempt fails because of it, and `resume` continues.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -13,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::compiled::{Job, JobKind};
-use crate::exec::backend::{Backend, Clock, RunStatus};
+use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::{AssetDigest, AttemptOutcome, Event, RunRef};
 use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::Fallback;
@@ -26,7 +30,7 @@ use crate::release_assets::{self, CLASH_HELP};
 pub const PAUSE_FILE: &str = "pause";
 
 /// How a call to [`Executor::run`] ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ending {
     /// Nothing is left to do.
     Finished { succeeded: bool },
@@ -34,6 +38,9 @@ pub enum Ending {
     Paused,
     /// Ctrl-C.
     Interrupted,
+    /// The backend cannot go on until someone acts, for this reason (a token no longer
+    /// accepted); running attempts go on and are found on resume.
+    Stopped(BackendError),
 }
 
 pub struct Executor<B> {
@@ -52,6 +59,8 @@ pub struct Executor<B> {
     /// started: the cancel may not have reached the backend, so it is sent again (it is
     /// harmless twice).
     recancel: Vec<usize>,
+    /// Why the backend cannot go on, once it said so: the turn ends, then the run.
+    stopped: Option<BackendError>,
 }
 
 impl<B: Backend> Executor<B> {
@@ -75,6 +84,7 @@ impl<B: Backend> Executor<B> {
             poll,
             fresh: HashSet::new(),
             recancel: Vec::new(),
+            stopped: None,
         }
         .with_recancel()
     }
@@ -107,6 +117,11 @@ impl<B: Backend> Executor<B> {
         tokio::pin!(interrupt);
         let ending = loop {
             self.turn().await?;
+            if let Some(error) = self.stopped.take() {
+                let at = self.backend.now();
+                self.record(Event::Interrupted { at })?;
+                break Ending::Stopped(error);
+            }
             if self.machine.is_finished() {
                 break Ending::Finished {
                     succeeded: self.machine.succeeded(),
@@ -173,14 +188,21 @@ impl<B: Backend> Executor<B> {
         }
         let active: Vec<usize> = self.machine.active().collect();
         for i in active {
+            if self.stopped.is_some() {
+                return Ok(());
+            }
             self.advance(i).await?;
         }
         if let Fallback::Starting { correlation_id } = self.machine.fallback().clone() {
             // Journaled by an earlier turn or process: look it up before dispatching.
             self.fallback(&correlation_id, false).await?;
         }
-        while let Some(event) = self.machine.decide(self.backend.now()) {
-            let event = self.confirm_timeout(event).await;
+        while self.stopped.is_none()
+            && let Some(event) = self.machine.decide(self.backend.now())
+        {
+            let Some(event) = self.confirm_timeout(event).await else {
+                break;
+            };
             self.record(event.clone())?;
             match event {
                 Event::AttemptStarting { job, attempt, .. } => {
@@ -227,6 +249,7 @@ impl<B: Backend> Executor<B> {
                 reason: None,
                 help: None,
             }),
+            Err(e) if e.stop => self.halt(e),
             Err(e) if e.permanent => self.record(Event::FallbackFinished {
                 at,
                 run: None,
@@ -243,8 +266,9 @@ impl<B: Backend> Executor<B> {
     }
 
     /// Before a run is declared timed out, it is observed once more: a run that ended in
-    /// time (while relplan was busy or down) ends as it did.
-    async fn confirm_timeout(&mut self, event: Event) -> Event {
+    /// time (while relplan was busy or down) ends as it did. `None` when the backend
+    /// cannot go on: nothing is decided then.
+    async fn confirm_timeout(&mut self, event: Event) -> Option<Event> {
         let Event::AttemptFinished {
             job: job_id,
             attempt,
@@ -252,22 +276,27 @@ impl<B: Backend> Executor<B> {
             ..
         } = &event
         else {
-            return event;
+            return Some(event);
         };
         let attempt = *attempt;
         let Some(i) = self.machine.index_of(job_id) else {
-            return event;
+            return Some(event);
         };
         let job = self.machine.job(i).clone();
         let Some(run) = self.machine.run(i).current().and_then(|a| a.run.clone()) else {
-            return event;
+            return Some(event);
         };
         match self.backend.observe_now(&job, &run).await {
-            Ok(RunStatus::Finished { success, at }) => self
-                .machine
-                .run_finished(i, attempt, success, at)
-                .unwrap_or(event),
-            _ => event,
+            Ok(RunStatus::Finished { success, at }) => Some(
+                self.machine
+                    .run_finished(i, attempt, success, at)
+                    .unwrap_or(event),
+            ),
+            Err(e) if e.stop => {
+                self.stopped = Some(e);
+                None
+            }
+            _ => Some(event),
         }
     }
 
@@ -286,6 +315,10 @@ impl<B: Backend> Executor<B> {
     /// Best effort: a run that cannot be cancelled is reported and left to its own timeout.
     async fn cancel_run(&mut self, job: &Job, run: &RunRef) {
         if let Err(e) = self.backend.cancel(job, run).await {
+            if e.stop {
+                self.stopped = Some(e);
+                return;
+            }
             let runs = run.runs.join(", ");
             self.reporter
                 .warn(&format!("cannot cancel {} ({runs}): {e}", job.id));
@@ -330,6 +363,7 @@ impl<B: Backend> Executor<B> {
                         .await
                     {
                         Ok(run) => run,
+                        Err(e) if e.stop => return self.halt(e),
                         Err(e) if e.permanent => {
                             return self.fail_attempt(
                                 &job.id,
@@ -348,6 +382,7 @@ impl<B: Backend> Executor<B> {
                             return Ok(());
                         }
                     },
+                    Err(e) if e.stop => return self.halt(e),
                     Err(e) if e.permanent => {
                         return self.fail_attempt(
                             &job.id,
@@ -382,6 +417,7 @@ impl<B: Backend> Executor<B> {
                     None => Ok(()),
                 }
             }
+            Err(e) if e.stop => self.halt(e),
             Err(e) if e.permanent => self.fail_attempt(&job.id, attempt.number, e.message, e.help),
             Err(e) => {
                 self.reporter
@@ -389,6 +425,13 @@ impl<B: Backend> Executor<B> {
                 Ok(())
             }
         }
+    }
+
+    /// Stops the run at the end of this turn: the backend cannot go on until someone acts.
+    /// Nothing is journaled for the attempt that met it; it is looked at again on resume.
+    fn halt(&mut self, error: BackendError) -> Result<(), JournalError> {
+        self.stopped.get_or_insert(error);
+        Ok(())
     }
 
     /// Ends an attempt that cannot go on, with why and what the user can do about it;
@@ -426,6 +469,7 @@ impl<B: Backend> Executor<B> {
             };
             match self.backend.artifacts(&job, &run).await {
                 Ok(artifacts) => files.extend(artifacts),
+                Err(e) if e.stop => return self.halt(e),
                 Err(e) => {
                     let reason = format!("cannot list the artifacts of {}: {e}", job.id);
                     return self.fail_attempt(id, number, reason, e.help);
@@ -465,6 +509,7 @@ impl<B: Backend> Executor<B> {
                     help: None,
                 })
             }
+            Err(e) if e.stop => self.halt(e),
             Err(e) => {
                 let reason = format!("publishing failed: {e}");
                 self.fail_attempt(id, number, reason, e.help)

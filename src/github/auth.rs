@@ -287,7 +287,7 @@ fn not_installed(credentials: &Credentials, repo: &str) -> GitHubError {
     GitHubError::Credentials {
         message: format!("{} is not installed on `{repo}`", credentials.identity()),
         help: format!(
-            "install the App on `{owner}` with access to the plan's repositories (the App's page → Install App, or `{owner}`'s Settings → GitHub Apps → Configure), then run again"
+            "install the App on `{owner}` with access to the plan's repositories (the App's page → Install App, or `{owner}`'s Settings → GitHub Apps → Configure)"
         ),
     }
 }

@@ -768,11 +768,11 @@ impl GitHub {
                 message: format!(
                     "{action}: GitHub refused the token (401{said}); it expired or was revoked"
                 ),
-                help: "export a valid token in GITHUB_TOKEN (or GH_TOKEN); a stopped release continues with `relplan resume`".into(),
+                help: "export a valid token in GITHUB_TOKEN (or GH_TOKEN)".into(),
             },
             app @ Identity::App(_) => GitHubError::Credentials {
                 message: format!("{action}: GitHub refused {app} (401{said})"),
-                help: "check the App's id and private key (--app-id and --app-key, or RELPLAN_APP_ID and RELPLAN_APP_PRIVATE_KEY) and this machine's clock; a stopped release continues with `relplan resume`".into(),
+                help: "check the App's id and private key (--app-id and --app-key, or RELPLAN_APP_ID and RELPLAN_APP_PRIVATE_KEY) and this machine's clock".into(),
             },
         }
     }

@@ -206,7 +206,7 @@ fn not_allowed(app: Identity, owner: &str, repositories: &[String], message: &st
             wanted.join(", ")
         ),
         help: format!(
-            "install the App on these repositories of `{owner}` and grant it Actions and Contents read and write (`relplan preflight` shows what each repository lacks), then resume"
+            "install the App on these repositories of `{owner}` and grant it Actions and Contents read and write (`relplan preflight` shows what each repository lacks)"
         ),
     }
 }
