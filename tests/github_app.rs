@@ -194,7 +194,7 @@ async fn an_installation_without_a_repository_or_a_permission_is_a_credentials_e
     let shown = RunError::from(error).render();
     assert_eq!(
         shown,
-        "error: GitHub App 4242 is not installed on `o/sdk`\nhelp: install the App on `o` with access to the plan's repositories (the App's page → Install App, or `o`'s Settings → GitHub Apps → Configure), then run again\n"
+        "error: GitHub App 4242 is not installed on `o/sdk`\nhelp: install the App on `o` with access to the plan's repositories (the App's page → Install App, or `o`'s Settings → GitHub Apps → Configure)\n"
     );
 
     let lacking = fake.app_client(&["o/node"]);

@@ -2,8 +2,9 @@
 //! against the fake GitHub: a GitHub App by `--app-id` and `--app-key FILE` or by
 //! `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY` (the PEM itself); the journal keeps only
 //! the App's id, so `resume` needs the App again and says so; the preflight reports each
-//! repository's installation and what it lacks. No key, JWT or token ever shows up in any
-//! output or file of the state directory.
+//! repository's installation and what it lacks; a plain token revoked during a release
+//! stops it (exit 130, no build failed) and `resume` with a new token finishes it. No key,
+//! JWT or token ever shows up in any output or file of the state directory.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -14,8 +15,8 @@ use crate::common::github::{
     relplan_with_token, two_builds, write_two_build_plan,
 };
 use crate::common::{stderr, stdout};
-use crate::fake_github::FakeGitHub;
 use crate::fake_github::app::{APP_ID, TEST_KEY, key_lines};
+use crate::fake_github::{FakeGitHub, SECRET};
 
 const ALL: &[(&str, &str)] = &[
     ("actions", "write"),
@@ -232,4 +233,102 @@ async fn half_an_app_is_refused_before_anything_is_sent() {
     );
     assert!(fake.log().is_empty(), "nothing was sent");
     assert!(!dir.path().join("state").exists());
+}
+
+#[tokio::test]
+async fn a_token_revoked_during_the_release_stops_it_and_resume_with_a_new_one_finishes() {
+    const NEW: &str = "ghp_theNewTokenAfterRevocation01";
+    let fake = FakeGitHub::start().await;
+    two_builds(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut apply = relplan_with_token(dir.path(), &args, true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("relplan starts");
+    // Revoked once the first build is dispatched.
+    let journal = dir.path().join("state/journal.jsonl");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        let text = fs_err::read_to_string(&journal).unwrap_or_default();
+        if text.contains("attempt_dispatched") || apply.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    fake.revoke_token(SECRET);
+    let stopped = tokio::task::spawn_blocking(move || apply.wait_with_output())
+        .await
+        .expect("the waiting thread ends")
+        .expect("relplan ends");
+    assert_eq!(stopped.status.code(), Some(130), "{}", stderr(&stopped));
+    // Which request met the 401 first (a poll, most likely) is left out of the snapshot.
+    let tail: Vec<String> = stderr(&stopped)
+        .lines()
+        .filter(|l| l.starts_with("error:") || l.starts_with("help:"))
+        .map(|l| match l.split_once(": GitHub refused") {
+            Some((_, refusal)) if l.starts_with("error: the release stopped, resumable: ") => {
+                format!("error: the release stopped, resumable: <request>: GitHub refused{refusal}")
+            }
+            _ => l.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!(tail.join("\n"));
+    let journaled = fs_err::read_to_string(&journal).expect("a journal");
+    assert!(
+        !journaled.contains("\"failure\""),
+        "no attempt failed: {journaled}"
+    );
+
+    fake.accept_token(NEW);
+    let mut resume = relplan_with_token(dir.path(), &["resume", "--state-dir", "state"], false);
+    resume.env("GITHUB_TOKEN", NEW);
+    let resumed = output(resume).await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert_two_build_release(&fake);
+    let journaled = fs_err::read_to_string(&journal).expect("a journal");
+    assert!(
+        !journaled.contains("\"failure\""),
+        "no attempt failed: {journaled}"
+    );
+    for text in [
+        stdout(&stopped),
+        stderr(&stopped),
+        stdout(&resumed),
+        stderr(&resumed),
+        journaled,
+    ] {
+        assert!(
+            !text.contains(SECRET) && !text.contains(NEW),
+            "a token leaked: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn verify_reads_a_release_as_an_app_with_a_token_for_its_repository_only() {
+    let fake = FakeGitHub::start().await;
+    crate::verify::good_release(&fake, "o/node");
+    fake.with(|w| {
+        w.repos.entry("o/node".into()).or_default();
+        w.repos.entry("o/other".into()).or_default();
+    });
+    fake.install_app("o", None, ALL);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let args = ["verify", "o/node@v0.1.0", "--api-url", &fake.url];
+    let out = output(as_app_by_environment(dir.path(), &args)).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let scopes: Vec<Vec<String>> = fake.issued().into_iter().map(|i| i.repositories).collect();
+    assert_eq!(scopes, [vec!["o/node".to_string()]]);
+    assert_no_secret(&fake, dir.path(), &[&out]);
 }

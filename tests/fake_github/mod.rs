@@ -161,6 +161,16 @@ impl FakeGitHub {
         self.with(|w| w.auth.issued.iter_mut().for_each(|i| i.revoked = true));
     }
 
+    /// Stops accepting the plain token `token` (it expired, or was revoked).
+    pub fn revoke_token(&self, token: &str) {
+        self.with(|w| w.auth.tokens.retain(|t| t != token));
+    }
+
+    /// Accepts the plain token `token` too.
+    pub fn accept_token(&self, token: &str) {
+        self.with(|w| w.auth.tokens.push(token.into()));
+    }
+
     /// A workflow; one that listens to an event type gets its file on the default branch.
     pub fn add_workflow(&self, repo: &str, workflow: Workflow) {
         self.wire_listener(repo, &workflow);
