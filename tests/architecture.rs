@@ -100,6 +100,7 @@ const LAYERS: &[Layer] = &[
         name: "shared contracts",
         modules: &[
             "compiled",
+            "correlation",
             "dag",
             "diagnostic",
             "digest",

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use relplan::backend::github::GitHubBackend;
 use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
-use relplan::exec::backend::{Clock, unix_ms};
+use relplan::exec::backend::{Clock, ErrorKind, unix_ms};
 use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
@@ -295,7 +295,11 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
-            assert!(e.permanent, "asking again cannot fix a moved tag");
+            assert_eq!(
+                e.kind,
+                ErrorKind::Blocked,
+                "asking again cannot fix a moved tag"
+            );
             let help = e.help.as_deref().unwrap_or_default();
             insta::assert_snapshot!(format!("{}\nhelp: {help}", e.message));
         }
@@ -338,7 +342,7 @@ async fn a_refusal_keeps_its_help_apart_into_the_journal_and_the_log() {
     let lines = reporter.lines();
     let failed = lines
         .iter()
-        .position(|l| l.contains("failed    node (attempt 1): cannot dispatch: tag"))
+        .position(|l| l.contains("blocked   node (attempt 1): cannot dispatch: tag"))
         .unwrap_or_else(|| panic!("no failure line in {lines:#?}"));
     assert_eq!(lines[failed + 1], format!("           help: {help}"));
 }
@@ -454,7 +458,7 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
     // transient, and the executor's next dispatch goes through once.
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayBefore, 1);
     let lost = backend.dispatch(&node, 1, "cid-before", None).await;
-    assert!(lost.is_err_and(|e| !e.permanent));
+    assert!(lost.is_err_and(|e| e.kind == ErrorKind::Transient));
     assert!(
         backend
             .find(&node, "cid-before")

@@ -9,9 +9,14 @@
 //!   reference from the attempt before, and a dispatch interrupted by a crash after a rerun
 //!   is recognised (the run's `run_attempt` already moved on) instead of repeated.
 //! - A dispatch whose answer was lost (5xx, timeout) is looked up by correlation id for a
-//!   while before it is reported as failed; only then does the executor dispatch again.
-//!   A refusal that asking again cannot fix (a moved tag, a missing workflow or run, a
-//!   refused token, a bad artifact) is a permanent error: the attempt fails.
+//!   while before it is reported as failed; only then does the executor look again, for
+//!   [`LIST_LAG_S`] after the intent (run lists lag), and dispatch again.
+//! - Every `GitHubError` is given its [`ErrorKind`] in one function ([`kind_of`]): a lost
+//!   answer, a rate limit or GitHub trouble is transient; a missing tag, workflow,
+//!   repository or permission, or a moved tag, blocks the job; a bad artifact fails the
+//!   attempt; a token GitHub no longer accepts (401) stops the executor, and so does an
+//!   API that could not be reached or did not answer for [`OUTAGE_LIMIT_S`] in a row.
+//! - `adopt` is [`crate::backend::github_adoption`].
 //! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
 //!   job's estimate) and answers from the last observation in between, so the executor may
 //!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
@@ -28,8 +33,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use crate::compiled::{Job, JobKind, Release, Trigger};
-use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
+use crate::backend::github_adoption;
+use crate::compile::duration::format_seconds;
+use crate::compiled::{CompiledPlan, Job, JobKind, Release, Trigger};
+use crate::exec::backend::{Backend, BackendError, Clock, ErrorKind, Holdings, RunStatus};
 use crate::exec::event::RunRef;
 use crate::exec::reporter::Reporter;
 use crate::github::assets::{self, JobOutput};
@@ -46,6 +53,14 @@ use crate::run_error::RunError;
 const DISCOVERY_SLACK_S: i64 = 300;
 /// Waits between looks for a freshly dispatched run (seconds); about a minute in all.
 const DISCOVERY_WAITS_S: [u64; 6] = [1, 2, 4, 8, 15, 30];
+/// How long a new run may stay out of GitHub's run lists (seconds): an attempt not
+/// confirmed before a crash, or that an adoption could not rule out, is looked for this long
+/// after its intent before it is dispatched again. The cost: a resume after such a crash,
+/// and every fresh start, may wait up to this long before dispatching.
+pub const LIST_LAG_S: u64 = 120;
+/// How long (seconds) the API may stay unreachable, or keep failing to answer, before the
+/// executor stops (exit 130, resumable) instead of trying on.
+pub const OUTAGE_LIMIT_S: u64 = 600;
 
 pub struct GitHubBackend {
     github: GitHub,
@@ -60,6 +75,10 @@ pub struct GitHubBackend {
     waiting_noted: HashSet<u64>,
     /// Where notes for the person watching go.
     reporter: Reporter,
+    /// [`LIST_LAG_S`] unless a test says otherwise.
+    list_lag_s: u64,
+    /// Since when GitHub has been unreachable (or not answering), if it is now.
+    outage_since: Option<u64>,
 }
 
 impl GitHubBackend {
@@ -81,7 +100,50 @@ impl GitHubBackend {
             watched: BTreeMap::new(),
             waiting_noted: HashSet::new(),
             reporter,
+            list_lag_s: LIST_LAG_S,
+            outage_since: None,
         }
+    }
+
+    /// How long runs may stay out of the lists, instead of [`LIST_LAG_S`] (tests).
+    pub fn with_list_lag(mut self, seconds: u64) -> GitHubBackend {
+        self.list_lag_s = seconds;
+        self
+    }
+
+    /// The executor's view of a GitHub answer: its kind, and an outage that lasted
+    /// [`OUTAGE_LIMIT_S`] turned into a stop.
+    fn answer<T>(&mut self, result: Result<T, GitHubError>) -> Result<T, BackendError> {
+        let error = match result {
+            Ok(value) => {
+                self.outage_since = None;
+                return Ok(value);
+            }
+            Err(error) => error,
+        };
+        let outage = matches!(
+            error,
+            GitHubError::Unreachable { .. } | GitHubError::Unavailable { .. }
+        );
+        let mut kind = kind_of(&error);
+        let RunError { message, help, .. } = error.into();
+        let mut message = message;
+        if outage {
+            let now = self.now();
+            let since = *self.outage_since.get_or_insert(now);
+            if now.saturating_sub(since) >= OUTAGE_LIMIT_S {
+                kind = ErrorKind::Stop;
+                message = format!(
+                    "{message} (GitHub has not been reachable for {})",
+                    format_seconds(now.saturating_sub(since))
+                );
+            }
+        }
+        Err(BackendError {
+            message,
+            help,
+            kind,
+        })
     }
 
     /// Backend seconds of an RFC 3339 instant, within `0..=now`.
@@ -222,7 +284,7 @@ impl GitHubBackend {
 }
 
 /// The repository runs happen in, and the event they are listed under.
-fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
+pub(super) fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
     match &job.trigger {
         Some(Trigger::RepositoryDispatch { repo, .. }) => Ok((repo, "repository_dispatch")),
         Some(Trigger::WorkflowDispatch { repo, .. }) => Ok((repo, "workflow_dispatch")),
@@ -239,21 +301,25 @@ fn parse_ref(reference: &str) -> Option<(u64, u32)> {
     Some((id.parse().ok()?, attempt.parse().ok()?))
 }
 
-/// Errors that asking again cannot fix (a moved tag, a missing workflow or run, a refused
-/// token, a bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub
-/// trouble) are asked again later.
-fn backend_error(e: GitHubError) -> BackendError {
-    let transient = e.is_uncertain()
-        || e.is_rejected()
-        || matches!(
-            e,
-            GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
-        );
-    let RunError { message, help, .. } = e.into();
-    BackendError {
-        message,
-        help,
-        permanent: !transient,
+/// What the executor does about a GitHub error: the one place that decides it.
+pub fn kind_of(error: &GitHubError) -> ErrorKind {
+    match error {
+        GitHubError::NoToken | GitHubError::Status { status: 401, .. } => ErrorKind::Stop,
+        GitHubError::Rejected { .. }
+        | GitHubError::Uncertain { .. }
+        | GitHubError::Unavailable { .. }
+        | GitHubError::Unreachable { .. }
+        | GitHubError::Protocol { .. } => ErrorKind::Transient,
+        GitHubError::Input { .. }
+        | GitHubError::TagMoved { .. }
+        | GitHubError::AssetNameConflict(_)
+        | GitHubError::AssetDiffers { .. }
+        | GitHubError::AlreadyPublished { .. }
+        | GitHubError::Status {
+            status: 403 | 404 | 410 | 422,
+            ..
+        } => ErrorKind::Blocked,
+        GitHubError::Status { .. } | GitHubError::BadArtifact { .. } => ErrorKind::Failed,
     }
 }
 
@@ -273,6 +339,15 @@ impl Backend for GitHubBackend {
             .min()
     }
 
+    fn list_lag_s(&self) -> u64 {
+        self.list_lag_s
+    }
+
+    async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError> {
+        let found = github_adoption::holdings(&self.github, plan, jiff::Timestamp::now()).await;
+        self.answer(found)
+    }
+
     async fn dispatch(
         &mut self,
         job: &Job,
@@ -288,7 +363,7 @@ impl Backend for GitHubBackend {
             },
             None => self.dispatch_anew(job, correlation_id).await,
         };
-        result.map_err(backend_error)
+        self.answer(result)
     }
 
     async fn find(
@@ -296,10 +371,8 @@ impl Backend for GitHubBackend {
         job: &Job,
         correlation_id: &str,
     ) -> Result<Option<RunRef>, BackendError> {
-        let runs = self
-            .discover(job, correlation_id, false)
-            .await
-            .map_err(backend_error)?;
+        let found = self.discover(job, correlation_id, false).await;
+        let runs = self.answer(found)?;
         Ok((!runs.is_empty()).then(|| self.run_ref(&runs)))
     }
 
@@ -312,21 +385,21 @@ impl Backend for GitHubBackend {
         {
             return Ok(*status);
         }
-        let (repo, _) = trigger_event(job).map_err(backend_error)?;
+        let repo = match trigger_event(job) {
+            Ok((repo, _)) => repo.to_string(),
+            Err(e) => return self.answer(Err(e)),
+        };
         let mut running = false;
         let mut success = true;
         let mut ended = 0;
         for reference in &run.runs {
             let Some((id, attempt)) = parse_ref(reference) else {
-                return Err(BackendError::new(format!(
+                return Err(BackendError::failed(format!(
                     "`{reference}` is not a GitHub run reference"
                 )));
             };
-            let observed = self
-                .github
-                .observe_run(repo, id)
-                .await
-                .map_err(backend_error)?;
+            let observed = self.github.observe_run(&repo, id).await;
+            let observed = self.answer(observed)?;
             if observed.run.run_attempt < attempt {
                 // The rerun is not visible yet.
                 running = true;
@@ -379,19 +452,21 @@ impl Backend for GitHubBackend {
     }
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
-        let (repo, _) = trigger_event(job).map_err(backend_error)?;
         self.watched.remove(&run.runs.join(","));
-        for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
-            self.github
-                .cancel_run(repo, id)
-                .await
-                .map_err(backend_error)?;
+        let mut result = Ok(());
+        if let Ok((repo, _)) = trigger_event(job) {
+            for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
+                result = result.and(self.github.cancel_run(repo, id).await);
+            }
         }
-        Ok(())
+        self.answer(result)
     }
 
     async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Asset>, BackendError> {
-        let (repo, _) = trigger_event(job).map_err(backend_error)?;
+        let repo = match trigger_event(job) {
+            Ok((repo, _)) => repo,
+            Err(e) => return self.answer(Err(e)),
+        };
         let output = JobOutput {
             job: job.id.clone(),
             repo: repo.to_string(),
@@ -403,12 +478,9 @@ impl Backend for GitHubBackend {
                 .collect(),
             publish: job.publish.clone(),
         };
-        let files = self
-            .github
-            .published_files(&output, self.limits)
-            .await
-            .map_err(backend_error)?;
-        assets::name_assets(files).map_err(backend_error)
+        let files = self.github.published_files(&output, self.limits).await;
+        let named = files.and_then(assets::name_assets);
+        self.answer(named)
     }
 
     async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
@@ -422,10 +494,7 @@ impl Backend for GitHubBackend {
             prerelease: release.prerelease,
             commit: release.commit.clone(),
         };
-        self.github
-            .publish_release(&spec, assets)
-            .await
-            .map(|_| ())
-            .map_err(backend_error)
+        let published = self.github.publish_release(&spec, assets).await;
+        self.answer(published.map(|_| ()))
     }
 }

@@ -5,4 +5,5 @@
 //! a backend.
 
 pub mod github;
+pub mod github_adoption;
 pub mod sim;

@@ -4,15 +4,18 @@
 //! (the one place run-time errors are printed; exit codes are [`Exit`]).
 
 mod apply;
+mod cancel;
 mod check;
 mod compile;
 mod completions;
 mod diff;
+mod drive;
 mod generate;
 mod input;
 mod man;
 mod pause;
 mod resume;
+mod retry;
 mod schema;
 mod simulate;
 mod status;
@@ -53,6 +56,10 @@ enum Command {
     Pause(pause::Args),
     /// Continue a paused, interrupted or crashed run from its state directory.
     Resume(resume::Args),
+    /// Continue a run from the jobs that failed, were blocked or were cancelled.
+    Retry(retry::Args),
+    /// Cancel a run: its running attempts, and everything that has not started.
+    Cancel(cancel::Args),
     /// Write, or check, the GitHub Actions workflows that follow from a plan.
     Generate(generate::Args),
     /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
@@ -74,6 +81,8 @@ pub fn run() -> i32 {
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Retry(args) => retry::run(args),
+        Command::Cancel(args) => cancel::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Completions(args) => Ok(completions::run(args)),
         Command::Man(args) => man::run(args),

@@ -3,12 +3,10 @@
 
 use std::path::PathBuf;
 
-use crate::atomic_file;
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::exec::event::Event;
-use crate::exec::executor::PAUSE_FILE;
-use crate::exec::{journal, session};
+use crate::exec::{journal, requests, session};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -26,13 +24,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         eprintln!("the run in `{shown}` has finished; there is nothing to pause");
         return Ok(Exit::Success);
     }
-    atomic_file::write(
-        &dir.join(PAUSE_FILE),
-        b"pause requested by `relplan pause`\n",
-    )
-    .map_err(|e| {
-        RunError::new(e.to_string()).with_help("check that the state directory is writable")
-    })?;
+    requests::request_pause(dir)?;
     if journal::is_locked(dir) {
         eprintln!(
             "pause requested: running jobs finish, nothing new starts; continue with `relplan resume --state-dir {shown}`"

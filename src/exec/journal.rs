@@ -2,8 +2,10 @@
 //! to disk (fsync) before the side effect it announces. The first line holds the plan and
 //! the settings, so a state directory alone is enough to resume.
 //!
-//! A crash can leave a torn last line; reading drops it (and opening for writing cuts it off)
-//! because its event never took effect. Any other unreadable line is corruption and is
+//! A new journal is written whole (its first events in a temporary file, synced, renamed),
+//! so it either exists with all of them or not at all. A crash can leave a torn last line;
+//! reading drops it (and opening for writing cuts it off) because its event never took
+//! effect. Any other unreadable line is corruption and is
 //! reported with its line number. `<state-dir>/lock` is held (an OS file lock, released by
 //! the OS when the process dies) for as long as an executor writes to the journal.
 
@@ -11,6 +13,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::atomic_file;
 use crate::exec::event::Event;
 use crate::run_error::{Exit, RunError};
 
@@ -74,6 +77,39 @@ impl From<io::Error> for JournalError {
     }
 }
 
+/// The lock of a state directory that has no journal yet, held while a run is started
+/// there (adoption looks at the backend first). Dropped without a journal, it can be
+/// [`abandon`](DirLock::abandon)ed: what taking it created is removed again.
+#[derive(Debug)]
+pub struct DirLock {
+    dir: PathBuf,
+    file: File,
+    created_dir: bool,
+}
+
+impl DirLock {
+    /// Takes the lock of `dir`, creating the directory if needed.
+    pub fn take(dir: &Path) -> Result<DirLock, JournalError> {
+        let created_dir = !dir.exists();
+        fs_err::create_dir_all(dir)?;
+        Ok(DirLock {
+            dir: dir.to_path_buf(),
+            file: lock(dir)?,
+            created_dir,
+        })
+    }
+
+    /// Gives the lock up and removes the lock file (and the directory, if taking the lock
+    /// created it and it is empty): a start that failed leaves nothing behind.
+    pub fn abandon(self) {
+        drop(self.file);
+        let _ = fs_err::remove_file(self.dir.join(LOCK_FILE));
+        if self.created_dir {
+            let _ = fs_err::remove_dir(&self.dir);
+        }
+    }
+}
+
 /// An open journal, locked against other executors, ready for appends.
 #[derive(Debug)]
 pub struct Journal {
@@ -91,24 +127,39 @@ pub fn journal_path(dir: &Path) -> PathBuf {
 impl Journal {
     /// Starts a new journal in `dir` (created if needed) whose first event is `first`.
     pub fn create(dir: &Path, first: &Event) -> Result<Journal, JournalError> {
-        fs_err::create_dir_all(dir)?;
-        let lock = lock(dir)?;
-        let path = journal_path(dir);
+        Journal::create_locked(DirLock::take(dir)?, std::slice::from_ref(first))
+    }
+
+    /// Starts a new journal holding `events`, all or none, in the directory `lock` holds.
+    pub fn create_locked(lock: DirLock, events: &[Event]) -> Result<Journal, JournalError> {
+        let path = journal_path(&lock.dir);
+        if path.exists() {
+            return Err(JournalError::Io(format!(
+                "`{}` exists already",
+                path.display()
+            )));
+        }
+        let mut text = String::new();
+        for event in events {
+            text.push_str(
+                &serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?,
+            );
+            text.push('\n');
+        }
+        atomic_file::write(&path, text.as_bytes())
+            .map_err(|e| JournalError::Io(format!("cannot create `{}`: {e}", path.display())))?;
+        sync_dir(&lock.dir);
         let file = OpenOptions::new()
-            .create_new(true)
             .append(true)
             .open(&path)
-            .map_err(|e| JournalError::Io(format!("cannot create `{}`: {e}", path.display())))?;
-        sync_dir(dir);
-        let mut journal = Journal {
+            .map_err(|e| JournalError::Io(format!("cannot open `{}`: {e}", path.display())))?;
+        Ok(Journal {
             path,
             file,
-            _lock: lock,
-            appended: 0,
+            _lock: lock.file,
+            appended: events.len(),
             append_limit: None,
-        };
-        journal.append(first)?;
-        Ok(journal)
+        })
     }
 
     /// Opens the journal in `dir` for appending, with every event it holds. A torn last line
@@ -144,8 +195,9 @@ impl Journal {
         Ok((journal, events))
     }
 
-    /// Test seam for crash safety: every append after the first `limit` fails, as if the
-    /// process had died right there.
+    /// Test seam for crash safety: once `limit` events were written by this `Journal`
+    /// (those it was created with included), every append fails, as if the process had
+    /// died right there.
     pub fn set_append_limit(&mut self, limit: usize) {
         self.append_limit = Some(limit);
     }

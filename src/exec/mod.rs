@@ -4,6 +4,7 @@
 //! `resume`; [`view`] is what `status` and `simulate` show per job; [`progress`] and
 //! [`reporter`] are what a run tells the person watching it.
 
+pub mod adoption;
 pub mod backend;
 pub mod backoff;
 pub mod event;
@@ -13,5 +14,6 @@ pub mod journal;
 pub mod machine;
 pub mod progress;
 pub mod reporter;
+pub mod requests;
 pub mod session;
 pub mod view;

@@ -1,47 +1,99 @@
-//! Opening a state directory: a new journal for `apply`, the existing one (locked,
-//! replayed) for `resume` and for an `apply` of the same plan, or a look without the lock
-//! for `status`. Refusals (another executor holds the lock, the journal belongs to another
-//! plan) exit 4; every other problem exits 1.
+//! Opening a state directory: the existing journal (locked, replayed) for `resume` and for
+//! an `apply` of the same plan, a new one for `apply` in a directory without a journal
+//! (after adopting what the backend already holds), or a look without the lock for
+//! `status`. Refusals (another executor holds the lock, the journal belongs to another
+//! plan) exit 4; a start that cannot learn what the backend holds writes nothing.
 
 use std::path::Path;
 
 use crate::compiled::CompiledPlan;
+use crate::exec::adoption;
+use crate::exec::backend::{Backend, ErrorKind, unix_ms};
 use crate::exec::event::{Event, Settings};
-use crate::exec::journal::{self, Journal};
+use crate::exec::journal::{self, DirLock, Journal};
 use crate::exec::machine::Machine;
 use crate::run_error::{Exit, RunError};
 
-/// For `apply`: a new run of `plan` in `dir`, or the run already there if it is of the same
-/// plan (then `apply` continues it like `resume`; `continued` is true).
-pub fn open_for_apply(
+/// For `apply` in a directory that holds a journal: the run there, if it is of `plan`.
+pub fn open_for_apply(dir: &Path, plan: &CompiledPlan) -> Result<(Machine, Journal), RunError> {
+    let (machine, journal) = open_existing(dir)?;
+    if machine.plan().plan_hash != plan.plan_hash {
+        let message = format!(
+            "`{}` holds a run of another plan ({}), not {}",
+            dir.display(),
+            machine.plan().plan_hash,
+            plan.plan_hash
+        );
+        return Err(RunError::new(message)
+            .with_help(format!(
+                "use another --state-dir for this plan, or `relplan resume --state-dir {}` to finish the run that is there",
+                dir.display()
+            ))
+            .with_exit(Exit::Refused));
+    }
+    Ok((machine, journal))
+}
+
+/// Whether `dir` holds a journal (then `apply` continues it; else it starts one).
+pub fn has_journal(dir: &Path) -> bool {
+    journal::journal_path(dir).exists()
+}
+
+/// For `apply` in a directory without a journal: takes its lock, asks `backend` what it
+/// already holds for `plan` (adoption), and writes the new journal, `Started` and
+/// `Adopted` at once. The run's time zero is its earliest adopted run when there is one
+/// (else now), so every time stays positive; `settings` get it. The backend was built with
+/// a provisional clock: build the one that runs the plan from the returned settings.
+/// Nothing is written when the adoption fails.
+pub async fn start<B: Backend>(
     dir: &Path,
     plan: &CompiledPlan,
-    settings: Settings,
-) -> Result<(Machine, Journal, bool), RunError> {
-    if journal::journal_path(dir).exists() {
-        let (machine, journal) = open_existing(dir)?;
-        if machine.plan().plan_hash != plan.plan_hash {
-            let message = format!(
-                "`{}` holds a run of another plan ({}), not {}",
-                dir.display(),
-                machine.plan().plan_hash,
-                plan.plan_hash
-            );
-            return Err(RunError::new(message)
-                .with_help(format!(
-                    "use another --state-dir for this plan, or `relplan resume --state-dir {}` to finish the run that is there",
-                    dir.display()
-                ))
-                .with_exit(Exit::Refused));
+    mut settings: Settings,
+    backend: &mut B,
+) -> Result<(Machine, Journal), RunError> {
+    let lock = DirLock::take(dir)?;
+    let holdings = match backend.adopt(plan).await {
+        Ok(holdings) => holdings,
+        Err(e) => {
+            lock.abandon();
+            let exit = match e.kind {
+                ErrorKind::Transient | ErrorKind::Stop => Exit::Interrupted,
+                ErrorKind::Failed | ErrorKind::Blocked => Exit::Failure,
+            };
+            let next = "nothing was started or written; run the same `relplan apply` again once it is fixed";
+            let help = match &e.help {
+                Some(help) => format!("{help}; {next}"),
+                None => next.to_string(),
+            };
+            return Err(RunError::new(format!(
+                "cannot learn what the backend already holds for this plan: {}",
+                e.message
+            ))
+            .with_help(help)
+            .with_exit(exit));
         }
-        return Ok((machine, journal, true));
-    }
-    let first = Event::Started {
-        plan: Box::new(plan.clone()),
-        settings: settings.clone(),
     };
-    let journal = Journal::create(dir, &first)?;
-    Ok((Machine::new(plan.clone(), settings), journal, false))
+    let now = unix_ms();
+    settings.origin_unix_ms = holdings
+        .origin_unix_ms
+        .map_or(now, |origin| origin.min(now));
+    let clock = settings.clock();
+    let adopted = adoption::event(
+        plan,
+        &holdings,
+        settings.origin_unix_ms,
+        clock.speed,
+        clock.now(),
+    );
+    let events = [
+        Event::Started {
+            plan: Box::new(plan.clone()),
+            settings,
+        },
+        adopted,
+    ];
+    let journal = Journal::create_locked(lock, &events)?;
+    Ok((replay(dir, &events)?, journal))
 }
 
 /// For `resume`: the run in `dir`, locked and replayed.

@@ -14,10 +14,13 @@
 //! - Reads ([`GitHub::get`], [`GitHub::get_cached`]) are retried: on 5xx, timeouts and lost
 //!   connections with exponential backoff (1 s, 2 s, 4 s, … capped at 60 s), on 429 and
 //!   secondary limits (403 with `retry-after` or GitHub's "secondary rate limit" message)
-//!   after `retry-after` or, without it, at least a minute.
+//!   after `retry-after` or, without it, at least a minute. A connection that cannot be
+//!   made at all (refused, unknown host, TLS handshake) is tried [`CONNECT_ATTEMPTS`]
+//!   times, then reported as [`GitHubError::Unreachable`] with its cause.
 //! - Mutations ([`GitHub::send`]) are sent once. A rate-limit answer becomes
 //!   [`GitHubError::Rejected`] (not performed, safe to resend after the wait); a 5xx, a
-//!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first).
+//!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first);
+//!   a connection that could not be made is [`GitHubError::Unreachable`] (nothing sent).
 //! - When an answer says `x-ratelimit-remaining: 0`, the next request of any kind waits
 //!   until `x-ratelimit-reset`.
 //! - Conditional reads keep the last ETag and body per URL; a 304 answer (which GitHub does
@@ -43,6 +46,10 @@ const MAX_JSON_BYTES: usize = 32 << 20;
 const BACKOFF_CAP: Duration = Duration::from_secs(60);
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// A read whose connection cannot be made (refused, unknown host, TLS) is tried this often
+/// (1 s, then 2 s apart): such causes rarely pass within seconds, and the executor asks
+/// again on its own terms.
+pub const CONNECT_ATTEMPTS: u32 = 3;
 
 /// The REST API root, without a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +184,8 @@ enum Verdict {
     Limited(Duration),
     /// Server trouble; a read may be retried, a mutation is uncertain.
     Trouble(String),
+    /// No connection could be made (nothing was sent): the cause.
+    Unreachable(String),
 }
 
 impl GitHub {
@@ -321,6 +330,13 @@ impl GitHub {
                     last = detail;
                     backoff(attempt)
                 }
+                Verdict::Unreachable(cause) if attempt >= CONNECT_ATTEMPTS.min(attempts) => {
+                    return Err(self.unreachable(cause));
+                }
+                Verdict::Unreachable(cause) => {
+                    last = cause;
+                    backoff(attempt)
+                }
             };
             if attempt < attempts {
                 self.config.pacer.wait(wait).await;
@@ -330,6 +346,13 @@ impl GitHub {
             action: action.to_string(),
             detail: format!("gave up after {attempts} attempts; last: {last}"),
         })
+    }
+
+    fn unreachable(&self, cause: String) -> GitHubError {
+        GitHubError::Unreachable {
+            api_url: self.config.api_url.as_str().to_string(),
+            cause,
+        }
     }
 
     /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`].
@@ -365,6 +388,7 @@ impl GitHub {
                 action: action.to_string(),
                 detail,
             }),
+            Verdict::Unreachable(cause) => Err(self.unreachable(cause)),
         }
     }
 
@@ -408,18 +432,17 @@ impl GitHub {
             Err(e) => return Verdict::Trouble(format!("cannot build the request: {e}")),
         };
         let sent = async {
-            let response = self
-                .octo
-                .execute(request)
-                .await
-                .map_err(|e| e.to_string())?;
+            let response = match self.octo.execute(request).await {
+                Ok(response) => response,
+                Err(e) => return Err(failed_exchange(&e)),
+            };
             let (parts, body) = response.into_parts();
             let body = http_body_util::Limited::new(body, budget.bytes)
                 .collect()
                 .await
-                .map_err(|e| format!("reading the answer: {e}"))?
+                .map_err(|e| Verdict::Trouble(format!("reading the answer: {e}")))?
                 .to_bytes();
-            Ok::<Reply, String>(Reply {
+            Ok::<Reply, Verdict>(Reply {
                 status: parts.status,
                 headers: parts.headers,
                 body,
@@ -432,7 +455,7 @@ impl GitHub {
                     budget.time.as_secs_f64()
                 ));
             }
-            Ok(Err(e)) => return Verdict::Trouble(e),
+            Ok(Err(verdict)) => return verdict,
             Ok(Ok(reply)) => reply,
         };
         // An answer that used the last request of the window: the next request waits for
@@ -446,6 +469,28 @@ impl GitHub {
             *slot = Some(reset);
         }
         classify(reply)
+    }
+}
+
+/// A request that got no answer: unreachable when the connection could not be made (its
+/// innermost cause: refused, unknown host, TLS), trouble otherwise (it may have been sent).
+fn failed_exchange(error: &octocrab::Error) -> Verdict {
+    let mut connect = false;
+    let mut cause = error.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect)
+        {
+            connect = true;
+        }
+        cause = e.to_string();
+        source = e.source();
+    }
+    if connect {
+        Verdict::Unreachable(cause)
+    } else {
+        Verdict::Trouble(error.to_string())
     }
 }
 
@@ -531,6 +576,48 @@ mod tests {
             ApiUrl::resolve(None, |_| None).upload_root(),
             "https://uploads.github.com"
         );
+    }
+
+    #[test]
+    fn a_refused_connection_is_unreachable_with_its_cause() {
+        // Nothing listens on a port the test bound and released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let error = runtime.block_on(async {
+            let url = format!("http://127.0.0.1:{port}");
+            let mut config =
+                GitHubConfig::new(ApiUrl::resolve(Some(&url), |_| None), Token::new("t"));
+            config.pacer = Pacer::scaled(0.0);
+            let github = GitHub::new(config).expect("a client");
+            let read = github.get("reading", "/repos/o/r").await;
+            let sent = github
+                .send(
+                    Method::POST,
+                    "sending",
+                    "/repos/o/r",
+                    "application/json",
+                    Vec::new(),
+                )
+                .await;
+            (read.map(|_| ()), sent.map(|_| ()), github.pacer().waits())
+        });
+        let (read, sent, waits) = error;
+        for result in [read, sent] {
+            match result {
+                Err(GitHubError::Unreachable { api_url, cause }) => {
+                    assert_eq!(api_url, format!("http://127.0.0.1:{port}"));
+                    assert!(cause.to_lowercase().contains("refused"), "{cause}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(waits, [Duration::from_secs(1), Duration::from_secs(2)]);
     }
 
     #[test]

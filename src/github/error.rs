@@ -38,6 +38,10 @@ pub enum GitHubError {
     /// A read that kept failing after its retries.
     #[error("{action}: {detail}")]
     Unavailable { action: String, detail: String },
+    /// No connection to the API could be made (refused, unknown host, TLS): nothing was
+    /// sent.
+    #[error("cannot reach the GitHub API at {api_url}: {cause}")]
+    Unreachable { api_url: String, cause: String },
     /// GitHub answered something relplan cannot read.
     #[error("{action}: unexpected answer from GitHub: {detail}")]
     Protocol { action: String, detail: String },
@@ -127,6 +131,9 @@ impl GitHubError {
             }
             GitHubError::Unavailable { .. } => {
                 "GitHub did not answer; check the network and GitHub's status page, then resume".into()
+            }
+            GitHubError::Unreachable { .. } => {
+                "check the API URL (--api-url, GITHUB_API_URL), the network and the proxy or certificates in between".into()
             }
             GitHubError::TagMoved { .. } => {
                 "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again".into()

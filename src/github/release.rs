@@ -161,6 +161,31 @@ impl GitHub {
         Ok(published)
     }
 
+    /// Whether the release of `tag` in `repo` exists and is published (`Some(false)`: a
+    /// draft; `None`: none, or the repository cannot be seen).
+    pub async fn release_published(
+        &self,
+        repo: &str,
+        tag: &str,
+    ) -> Result<Option<bool>, GitHubError> {
+        let (owner, name) = split_repo(repo)?;
+        let spec = ReleaseSpec {
+            repo: repo.to_string(),
+            tag: tag.to_string(),
+            name: String::new(),
+            prerelease: false,
+            commit: None,
+        };
+        match self
+            .find_release(&spec, &format!("/repos/{owner}/{name}/releases"))
+            .await
+        {
+            Ok(found) => Ok(found.map(|release| !release.draft)),
+            Err(GitHubError::Input { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The release of the tag, draft or not (the lowest id if there are several).
     async fn find_release(
         &self,

@@ -48,6 +48,9 @@ pub struct Run {
     /// RFC 3339; for a completed run, when it completed.
     #[serde(default)]
     pub updated_at: String,
+    /// RFC 3339: when its latest attempt started (a re-run starts later than the run).
+    #[serde(default)]
+    pub run_started_at: Option<String>,
 }
 
 fn first_attempt() -> u32 {
@@ -88,27 +91,35 @@ impl GitHub {
         correlation_id: &str,
         since: jiff::Timestamp,
     ) -> Result<Vec<Run>, GitHubError> {
-        let (owner, name) = split_repo(repo)?;
         let action = format!("looking for the runs of `{correlation_id}` in `{repo}`");
+        let mut found = self.list_runs(&action, repo, event, since).await?;
+        found.retain(|run| carries(&run.display_title, correlation_id));
+        Ok(found)
+    }
+
+    /// Every run of `repo` created on `event` since `since`, by id: one conditional
+    /// listing, page by page. `action` says what it is for, in errors.
+    pub async fn list_runs(
+        &self,
+        action: &str,
+        repo: &str,
+        event: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<Run>, GitHubError> {
+        let (owner, name) = split_repo(repo)?;
         let created = format!("%3E%3D{}", since.strftime("%Y-%m-%dT%H:%M:%SZ"));
         let mut found = Vec::new();
         for page in 1..=MAX_PAGES {
             let path = format!(
                 "/repos/{owner}/{name}/actions/runs?event={event}&created={created}&per_page={PAGE_SIZE}&page={page}"
             );
-            let list: RunList = serde_json::from_slice(
-                &self.get_cached(&action, &path).await?.body,
-            )
-            .map_err(|e| GitHubError::Protocol {
-                action: action.clone(),
-                detail: e.to_string(),
-            })?;
+            let list: RunList = serde_json::from_slice(&self.get_cached(action, &path).await?.body)
+                .map_err(|e| GitHubError::Protocol {
+                    action: action.to_string(),
+                    detail: e.to_string(),
+                })?;
             let full = list.workflow_runs.len() == PAGE_SIZE;
-            found.extend(
-                list.workflow_runs
-                    .into_iter()
-                    .filter(|run| carries(&run.display_title, correlation_id)),
-            );
+            found.extend(list.workflow_runs);
             if !full {
                 break;
             }
@@ -171,6 +182,18 @@ impl GitHub {
     }
 }
 
+/// The words of a run-name, in the sense of [`carries`]: the longest runs of letters,
+/// digits, `-`, `_`, `.`, `/` and `#`.
+pub fn words(title: &str) -> impl Iterator<Item = &str> {
+    title
+        .split(|c: char| !is_id_char(c))
+        .filter(|w| !w.is_empty())
+}
+
+fn is_id_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '#')
+}
+
 /// True when `title` holds `correlation_id` as a word of its own: not preceded or
 /// followed by a letter, digit, `-`, `_`, `.`, `/` or `#`, so that `…-node-1` is not found
 /// in the run-name of `…-node-1-1` or `…-node-10`.
@@ -178,7 +201,6 @@ pub fn carries(title: &str, correlation_id: &str) -> bool {
     if correlation_id.is_empty() {
         return false;
     }
-    let is_id_char = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '#');
     title.match_indices(correlation_id).any(|(start, _)| {
         let before = title[..start].chars().next_back();
         let after = title[start + correlation_id.len()..].chars().next();
@@ -214,6 +236,16 @@ mod tests {
         assert!(!carries("build relplan-abc-1700-node-10", id));
         assert!(!carries("build xrelplan-abc-1700-node-1", id));
         assert!(!carries("build", ""));
+        let found: Vec<&str> = words("build (relplan-abc-node-1) #2: relplan-abc-x/y-3").collect();
+        assert_eq!(
+            found,
+            ["build", "relplan-abc-node-1", "#2", "relplan-abc-x/y-3"]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|w| carries("build (relplan-abc-node-1) #2: relplan-abc-x/y-3", w))
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The executor in process, as `apply` and `resume` run it, with the crash seam: a journal
-//! that refuses every append past a limit, as if the process had died right there.
+//! The executor in process, as `apply` and `resume` run it (a fresh state directory adopts
+//! what the backend holds first), with the crash seam: a journal that refuses every
+//! append past a limit, as if the process had died right there.
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,23 +16,36 @@ use relplan::exec::session;
 
 /// Applies `plan` in `dir` with `settings`, or resumes the run already there (with the
 /// settings it journaled), stopping after `limit` journal writes. `backend` builds the
-/// backend and its clock from the journaled settings; what the run says goes to `reporter`.
+/// backend and its clock from the settings in force (for a fresh directory, once for the
+/// adoption and once for the run); what the run says goes to `reporter`.
 pub async fn apply<B: Backend>(
     dir: &Path,
     plan: &CompiledPlan,
     settings: Settings,
     limit: Option<usize>,
     reporter: Reporter,
-    backend: impl FnOnce(&Settings, Reporter) -> (B, Clock),
+    backend: impl Fn(&Settings, Reporter) -> (B, Clock),
 ) -> Result<Ending, JournalError> {
-    let (machine, mut journal, _) =
-        session::open_for_apply(dir, plan, settings).expect("the state directory opens");
+    let continued = session::has_journal(dir);
+    let (machine, mut journal) = if continued {
+        session::open_for_apply(dir, plan).expect("the state directory opens")
+    } else {
+        let (mut adopting, _) = backend(&settings, reporter.clone());
+        session::start(dir, plan, settings, &mut adopting)
+            .await
+            .expect("the run starts")
+    };
     if let Some(limit) = limit {
         journal.set_append_limit(limit);
     }
     let (backend, clock) = backend(machine.settings(), reporter.clone());
     let progress = Progress::lines(reporter);
     let poll = Duration::from_millis(5);
-    let mut executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+    let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+    let mut executor = if continued {
+        executor.continuing()
+    } else {
+        executor
+    };
     executor.run(std::future::pending()).await
 }
