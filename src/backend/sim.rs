@@ -87,8 +87,8 @@ impl SimBackend {
             .map_err(|e| BackendError::transient(e.to_string()))
     }
 
-    /// What a run is doing now.
-    fn status(&self, sim: &SimRun) -> RunStatus {
+    /// What a run is doing at `now` (seconds of the world's time).
+    fn status(sim: &SimRun, now: u64) -> RunStatus {
         // A `timeout` run never ends by itself.
         let end = match sim.outcome {
             Outcome::Timeout => u64::MAX,
@@ -96,7 +96,7 @@ impl SimBackend {
         };
         match sim.cancelled_at {
             Some(at) if at <= end => RunStatus::Finished { success: false, at },
-            _ if end > self.clock.now() => RunStatus::Running,
+            _ if end > now => RunStatus::Running,
             _ => RunStatus::Finished {
                 success: sim.outcome == Outcome::Success,
                 at: end,
@@ -192,7 +192,7 @@ impl Backend for SimBackend {
                 "`{WORLD_FILE}` in the state directory was removed or replaced; the attempt is retried if the plan allows"
             )));
         };
-        Ok(self.status(sim))
+        Ok(SimBackend::status(sim, self.clock.now()))
     }
 
     /// Every run of the world whose correlation id is one of the plan's, the release if
@@ -200,6 +200,15 @@ impl Backend for SimBackend {
     async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError> {
         let hash = &plan.plan_hash;
         let fallback_id = correlation::fallback_id(hash);
+        // The world's times count from its own time zero.
+        let now = Clock {
+            origin_unix_ms: self
+                .world
+                .origin_unix_ms
+                .unwrap_or(self.clock.origin_unix_ms),
+            ..self.clock
+        }
+        .now();
         let mut holdings = Holdings {
             published: self
                 .world
@@ -224,7 +233,7 @@ impl Backend for SimBackend {
                 attempt,
                 correlation_id: id.clone(),
                 run: run_ref(id, run),
-                status: self.status(run),
+                status: SimBackend::status(run, now),
                 reason: None,
             });
         }

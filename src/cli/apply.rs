@@ -108,7 +108,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         );
     }
     requests::withdraw_pause(dir)?;
-    drive::resume(dir, machine, journal, &args.connection)
+    drive::resume(dir, machine, journal, &args.connection, Vec::new())
 }
 
 /// The settings a continued run keeps: all but its time zero and the connection settings

@@ -51,13 +51,15 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         // The executor stopped before it finished: finish the cancel here.
     }
     let (mut machine, mut journal) = session::open_existing(dir)?;
+    let mut journaled = Vec::new();
     if !machine.is_cancelled() && !machine.is_finished() {
         let event = Request::Cancel.event(machine.settings().clock().now().max(machine.last_at()));
         journal.append(&event)?;
         machine.apply(&event);
+        journaled.push(event);
     }
     requests::done(dir, &Request::Cancel);
-    let (ending, machine) = drive::run_to_end(dir, machine, journal, &args.connection)?;
+    let (ending, machine) = drive::run_to_end(dir, machine, journal, &args.connection, journaled)?;
     match ending {
         Ending::Finished { .. } => Ok(cancelled(&machine, &shown)),
         other => drive::ending_exit(other, &machine, &shown),

@@ -115,7 +115,7 @@ pub fn start(
 ) -> Result<Exit, RunError> {
     let runtime = runtime()?;
     let reporter = Reporter::stderr();
-    let (machine, journal) = match &settings.backend {
+    let (machine, journal, adopted) = match &settings.backend {
         BackendKind::Sim { .. } => {
             let mut backend = sim_backend(dir, &settings)?;
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
@@ -126,19 +126,43 @@ pub fn start(
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
-    drive_on(&runtime, dir, machine, journal, connection, false)
+    drive_on(
+        &runtime,
+        dir,
+        machine,
+        journal,
+        connection,
+        Opened::Started(adopted),
+    )
+}
+
+/// How the run reached the executor.
+enum Opened {
+    /// Just started; the adoption's event.
+    Started(Event),
+    /// Continued, after these events the command journaled itself (a retry, a cancel).
+    Continued(Vec<Event>),
 }
 
 /// Continues the run opened in `dir`: the connection settings of this command first (a
-/// `Connection` event when they changed), then the executor, as `resume`.
+/// `Connection` event when they changed), then the executor, as `resume`. `journaled` are
+/// the events the command wrote itself, shown when the run continues.
 pub fn resume(
     dir: &Path,
     machine: Machine,
     journal: Journal,
     connection: &ConnectionArgs,
+    journaled: Vec<Event>,
 ) -> Result<Exit, RunError> {
     let runtime = runtime()?;
-    drive_on(&runtime, dir, machine, journal, connection, true)
+    drive_on(
+        &runtime,
+        dir,
+        machine,
+        journal,
+        connection,
+        Opened::Continued(journaled),
+    )
 }
 
 /// Continues the run opened in `dir` to its end (or a pause, an interruption, a halt) and
@@ -148,6 +172,7 @@ pub fn run_to_end(
     mut machine: Machine,
     mut journal: Journal,
     connection: &ConnectionArgs,
+    journaled: Vec<Event>,
 ) -> Result<(Ending, Machine), RunError> {
     if machine.is_finished() {
         let succeeded = machine.succeeded();
@@ -158,7 +183,8 @@ pub fn run_to_end(
         machine.apply(&change);
     }
     let runtime = runtime()?;
-    execute_on(&runtime, dir, machine, journal, connection, true)
+    let opened = Opened::Continued(journaled);
+    execute_on(&runtime, dir, machine, journal, connection, opened)
 }
 
 fn drive_on(
@@ -167,7 +193,7 @@ fn drive_on(
     mut machine: Machine,
     mut journal: Journal,
     connection: &ConnectionArgs,
-    continued: bool,
+    opened: Opened,
 ) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
     if machine.is_finished() {
@@ -177,7 +203,7 @@ fn drive_on(
         journal.append(&change)?;
         machine.apply(&change);
     }
-    let (ending, machine) = execute_on(runtime, dir, machine, journal, connection, continued)?;
+    let (ending, machine) = execute_on(runtime, dir, machine, journal, connection, opened)?;
     ending_exit(ending, &machine, &shown)
 }
 
@@ -217,7 +243,7 @@ fn execute_on(
     machine: Machine,
     journal: Journal,
     connection: &ConnectionArgs,
-    continued: bool,
+    opened: Opened,
 ) -> Result<(Ending, Machine), RunError> {
     let settings = machine.settings().clone();
     let clock = settings.clock();
@@ -226,7 +252,7 @@ fn execute_on(
         BackendKind::Sim { .. } => {
             let backend = sim_backend(dir, &settings)?;
             let executor = Executor::new(machine, journal, backend, clock, dir, progress, SIM_POLL);
-            execute(runtime, dir, executor, continued)
+            execute(runtime, dir, executor, opened)
         }
         BackendKind::GitHub { .. } => {
             // The HTTP client starts its connection pool on the runtime.
@@ -235,7 +261,7 @@ fn execute_on(
                 github_backend(&settings, machine.plan(), progress.reporter(), connection)?;
             let executor =
                 Executor::new(machine, journal, backend, clock, dir, progress, GITHUB_POLL);
-            execute(runtime, dir, executor, continued)
+            execute(runtime, dir, executor, opened)
         }
     }
 }
@@ -289,13 +315,12 @@ fn execute<B: Backend>(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
     executor: Executor<B>,
-    continued: bool,
+    opened: Opened,
 ) -> Result<(Ending, Machine), RunError> {
     let shown = dir.display().to_string();
-    let mut executor = if continued {
-        executor.continuing()
-    } else {
-        executor
+    let mut executor = match opened {
+        Opened::Started(adopted) => executor.announcing(vec![adopted]),
+        Opened::Continued(journaled) => executor.announcing(journaled).continuing(),
     };
     let ending = runtime.block_on(async { executor.run(interruption()).await });
     match ending {

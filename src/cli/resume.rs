@@ -28,5 +28,5 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         return Ok(Exit::Success);
     }
     let (machine, journal) = session::open_existing(dir)?;
-    drive::resume(dir, machine, journal, &args.connection)
+    drive::resume(dir, machine, journal, &args.connection, Vec::new())
 }

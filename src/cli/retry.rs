@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     journal.append(&event)?;
     machine.apply(&event);
     requests::withdraw_pause(dir)?;
-    drive::resume(dir, machine, journal, &args.connection)
+    drive::resume(dir, machine, journal, &args.connection, vec![event])
 }
 
 /// The jobs a retry of `named` continues: all retryable ones when none is named; a name

@@ -13,19 +13,13 @@ use crate::exec::event::{AdoptedAttempt, Event, RunRef};
 use crate::exec::machine::outcome_of;
 
 /// The `Adopted` event of `holdings` for a run of `plan` whose time zero is
-/// `origin_unix_ms` and whose clock runs `speed` backend seconds per real second, taken
-/// at `at`.
-pub fn event(
-    plan: &CompiledPlan,
-    holdings: &Holdings,
-    origin_unix_ms: u64,
-    speed: f64,
-    at: u64,
-) -> Event {
+/// `origin_unix_ms`, taken at `at`. The two time zeros are the same but for GitHub, whose
+/// times are instants: there the difference moves every time.
+pub fn event(plan: &CompiledPlan, holdings: &Holdings, origin_unix_ms: u64, at: u64) -> Event {
     let from = holdings.origin_unix_ms.unwrap_or(origin_unix_ms);
     // Holdings' seconds + offset = the run's seconds.
-    let offset = (from as f64 - origin_unix_ms as f64) * speed / 1000.0;
-    let moved = |s: u64| (s as f64 + offset).max(0.0) as u64;
+    let offset = (i128::from(from) - i128::from(origin_unix_ms)) / 1000;
+    let moved = |s: u64| u64::try_from((i128::from(s) + offset).max(0)).unwrap_or(u64::MAX);
     let index = |job: &str| plan.jobs.iter().position(|j| j.id == job);
     let mut found: Vec<_> = holdings
         .attempts

@@ -72,10 +72,11 @@ pub struct Executor<B> {
     poll: Duration,
     /// The journal held a run before this process: say so, and what still runs.
     continued: bool,
+    /// Events journaled before the executor ran (the adoption, a request a command
+    /// journaled itself), shown when it starts.
+    announce: Vec<Event>,
     /// Attempts dispatched by this process (no need to look them up before dispatching).
     fresh: HashSet<(usize, u32)>,
-    /// When this process last sent the dispatch of an attempt that may have gone through.
-    sent: HashMap<(usize, u32), u64>,
     /// When to look for an unconfirmed attempt (or the fallback, `usize::MAX`) next.
     lookups: HashMap<(usize, u32), u64>,
     /// The transient trouble last reported per job (or `fallback`), so a problem that lasts
@@ -145,8 +146,8 @@ impl<B: Backend> Executor<B> {
             progress,
             poll,
             continued: false,
+            announce: Vec::new(),
             fresh: HashSet::new(),
-            sent: HashMap::new(),
             lookups: HashMap::new(),
             warned: HashMap::new(),
             recancel: Vec::new(),
@@ -158,6 +159,12 @@ impl<B: Backend> Executor<B> {
     /// attempts still in flight from before.
     pub fn continuing(mut self) -> Self {
         self.continued = true;
+        self
+    }
+
+    /// Shows `events`, journaled before this executor ran, when the run starts.
+    pub fn announcing(mut self, events: Vec<Event>) -> Self {
+        self.announce = events;
         self
     }
 
@@ -188,6 +195,9 @@ impl<B: Backend> Executor<B> {
         interrupt: impl Future<Output = ()>,
     ) -> Result<Ending, JournalError> {
         tokio::pin!(interrupt);
+        for event in std::mem::take(&mut self.announce) {
+            self.progress.event(&self.machine, &event);
+        }
         if self.continued && !requests::pause_requested(&self.dir) {
             let at = self.backend.now();
             self.record(Event::Resumed { at })?;
@@ -344,23 +354,17 @@ impl<B: Backend> Executor<B> {
         };
         run.phase == Phase::Starting
             && self.machine.job(i).kind != JobKind::Release
-            && self.backend.now() < self.look_until(i, attempt)
+            && self.backend.now() < self.look_until(attempt)
     }
 
     /// Until when an unconfirmed attempt must be looked for before concluding that it was
-    /// never dispatched: the backend's list lag after its intent, after the adoption (an
-    /// earlier executor may have dispatched it just before), and after this process last
-    /// sent it.
-    fn look_until(&self, i: usize, attempt: &Attempt) -> u64 {
-        let since = [
-            Some(attempt.started_s),
-            self.machine.adopted_at(),
-            self.sent.get(&(i, attempt.number)).copied(),
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0);
+    /// never dispatched: the backend's list lag after its (last) intent, and after the
+    /// adoption (an earlier executor may have dispatched it just before). A dispatch after
+    /// such a look renews the intent first, so the window always covers the last one sent.
+    fn look_until(&self, attempt: &Attempt) -> u64 {
+        let since = attempt
+            .started_s
+            .max(self.machine.adopted_at().unwrap_or(0));
         since.saturating_add(self.backend.list_lag_s())
     }
 
@@ -405,6 +409,13 @@ impl<B: Backend> Executor<B> {
                 }
                 Err(e) => return self.fallback_done(Err(e)),
             }
+        }
+        if journaled.is_some() {
+            // Looked for and not found: renew the intent before the dispatch.
+            self.record(Event::FallbackStarting {
+                correlation_id: correlation_id.to_string(),
+                at: now,
+            })?;
         }
         self.lookups.remove(&FALLBACK_KEY);
         let dispatched = self.backend.dispatch(&job, 1, correlation_id, None).await;
@@ -536,18 +547,19 @@ impl<B: Backend> Executor<B> {
     ) -> Result<Option<RunRef>, Interrupt> {
         let key = (i, attempt.number);
         let now = self.backend.now();
-        if !self.is_fresh(i, attempt) {
+        let fresh = self.is_fresh(i, attempt);
+        if !fresh {
             if self.lookups.get(&key).is_some_and(|&next| now < next) {
                 return Ok(None);
             }
             match self.backend.find(job, &attempt.correlation_id).await {
                 Ok(Some(run)) => return self.dispatched(i, job, attempt, run).map(Some),
                 Ok(None) => {
-                    let until = self.look_until(i, attempt);
+                    let until = self.look_until(attempt);
                     if now < until {
                         if !self.lookups.contains_key(&key) {
                             self.reporter.note(&format!(
-                                "{} (attempt {}) is not listed by the backend yet; looking for it until {} before dispatching it",
+                                "looking for {} (attempt {}) on the backend until {} before dispatching it: a run dispatched just before may not be listed yet",
                                 job.id,
                                 attempt.number,
                                 format_seconds(until)
@@ -568,12 +580,22 @@ impl<B: Backend> Executor<B> {
             // Never dispatched, and nothing new starts: the machine cancels it.
             return Ok(None);
         }
+        if !fresh {
+            // Looked for and not found: the intent is renewed before the dispatch, so that
+            // a crash right after it looks for this one long enough too.
+            self.record(Event::AttemptStarting {
+                job: job.id.clone(),
+                attempt: attempt.number,
+                correlation_id: attempt.correlation_id.clone(),
+                at: now,
+            })?;
+            self.fresh.insert(key);
+        }
         let attempts = &self.machine.run(i).attempts;
         let previous = attempts
             .len()
             .checked_sub(2)
             .and_then(|p| attempts[p].run.clone());
-        self.sent.insert(key, now);
         match self
             .backend
             .dispatch(

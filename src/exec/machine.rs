@@ -450,10 +450,16 @@ impl Machine {
         if self.finished {
             return None;
         }
-        if let Some(&(deadline, i)) = self.deadlines.first()
+        while let Some(&(deadline, i)) = self.deadlines.first()
             && deadline <= now
         {
-            return Some(self.finish_event(i, AttemptOutcome::TimedOut, deadline, TIMED_OUT));
+            let run = &self.jobs[i];
+            let current = run.current().and_then(|a| a.deadline_s) == Some(deadline);
+            if current && matches!(run.phase, Phase::Starting | Phase::Running) {
+                return Some(self.finish_event(i, AttemptOutcome::TimedOut, deadline, TIMED_OUT));
+            }
+            // Left by an attempt that ended otherwise: nothing to time out.
+            self.deadlines.remove(&(deadline, i));
         }
         if let Some(stop) = self.stopping {
             // Runs the backend confirmed first; then intents (the driver looks them up).
@@ -562,7 +568,18 @@ impl Machine {
             } => {
                 self.saw(*at);
                 let Some(i) = self.index_of(job) else { return };
+                let release = self.plan.jobs[i].kind == JobKind::Release;
                 let run = &mut self.jobs[i];
+                if run.phase == Phase::Starting
+                    && !release
+                    && let Some(current) = run.current_mut()
+                    && current.number == *attempt
+                    && current.run.is_none()
+                {
+                    // The intent renewed: it is dispatched now, after looking it up.
+                    current.started_s = current.started_s.max(*at);
+                    return;
+                }
                 if !matches!(run.phase, Phase::Ready | Phase::Backoff { .. })
                     || *attempt < run.next_number()
                 {
@@ -624,7 +641,10 @@ impl Machine {
             }
             Event::FallbackStarting { correlation_id, at } => {
                 self.saw(*at);
-                if self.fallback == Fallback::NotStarted {
+                if let Fallback::Starting { at: since, .. } = &mut self.fallback {
+                    // The intent renewed: it is dispatched now, after looking it up.
+                    *since = (*since).max(*at);
+                } else if self.fallback == Fallback::NotStarted {
                     self.fallback = Fallback::Starting {
                         correlation_id: correlation_id.clone(),
                         at: *at,
@@ -896,6 +916,7 @@ impl Machine {
                 continue;
             }
             self.saw(found.run.started_s);
+            self.supersede(i, found.run.started_s);
             if let Phase::Backoff { until } = self.jobs[i].phase {
                 self.backoff.remove(&(until, i));
             }
@@ -949,6 +970,24 @@ impl Machine {
                 reason: None,
             };
         }
+    }
+
+    /// A later attempt of job `i` was found while its current one is open (its run was
+    /// still going when a timeout made relplan move on): the open one ended, as a failure,
+    /// when the later one started. Its phase is left to the later attempt.
+    fn supersede(&mut self, i: usize, at: u64) {
+        let Some(current) = self.jobs[i].attempts.last_mut() else {
+            return;
+        };
+        if current.outcome.is_some() {
+            return;
+        }
+        if let Some(deadline) = current.deadline_s {
+            self.deadlines.remove(&(deadline, i));
+        }
+        current.outcome = Some(AttemptOutcome::Failure);
+        current.end_s = Some(at.max(current.started_s));
+        current.reason = Some("a later attempt was found on the backend".into());
     }
 
     /// The release jobs and every job they need, directly or not, in plan order.
@@ -1156,5 +1195,214 @@ mod tests {
             states,
             [JobState::Failed, JobState::Cancelled, JobState::Skipped]
         );
+    }
+
+    fn dispatched(job: &str, attempt: u32, started_s: u64) -> Event {
+        Event::AttemptDispatched {
+            job: job.into(),
+            attempt,
+            run: RunRef {
+                runs: vec![format!("{job}/{attempt}")],
+                started_s,
+            },
+        }
+    }
+
+    /// Runs `m` until it decides nothing at `now`, every attempt ending as `outcome` says
+    /// (by job and attempt) right when it starts.
+    fn run_all(m: &mut Machine, mut now: u64, outcome: impl Fn(&str, u32) -> AttemptOutcome) {
+        for _ in 0..100 {
+            let decision = m.decide(now);
+            if let Some(event) = &decision {
+                m.apply(event);
+            }
+            match decision {
+                Some(Event::AttemptStarting { job, attempt, .. }) => {
+                    m.apply(&dispatched(&job, attempt, now));
+                    m.apply(&finished(&job, attempt, outcome(&job, attempt), now + 1));
+                    now += 1;
+                }
+                Some(_) => {}
+                None => match m.next_wakeup() {
+                    Some(at) if !m.is_finished() => now = at,
+                    _ => return,
+                },
+            }
+        }
+        panic!("the machine did not settle");
+    }
+
+    fn phase(m: &Machine, job: &str) -> Phase {
+        m.run(m.index_of(job).unwrap()).phase.clone()
+    }
+
+    #[test]
+    fn a_retry_gives_failed_jobs_a_fresh_budget_and_unskips_their_dependents() {
+        let mut m = machine(None, false);
+        run_all(&mut m, 0, |job, _| match job {
+            "a" => AttemptOutcome::Failure,
+            _ => AttemptOutcome::Success,
+        });
+        assert!(m.is_finished());
+        assert_eq!(
+            (phase(&m, "a"), phase(&m, "c")),
+            (Phase::Failed, Phase::Skipped)
+        );
+        assert_eq!(
+            m.retryable().collect::<Vec<_>>(),
+            [m.index_of("a").unwrap()]
+        );
+        m.apply(&Event::Retried {
+            jobs: vec!["a".into(), "b".into()],
+            at: 500,
+        });
+        assert!(!m.is_finished());
+        assert_eq!(
+            (phase(&m, "a"), phase(&m, "b"), phase(&m, "c")),
+            (Phase::Ready, Phase::Succeeded, Phase::Waiting)
+        );
+        // Attempt numbers go on: 3, then 4 (a fresh budget of one retry), then a succeeds.
+        run_all(&mut m, 500, |_, attempt| match attempt {
+            3 => AttemptOutcome::Failure,
+            _ => AttemptOutcome::Success,
+        });
+        let a = m.run(m.index_of("a").unwrap());
+        let numbers: Vec<u32> = a.attempts.iter().map(|x| x.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4]);
+        assert_eq!(
+            a.attempts[3].correlation_id,
+            correlation::attempt_id(&m.plan.plan_hash, "a", 4)
+        );
+        assert_eq!(phase(&m, "c"), Phase::Succeeded);
+        assert_eq!(
+            m.run(m.index_of("b").unwrap()).attempts.len(),
+            1,
+            "b is kept"
+        );
+        assert!(m.succeeded());
+        assert_eq!(
+            m.requests(),
+            [Request {
+                kind: "retry",
+                jobs: vec!["a".into(), "b".into()],
+                at: 500
+            }]
+        );
+    }
+
+    #[test]
+    fn a_blocked_job_spends_no_retry_skips_its_dependents_and_starts_no_fallback() {
+        let mut m = machine(None, false);
+        run_all(&mut m, 0, |job, _| match job {
+            "a" => AttemptOutcome::Blocked,
+            _ => AttemptOutcome::Success,
+        });
+        assert_eq!(
+            m.run(m.index_of("a").unwrap()).attempts.len(),
+            1,
+            "no retry"
+        );
+        assert_eq!(
+            (phase(&m, "a"), phase(&m, "c")),
+            (Phase::Blocked, Phase::Skipped)
+        );
+        assert_eq!(m.run(m.index_of("a").unwrap()).state(), JobState::Blocked);
+        assert!(m.is_finished());
+        assert_eq!(m.fallback(), &Fallback::NotStarted);
+        m.apply(&Event::Retried {
+            jobs: vec!["a".into()],
+            at: 100,
+        });
+        run_all(&mut m, 100, |_, _| AttemptOutcome::Success);
+        assert!(m.succeeded());
+        assert_eq!(m.run(m.index_of("a").unwrap()).attempts[1].number, 2);
+    }
+
+    #[test]
+    fn a_cancel_stops_running_attempts_first_and_starts_nothing_more() {
+        let mut m = machine(None, false);
+        assert_eq!(started(&take(&mut m, 0)), "b");
+        assert_eq!(started(&take(&mut m, 0)), "a");
+        m.apply(&dispatched("a", 1, 1));
+        m.apply(&Event::CancelRequested { at: 5 });
+        assert!(m.is_cancelled());
+        // a has a run, b is still an intent: a first.
+        let cancelled: Vec<String> = (0..2)
+            .map(|_| match take(&mut m, 5) {
+                Event::AttemptFinished {
+                    job,
+                    outcome: AttemptOutcome::Cancelled,
+                    reason,
+                    ..
+                } => {
+                    assert_eq!(reason.as_deref(), Some("cancelled by `relplan cancel`"));
+                    job
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(cancelled, ["a", "b"]);
+        assert!(matches!(take(&mut m, 5), Event::Finished { .. }));
+        let states: Vec<JobState> = (0..3).map(|i| m.run(i).state()).collect();
+        assert_eq!(states, [JobState::Cancelled; 3]);
+        assert_eq!(m.retryable().count(), 3);
+    }
+
+    #[test]
+    fn adopted_attempts_become_the_jobs_and_a_published_release_stands_for_its_needs() {
+        let adopted = |job: &str, attempt, outcome, end_s| AdoptedAttempt {
+            job: job.into(),
+            attempt,
+            correlation_id: format!("{job}-{attempt}"),
+            run: RunRef {
+                runs: vec![format!("r{attempt}")],
+                started_s: 10 * u64::from(attempt),
+            },
+            outcome,
+            end_s,
+            reason: None,
+        };
+        let mut m = machine(None, false);
+        m.apply(&Event::Adopted {
+            at: 40,
+            attempts: vec![
+                adopted("a", 1, Some(AttemptOutcome::Failure), Some(15)),
+                adopted("a", 2, Some(AttemptOutcome::Success), Some(25)),
+                adopted("b", 1, None, None),
+            ],
+            published: false,
+            fallback: None,
+        });
+        assert_eq!(m.adopted_at(), Some(40));
+        assert_eq!(
+            (phase(&m, "a"), phase(&m, "b"), phase(&m, "c")),
+            (Phase::Succeeded, Phase::Running, Phase::Ready)
+        );
+        let b = m.run(m.index_of("b").unwrap()).current().unwrap();
+        assert!(b.adopted);
+        assert_eq!(b.deadline_s, Some(110), "started at 10, timeout 100");
+        assert_eq!(started(&take(&mut m, 40)), "c");
+
+        // A release already published: every job it needs succeeded, found or not.
+        let jobs = vec![m.plan.jobs[0].clone(), {
+            let mut release = m.plan.jobs[2].clone();
+            release.id = "release".into();
+            release.kind = JobKind::Release;
+            release.needs = vec!["a".into()];
+            release
+        }];
+        let plan = CompiledPlan::assemble(m.plan.release.clone(), jobs, None).unwrap();
+        let mut p = Machine::new(plan, m.settings.clone());
+        p.apply(&Event::Adopted {
+            at: 7,
+            attempts: vec![adopted("a", 1, Some(AttemptOutcome::Failure), Some(3))],
+            published: true,
+            fallback: None,
+        });
+        assert!(p.succeeded() && p.published());
+        let a = p.run(p.index_of("a").unwrap());
+        assert_eq!(a.attempts.len(), 2);
+        assert_eq!(a.attempts[1].reason.as_deref(), Some(ALREADY_PUBLISHED));
+        assert!(matches!(p.decide(7), Some(Event::Finished { .. })));
     }
 }

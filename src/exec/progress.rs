@@ -91,7 +91,8 @@ impl Progress {
             return;
         };
         match event {
-            // A spinner says it instead of a line.
+            // A spinner says it instead of a line (once: an intent may be renewed).
+            Event::AttemptStarting { job, .. } if jobs.contains_key(job) => {}
             Event::AttemptStarting { job, attempt, .. } => {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(
@@ -241,7 +242,10 @@ fn adopted(attempts: &[AdoptedAttempt], published: bool, fallback: bool) -> Stri
     if !attempts.is_empty() {
         let mut jobs: Vec<&str> = attempts.iter().map(|a| a.job.as_str()).collect();
         jobs.dedup();
-        let running = attempts.iter().filter(|a| a.outcome.is_none()).count();
+        let running = match attempts.iter().filter(|a| a.outcome.is_none()).count() {
+            0 => "none".to_string(),
+            n => n.to_string(),
+        };
         found.push(format!(
             "{} attempt{} of {} job{} ({running} still running)",
             attempts.len(),
@@ -251,7 +255,7 @@ fn adopted(attempts: &[AdoptedAttempt], published: bool, fallback: bool) -> Stri
         ));
     }
     if published {
-        found.push("the release, already published".to_string());
+        found.push("the release (already published)".to_string());
     }
     if fallback {
         found.push("the fallback's run".to_string());
@@ -259,7 +263,7 @@ fn adopted(attempts: &[AdoptedAttempt], published: bool, fallback: bool) -> Stri
     if found.is_empty() {
         "adopted   nothing: the backend holds no run of this plan yet".to_string()
     } else {
-        format!("adopted   {} from the backend", found.join(", "))
+        format!("adopted   from the backend: {}", found.join(", "))
     }
 }
 

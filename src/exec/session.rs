@@ -43,14 +43,14 @@ pub fn has_journal(dir: &Path) -> bool {
 /// already holds for `plan` (adoption), and writes the new journal, `Started` and
 /// `Adopted` at once. The run's time zero is its earliest adopted run when there is one
 /// (else now), so every time stays positive; `settings` get it. The backend was built with
-/// a provisional clock: build the one that runs the plan from the returned settings.
-/// Nothing is written when the adoption fails.
+/// a provisional clock: build the one that runs the plan from the run's settings. Returns
+/// the run, its journal and the `Adopted` event. Nothing is written when the adoption fails.
 pub async fn start<B: Backend>(
     dir: &Path,
     plan: &CompiledPlan,
     mut settings: Settings,
     backend: &mut B,
-) -> Result<(Machine, Journal), RunError> {
+) -> Result<(Machine, Journal, Event), RunError> {
     let lock = DirLock::take(dir)?;
     let holdings = match backend.adopt(plan).await {
         Ok(holdings) => holdings,
@@ -78,13 +78,7 @@ pub async fn start<B: Backend>(
         .origin_unix_ms
         .map_or(now, |origin| origin.min(now));
     let clock = settings.clock();
-    let adopted = adoption::event(
-        plan,
-        &holdings,
-        settings.origin_unix_ms,
-        clock.speed,
-        clock.now(),
-    );
+    let adopted = adoption::event(plan, &holdings, settings.origin_unix_ms, clock.now());
     let events = [
         Event::Started {
             plan: Box::new(plan.clone()),
@@ -93,7 +87,9 @@ pub async fn start<B: Backend>(
         adopted,
     ];
     let journal = Journal::create_locked(lock, &events)?;
-    Ok((replay(dir, &events)?, journal))
+    let machine = replay(dir, &events)?;
+    let [_, adopted] = events;
+    Ok((machine, journal, adopted))
 }
 
 /// For `resume`: the run in `dir`, locked and replayed.

@@ -117,7 +117,7 @@ impl GitHubError {
                 "the token was refused; check that GITHUB_TOKEN is valid and not expired".into()
             }
             GitHubError::Status { status: 403 | 404, .. } => {
-                "check the repository name and that the token may access it (404 is also GitHub's answer to a missing permission)".into()
+                "check that the repository (and the workflow or tag named) exists and that the token may access it: GitHub also answers 404 when a permission is missing".into()
             }
             GitHubError::Status { .. } | GitHubError::Protocol { .. } => {
                 "check the API URL (--api-url, GITHUB_API_URL) and GitHub's status page, then resume".into()
@@ -143,7 +143,7 @@ impl GitHubError {
             }
             GitHubError::AssetNameConflict(_) => CLASH_HELP.into(),
             GitHubError::AssetDiffers { .. } => {
-                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then resume".into()
+                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then `relplan retry`".into()
             }
             GitHubError::AlreadyPublished { .. } => {
                 "release under a new version, or delete the published release if it must be redone".into()

@@ -44,7 +44,7 @@ impl GitHub {
             .await?
             .ok_or_else(|| GitHubError::Input {
                 message: format!("`{repo}` has no tag `{tag}`"),
-                help: "push the tag named by git_tag in the manifest, then resume".into(),
+                help: "push the tag named by git_tag in the manifest, then `relplan retry`".into(),
             })?;
         let mut object = reply.json::<Ref>(&action)?.object;
         for _ in 0..MAX_DEPTH {

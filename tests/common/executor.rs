@@ -27,13 +27,16 @@ pub async fn apply<B: Backend>(
     backend: impl Fn(&Settings, Reporter) -> (B, Clock),
 ) -> Result<Ending, JournalError> {
     let continued = session::has_journal(dir);
-    let (machine, mut journal) = if continued {
-        session::open_for_apply(dir, plan).expect("the state directory opens")
+    let (machine, mut journal, announce) = if continued {
+        let (machine, journal) =
+            session::open_for_apply(dir, plan).expect("the state directory opens");
+        (machine, journal, Vec::new())
     } else {
         let (mut adopting, _) = backend(&settings, reporter.clone());
-        session::start(dir, plan, settings, &mut adopting)
+        let (machine, journal, adopted) = session::start(dir, plan, settings, &mut adopting)
             .await
-            .expect("the run starts")
+            .expect("the run starts");
+        (machine, journal, vec![adopted])
     };
     if let Some(limit) = limit {
         journal.set_append_limit(limit);
@@ -41,7 +44,8 @@ pub async fn apply<B: Backend>(
     let (backend, clock) = backend(machine.settings(), reporter.clone());
     let progress = Progress::lines(reporter);
     let poll = Duration::from_millis(5);
-    let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+    let executor =
+        Executor::new(machine, journal, backend, clock, dir, progress, poll).announcing(announce);
     let mut executor = if continued {
         executor.continuing()
     } else {

@@ -2,9 +2,12 @@
 //! port, holding repositories with tags and workflows, runs that move from queued through
 //! in_progress to completed as the test advances the fake clock (with scripted outcomes per
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
-//! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
-//! log of every request (for counting what the rate limit would charge).
+//! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, run
+//! lists that lag behind new runs (`lag.rs`), and a log of every request (for counting
+//! what the rate limit would charge).
 
+pub mod handle;
+pub mod lag;
 pub mod routes;
 pub mod world;
 
