@@ -225,13 +225,9 @@ pub fn ending_exit(ending: Ending, machine: &Machine, shown: &str) -> Result<Exi
             Ok(Exit::Interrupted)
         }
         Ending::Halted { reason, help } => {
-            let next = format!("then continue with `relplan resume --state-dir {shown}`");
-            let help = match help {
-                Some(help) => format!("{help}; {next}"),
-                None => next,
-            };
+            let next = format!("continue with `relplan resume --state-dir {shown}`");
             Err(RunError::new(format!("the run stopped: {reason}"))
-                .with_help(help)
+                .with_help(RunError::then(help.as_deref(), &next))
                 .with_exit(Exit::Interrupted))
         }
     }

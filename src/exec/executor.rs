@@ -315,7 +315,22 @@ impl<B: Backend> Executor<B> {
                 _ => {}
             }
         }
+        self.forget_settled_lookups();
         Ok(())
+    }
+
+    /// Drops the planned looks for attempts (and a fallback) no longer waiting for their
+    /// run, so that they never wake the executor.
+    fn forget_settled_lookups(&mut self) {
+        let machine = &self.machine;
+        let fallback_waits = matches!(machine.fallback(), Fallback::Starting { .. });
+        self.lookups.retain(|&(i, number), _| {
+            if (i, number) == FALLBACK_KEY {
+                return fallback_waits;
+            }
+            machine.run(i).phase == Phase::Starting
+                && machine.run(i).current().is_some_and(|a| a.number == number)
+        });
     }
 
     /// Journals what other commands asked for since the last turn (see [`requests`]).

@@ -227,8 +227,9 @@ fn what(event: &Event) -> Option<String> {
             ..
         } => adopted(attempts, *published, fallback.is_some()),
         Event::Retried { jobs, .. } => format!(
-            "retry     {} (and the jobs they skipped), with a fresh retry budget",
-            jobs.join(", ")
+            "retry     {}: pending again with a fresh retry budget, and the jobs {} skipped",
+            jobs.join(", "),
+            if jobs.len() == 1 { "it" } else { "they" }
         ),
         Event::CancelRequested { .. } => {
             "cancel requested: running attempts are cancelled, nothing new starts".to_string()

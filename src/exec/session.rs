@@ -60,16 +60,12 @@ pub async fn start<B: Backend>(
                 ErrorKind::Transient | ErrorKind::Stop => Exit::Interrupted,
                 ErrorKind::Failed | ErrorKind::Blocked => Exit::Failure,
             };
-            let next = "nothing was started or written; run the same `relplan apply` again once it is fixed";
-            let help = match &e.help {
-                Some(help) => format!("{help}; {next}"),
-                None => next.to_string(),
-            };
+            let next = "run the same `relplan apply` again (nothing was started or written)";
             return Err(RunError::new(format!(
                 "cannot learn what the backend already holds for this plan: {}",
                 e.message
             ))
-            .with_help(help)
+            .with_help(RunError::then(e.help.as_deref(), next))
             .with_exit(exit));
         }
     };
