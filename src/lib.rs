@@ -10,9 +10,11 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod markdown;
 pub mod numbers;
 pub mod release_assets;
 pub mod run_error;
+pub mod secrets;
 pub mod snippet;
 pub mod source;
 
@@ -33,8 +35,15 @@ pub mod exec;
 pub mod scenario;
 pub mod simulate;
 
-// Talking to GitHub.
+// Talking to GitHub, and checking before a release that its repositories are wired.
 pub mod github;
+pub mod preflight;
+
+// Freezing what gets built: the manifest's commits from its tags.
+pub mod pin;
+
+// Checking a published release, and comparing two.
+pub mod verify;
 
 // Command line and output files.
 pub mod atomic_file;

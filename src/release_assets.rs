@@ -2,17 +2,22 @@
 //! executor assembles them from what each publishing job produced, the sim backend writes
 //! them to disk, the GitHub layer names, checks and uploads them.
 //!
-//! - [`Asset`]: one file, its sha256, and where it came from (for messages).
+//! - [`Asset`]: one file, its sha256, and where it came from (for messages). Its bytes
+//!   ([`Content`]) are in memory for the small files relplan makes itself, and in a file on
+//!   disk for downloaded artifacts, so a release of any size never has to fit in memory.
 //! - [`SHA256SUMS`]: the checksum file relplan writes into every release; no build may
 //!   publish a file of that name.
 //! - [`assemble`]: the one name check: no two assets share a name and none takes
 //!   [`SHA256SUMS`]. Every clash is reported at once, naming both sources; nothing is
 //!   renamed to make room.
 //! - [`sha256sums`]: the checksum file (`<64 hex>  <name>\n` per asset, sorted by name), so
-//!   `sha256sum -c SHA256SUMS` passes next to the downloaded assets.
+//!   `sha256sum -c SHA256SUMS` passes next to the downloaded assets; [`sums_line`] writes
+//!   one line and [`parse_sums_line`] reads one back, for `relplan verify`.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, Read};
+use std::path::PathBuf;
 
 use crate::digest::sha256_hex;
 
@@ -27,7 +32,9 @@ pub const CLASH_HELP: &str =
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Asset {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub content: Content,
+    /// Bytes.
+    pub size: u64,
     /// Lowercase hex.
     pub sha256: String,
     /// Where it came from, in words: ``job `node` `` or, on GitHub, ``
@@ -35,14 +42,50 @@ pub struct Asset {
     pub source: String,
 }
 
+/// Where an asset's bytes are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Small files relplan makes itself (SHA256SUMS, the simulated world's artifacts).
+    Bytes(Vec<u8>),
+    /// A file on disk, whose size and sha256 were measured as it was written.
+    File(PathBuf),
+}
+
 impl Asset {
+    /// An asset held in memory.
     pub fn new(name: impl Into<String>, bytes: Vec<u8>, source: impl Into<String>) -> Asset {
         Asset {
             name: name.into(),
+            size: bytes.len() as u64,
             sha256: sha256_hex(&bytes),
-            bytes,
+            content: Content::Bytes(bytes),
             source: source.into(),
         }
+    }
+
+    /// An asset in the file `path`, of `size` bytes hashing to `sha256`.
+    pub fn from_file(
+        name: impl Into<String>,
+        path: PathBuf,
+        size: u64,
+        sha256: String,
+        source: impl Into<String>,
+    ) -> Asset {
+        Asset {
+            name: name.into(),
+            content: Content::File(path),
+            size,
+            sha256,
+            source: source.into(),
+        }
+    }
+
+    /// Its bytes, read as they are needed.
+    pub fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+        Ok(match &self.content {
+            Content::Bytes(bytes) => Box::new(bytes.as_slice()),
+            Content::File(path) => Box::new(fs_err::File::open(path)?),
+        })
     }
 }
 
@@ -119,9 +162,28 @@ pub fn sha256sums(assets: &[Asset]) -> Asset {
     lines.sort();
     let text: String = lines
         .into_iter()
-        .map(|(name, sha)| format!("{sha}  {name}\n"))
+        .map(|(name, sha)| sums_line(sha, name))
         .collect();
     Asset::new(SHA256SUMS, text.into_bytes(), "relplan")
+}
+
+/// One line of [`SHA256SUMS`], newline included: the lowercase hex, two spaces (text mode,
+/// as `sha256sum` writes it), the name.
+pub fn sums_line(sha256: &str, name: &str) -> String {
+    format!("{sha256}  {name}\n")
+}
+
+/// A line of [`SHA256SUMS`] without its newline, as [`sums_line`] writes it: the hash and
+/// the name, or `None` when it is not 64 lowercase hex digits, two spaces and a name (not
+/// empty, not starting with a space, without a carriage return).
+pub fn parse_sums_line(line: &str) -> Option<(&str, &str)> {
+    let (sha256, name) = line.split_at_checked(64)?;
+    let name = name.strip_prefix("  ")?;
+    let hex = sha256
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.contains('\r');
+    (hex && name_ok).then_some((sha256, name))
 }
 
 #[cfg(test)]
@@ -137,7 +199,12 @@ mod tests {
         let assets = assemble([asset("b.tar.gz", "x"), asset("a.tar.gz", "y")]).unwrap();
         let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["a.tar.gz", "b.tar.gz"]);
-        let sums = String::from_utf8(sha256sums(&assets).bytes).unwrap();
+        let mut sums = String::new();
+        sha256sums(&assets)
+            .open()
+            .unwrap()
+            .read_to_string(&mut sums)
+            .unwrap();
         assert_eq!(
             sums,
             format!(
@@ -146,6 +213,29 @@ mod tests {
                 sha256_hex(b"x")
             )
         );
+    }
+
+    #[test]
+    fn sums_lines_read_back_what_is_written() {
+        let sha = sha256_hex(b"x");
+        let line = sums_line(&sha, "a.tar.gz");
+        assert_eq!(
+            parse_sums_line(line.trim_end_matches('\n')),
+            Some((sha.as_str(), "a.tar.gz"))
+        );
+        for bad in [
+            format!("{sha} a.tar.gz"),
+            format!("{sha} *a.tar.gz"),
+            format!("{}  a.tar.gz", sha.to_uppercase()),
+            format!("{}  a.tar.gz", &sha[1..]),
+            format!("{sha}  "),
+            format!("{sha}   a"),
+            format!("{sha}  a\r"),
+            "é".repeat(40),
+            String::new(),
+        ] {
+            assert_eq!(parse_sums_line(&bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -33,12 +33,25 @@ const COMPILE_STAGE: &[&str] = &[
 
 /// Everything that runs a plan or talks about a run, which no lower layer may know.
 const ABOVE_THE_PLAN: &[&str] = &[
-    "cli", "exec", "backend", "github", "simulate", "scenario", "diff", "render", "schema",
+    "cli",
+    "exec",
+    "backend",
+    "github",
+    "simulate",
+    "scenario",
+    "diff",
+    "render",
+    "schema",
     "generate",
+    "preflight",
+    "pin",
+    "verify",
 ];
 
-/// Flow: `cli` → {exec, simulate, diff, render, compile} → the compiled plan; `backend` →
-/// exec; `backend/github.rs` → github; github knows neither the executor nor backends.
+/// Flow: `cli` → {exec, simulate, diff, render, compile, preflight, pin, verify} → the
+/// compiled plan; `backend` → exec; `backend/github.rs` → github; github knows neither the
+/// executor nor backends; preflight, pin and verify read GitHub through `github` and know
+/// no executor.
 const LAYERS: &[Layer] = &[
     Layer {
         name: "command line",
@@ -48,47 +61,101 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "backends",
         modules: &["backend"],
-        must_not_import: &["cli", "simulate", "diff", "render"],
+        must_not_import: &["cli", "simulate", "diff", "render", "verify"],
     },
     Layer {
         name: "executor",
         modules: &["exec"],
-        must_not_import: &["cli", "backend", "github", "simulate", "diff", "render"],
+        must_not_import: &[
+            "cli",
+            "backend",
+            "github",
+            "simulate",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+            "verify",
+        ],
     },
     Layer {
         name: "GitHub protocol",
         modules: &["github"],
-        must_not_import: &["cli", "exec", "backend", "simulate", "diff", "render"],
+        must_not_import: &[
+            "cli",
+            "exec",
+            "backend",
+            "simulate",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+            "verify",
+        ],
+    },
+    Layer {
+        name: "checks before a release",
+        modules: &["preflight", "pin"],
+        must_not_import: &[
+            "cli", "exec", "backend", "simulate", "scenario", "diff", "render", "verify",
+        ],
+    },
+    Layer {
+        name: "checks after a release",
+        modules: &["verify"],
+        must_not_import: &[
+            "cli",
+            "exec",
+            "backend",
+            "simulate",
+            "scenario",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+            "generate",
+        ],
     },
     Layer {
         name: "simulation",
         modules: &["simulate"],
-        must_not_import: &["cli", "backend", "github", "diff"],
+        must_not_import: &["cli", "backend", "github", "diff", "verify"],
     },
     Layer {
         name: "simulated world",
         modules: &["scenario"],
         must_not_import: &[
-            "cli", "exec", "backend", "github", "simulate", "diff", "render",
+            "cli", "exec", "backend", "github", "simulate", "diff", "render", "verify",
         ],
     },
     Layer {
         name: "review",
         modules: &["diff"],
-        must_not_import: &["cli", "exec", "backend", "github", "simulate", "scenario"],
+        must_not_import: &[
+            "cli", "exec", "backend", "github", "simulate", "scenario", "verify",
+        ],
     },
     Layer {
         name: "rendering",
         modules: &["render", "schema"],
         must_not_import: &[
-            "cli", "exec", "backend", "github", "simulate", "scenario", "diff",
+            "cli", "exec", "backend", "github", "simulate", "scenario", "diff", "verify",
         ],
     },
     Layer {
         name: "workflow generation",
         modules: &["generate"],
         must_not_import: &[
-            "cli", "exec", "backend", "simulate", "scenario", "diff", "render",
+            "cli",
+            "exec",
+            "backend",
+            "simulate",
+            "scenario",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+            "verify",
         ],
     },
     Layer {
@@ -105,12 +172,14 @@ const LAYERS: &[Layer] = &[
             "diagnostic",
             "digest",
             "glob",
+            "markdown",
             "atomic_file",
             "release_assets",
             "run_error",
             "bounds",
             "numbers",
             "snippet",
+            "secrets",
         ],
         must_not_import: ABOVE_THE_PLAN,
     },

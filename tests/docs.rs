@@ -60,3 +60,40 @@ fn the_docs_index_lists_every_document_and_the_readme_links_it() {
     assert!(readme.contains("(docs/README.md)"));
     assert!(readme.contains("## Adopting relplan in an organisation"));
 }
+
+#[test]
+fn every_preflight_code_is_documented() {
+    let source = std::fs::read_to_string(root().join("src/preflight/finding.rs")).unwrap();
+    let codes: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.starts_with("preflight::"))
+        .collect();
+    assert_eq!(codes.len(), 32);
+    let docs = std::fs::read_to_string(root().join("docs/preflight.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for code in codes {
+        assert!(
+            docs.contains(&format!("`{code}`")),
+            "docs/preflight.md lists {code}"
+        );
+        let name = code.trim_start_matches("preflight::");
+        assert!(readme.contains(&format!("`{name}`")), "README lists {code}");
+    }
+}
+
+#[test]
+fn every_verify_code_is_documented() {
+    let source = std::fs::read_to_string(root().join("src/verify/finding.rs")).unwrap();
+    let codes: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.starts_with("verify::"))
+        .collect();
+    assert_eq!(codes.len(), 24);
+    let verify = std::fs::read_to_string(root().join("docs/verify.md")).unwrap();
+    let cli = std::fs::read_to_string(root().join("docs/cli.md")).unwrap();
+    for code in codes {
+        let quoted = format!("`{code}`");
+        assert!(verify.contains(&quoted), "docs/verify.md lists {code}");
+        assert!(cli.contains(&quoted), "docs/cli.md lists {code}");
+    }
+}

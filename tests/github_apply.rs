@@ -1,15 +1,17 @@
 //! `relplan apply --backend github` as a user runs it, against the fake GitHub: a whole
-//! release, a missing token, and `kill -9` at several points followed by `relplan resume`,
-//! which must dispatch every job once and publish one release.
+//! release, a missing token, a token echoed back by the server, and `kill -9` at several
+//! points (after journal lines, and while a mutation GitHub performed is still waiting for
+//! its answer) followed by `relplan resume`, which must dispatch every job once, upload
+//! every asset once and publish one release.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::github::{assert_one_release, tagged_build};
-use crate::common::{command, stderr, stdout};
+use crate::common::github::{assert_one_release, output, relplan_with_token, tagged_build};
+use crate::common::{stderr, stdout};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, SECRET, Script};
+use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script};
 
 const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
 
@@ -43,17 +45,6 @@ fn world(fake: &FakeGitHub) {
     }
 }
 
-/// The relplan binary in `dir`, logging lines (CI), with the test token unless `token` is
-/// false.
-fn relplan(dir: &Path, args: &[&str], token: bool) -> Command {
-    let mut command = command(dir, args);
-    command.env("CI", "1");
-    if token {
-        command.env("GITHUB_TOKEN", SECRET);
-    }
-    command
-}
-
 /// The fake lists new runs at once, so relplan need not expect its lists to lag long:
 /// [`LIST_LAG`] instead of the default two minutes (the window a fresh start, and a resume
 /// after an unconfirmed dispatch, look for runs before dispatching).
@@ -82,13 +73,6 @@ fn apply_args_lagging(url: &str, list_lag: &str) -> Vec<String> {
     .to_vec()
 }
 
-/// Runs a command to its end without blocking the fake server.
-async fn output(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
-        .await
-        .expect("the command's thread ends")
-}
-
 fn check_one_release(fake: &FakeGitHub) {
     let release = assert_one_release(
         fake,
@@ -107,7 +91,7 @@ async fn apply_releases_the_plan_and_never_prints_the_token() {
     write_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
     let (stdout, stderr) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
@@ -130,7 +114,7 @@ async fn apply_without_a_token_says_how_to_give_one() {
     write_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, false)).await;
+    let out = output(relplan_with_token(dir.path(), &args, false)).await;
     assert_eq!(out.status.code(), Some(1));
     let stderr = stderr(&out);
     let tail: Vec<&str> = stderr
@@ -153,7 +137,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         let path = dir.path().to_path_buf();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let mut child = relplan(&path, &args, true)
+            let mut child = relplan_with_token(&path, &args, true)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -172,7 +156,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         })
         .await
         .expect("the killing thread ends");
-        let out = output(relplan(
+        let out = output(relplan_with_token(
             dir.path(),
             &["resume", "--state-dir", "state", "--list-lag", LIST_LAG],
             true,
@@ -201,7 +185,7 @@ async fn kill_when(
     let path = dir.to_path_buf();
     let mut child = tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        relplan(&path, &args, true)
+        relplan_with_token(&path, &args, true)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -241,7 +225,7 @@ async fn kill_9_right_after_a_dispatch_with_lagging_run_lists_then_resume_dispat
         !journal.contains("attempt_dispatched"),
         "killed before the run was confirmed"
     );
-    let out = output(relplan(
+    let out = output(relplan_with_token(
         dir.path(),
         &["resume", "--state-dir", "state", "--list-lag", "8s"],
         true,
@@ -270,28 +254,33 @@ async fn an_unreachable_api_stops_the_start_with_one_error_and_writes_nothing() 
         .map(|a| a.port())
         .expect("a free port");
     let url = format!("http://127.0.0.1:{port}");
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    write_plan(dir.path());
-    let args = apply_args(&url);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, true)).await;
-    assert_eq!(out.status.code(), Some(130), "resumable");
-    let stderr = stderr(&out);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(
-        errors[0].starts_with(&format!(
-            "error: cannot learn what the backend already holds for this plan: cannot reach the GitHub API at {url}: "
-        )) && errors[0].to_lowercase().contains("refused"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(
-            "nothing was started or written; run the same `relplan apply` again once it is fixed"
-        ),
-        "{stderr}"
-    );
-    assert!(!dir.path().join("state").exists(), "nothing was written");
+    // First contact is the preflight, or with `--no-preflight` the adoption.
+    for skip in [false, true] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        write_plan(dir.path());
+        let mut args = apply_args(&url);
+        if skip {
+            args.push("--no-preflight".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = output(relplan_with_token(dir.path(), &args, true)).await;
+        assert_eq!(out.status.code(), Some(130), "resumable");
+        let stderr = stderr(&out);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(
+            errors[0].contains(&format!("cannot reach the GitHub API at {url}: "))
+                && errors[0].to_lowercase().contains("refused"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(
+                "; then run the same `relplan apply` again (nothing was started or written)"
+            ),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("state").exists(), "nothing was written");
+    }
 }
 
 #[tokio::test]
@@ -303,12 +292,12 @@ async fn a_refused_start_writes_nothing_and_the_corrected_apply_uses_its_api_url
     write_plan(dir.path());
     let wrong = apply_args("http://127.0.0.1:9");
     let wrong: Vec<&str> = wrong.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &wrong, false)).await;
+    let out = output(relplan_with_token(dir.path(), &wrong, false)).await;
     assert_eq!(out.status.code(), Some(1), "no token");
     assert!(!dir.path().join("state").exists(), "nothing was written");
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     check_one_release(&fake);
 }
@@ -326,7 +315,7 @@ async fn resume_may_change_the_connection_settings_and_says_so() {
     .await;
     // The same fake under another name.
     let other = fake.url.replace("127.0.0.1", "localhost");
-    let out = output(relplan(
+    let out = output(relplan_with_token(
         dir.path(),
         &[
             "resume",
@@ -365,4 +354,148 @@ async fn resume_may_change_the_connection_settings_and_says_so() {
         }
     );
     check_one_release(&fake);
+}
+
+/// Every file under `dir`, recursively, with its contents.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs_err::read_dir(&next).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs_err::read(&path).expect("a readable file");
+                files.push((path, bytes));
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_token_echoed_back_by_the_server_is_masked_in_output_and_state() {
+    let fake = FakeGitHub::start().await;
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let versions: String = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            format!(
+                "{name} = {{ version = \"0.1.0\", git_tag = \"v0.1.0\", git_commit = \"{COMMIT}\" }}\n"
+            )
+        })
+        .collect();
+    fs_err::write(
+        dir.path().join("versions.toml"),
+        format!("[versions]\n{versions}"),
+    )
+    .expect("versions written");
+    let plan = "[release]\nname = \"Test\"\nowner = \"o\"\nversions = \"versions.toml\"\n\
+                version = \"0.1.0\"\npublish_to = \"c\"\n\n\
+                [defaults]\ntrigger = { repository_dispatch = { event_type = \"build-chain\" } }\n\
+                timeout = \"24h\"\nretries = 0\nestimate = \"1s\"\npublish = [\"*\"]\n";
+    fs_err::write(dir.path().join("plan.toml"), plan).expect("plan written");
+    for repo in ["o/a", "o/b", "o/c"] {
+        tagged_build(&fake, repo, "v0.1.0", COMMIT, Script::default());
+    }
+    fake.fault(
+        "GET",
+        "/repos/o/a/git/ref/tags/",
+        FaultKind::EchoToken(403),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/b/dispatches",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    // Without the preflight, whose own reading of the tag would meet the echo first: the
+    // echoed answers must reach the journal's reasons, masked.
+    let mut args = apply_args(&fake.url);
+    args.push("--no-preflight".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    let status = output(relplan_with_token(
+        dir.path(),
+        &["status", "--state-dir", "state"],
+        true,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();
+    assert_eq!(
+        journal.matches("Authorization: Bearer ***").count(),
+        2,
+        "both echoing answers reached the journal, masked: {journal}"
+    );
+    for text in [stdout(&out), stderr(&out), stdout(&status), stderr(&status)] {
+        assert!(!text.contains(SECRET), "the token leaked: {text}");
+    }
+    assert!(stderr(&out).contains("Authorization: Bearer ***"));
+    for (path, bytes) in files_under(&dir.path().join("state")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(SECRET), "the token is in {}", path.display());
+    }
+}
+
+#[tokio::test]
+async fn kill_9_while_a_mutation_is_in_flight_then_resume_does_nothing_twice() {
+    for (method, path) in [
+        ("POST", "/repos/o/node/dispatches"),
+        ("POST", "/repos/o/sdk/dispatches"),
+        ("POST", "/repos/o/node/releases"),
+        ("POST", "/uploads/"),
+        ("PATCH", "/repos/o/node/releases/"),
+    ] {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_millis(2));
+        // GitHub performs the request, and the answer never comes: relplan is killed
+        // between sending it and journaling what came of it.
+        fake.fault(method, path, FaultKind::HangAfter, 1);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        write_plan(dir.path());
+        let args = apply_args(&fake.url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = relplan_with_token(dir.path(), &args, true)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relplan starts");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while fake.held().is_empty() {
+            assert!(
+                child.try_wait().ok().flatten().is_none(),
+                "{method} {path}: relplan ended before sending it"
+            );
+            assert!(Instant::now() < deadline, "{method} {path} never sent");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = output(relplan_with_token(
+            dir.path(),
+            &["resume", "--state-dir", "state", "--list-lag", LIST_LAG],
+            true,
+        ))
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "killed during {method} {path}: {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        check_one_release(&fake);
+        assert_eq!(
+            fake.count("POST", "/uploads/"),
+            3,
+            "killed during {method} {path}: every asset uploaded once"
+        );
+        clock.abort();
+    }
 }

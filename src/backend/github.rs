@@ -17,23 +17,28 @@
 //!   attempt; a token GitHub no longer accepts (401) stops the executor, and so does an
 //!   API that could not be reached or did not answer for [`OUTAGE_LIMIT_S`] in a row.
 //! - `adopt` is [`crate::backend::github_adoption`].
-//! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
-//!   job's estimate) and answers from the last observation in between, so the executor may
-//!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
-//!   `observe_now` (before a timeout is declared) always polls.
-//! - `artifacts` downloads and checks every artifact of the run and returns the files the
-//!   job's `publish` globs select, named by their base names (see [`crate::github::assets`]);
-//!   the executor then checks the names across jobs with the same function.
+//! - `observe` reads runs from one conditional listing per repository and event, polled
+//!   every poll interval while one of its runs is running (longer when so many repositories
+//!   are watched that GitHub's secondary limits would be at risk) and answered from in
+//!   between ([`crate::backend::github_watch`]); unchanged listings cost 304s, which the
+//!   rate limit does not charge, so a build is noticed within a poll interval of its end
+//!   whatever its estimate. `observe_now` (before a timeout is declared) always polls.
+//! - `artifacts` downloads and checks every artifact of the run into the run's temporary
+//!   directory and returns the files the job's `publish` globs select, as files on disk
+//!   named by their base names (see [`crate::github::assets`]); the executor then checks
+//!   the names across jobs with the same function.
 //! - `publish` runs the release transaction ([`GitHub::publish_release`]).
 //!
 //! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
 //! `updated_at` place runs on it, so a run that ended while relplan was down is judged by
 //! when it ended.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::backend::github_adoption;
+use crate::backend::github_watch::{ListingKey, Watch};
 use crate::compile::duration::format_seconds;
 use crate::compiled::{CompiledPlan, Job, JobKind, Release, Trigger};
 use crate::exec::backend::{Backend, BackendError, Clock, ErrorKind, Holdings, RunStatus};
@@ -43,7 +48,7 @@ use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
 use crate::github::release::ReleaseSpec;
 use crate::github::run_state::RunState;
-use crate::github::runs::{Run, next_poll};
+use crate::github::runs::Run;
 use crate::github::zip_check::ZipLimits;
 use crate::github::{GitHub, GitHubError};
 use crate::release_assets::Asset;
@@ -67,14 +72,16 @@ pub struct GitHubBackend {
     clock: Clock,
     plan_hash: String,
     release_version: String,
-    poll_interval: Duration,
     limits: ZipLimits,
-    /// Per run reference: when to poll next and what was seen last.
-    watched: BTreeMap<String, (u64, RunStatus)>,
+    /// The runs watched, by listing, and when to poll them.
+    watch: Watch,
     /// Runs already reported as waiting for an approval.
     waiting_noted: HashSet<u64>,
     /// Where notes for the person watching go.
     reporter: Reporter,
+    /// Where artifacts are downloaded and unpacked: `artifacts/` in the run's temporary
+    /// directory, removed once the release is published.
+    artifacts_dir: PathBuf,
     /// [`LIST_LAG_S`] unless a test says otherwise.
     list_lag_s: u64,
     /// Since when GitHub has been unreachable (or not answering), if it is now.
@@ -89,17 +96,18 @@ impl GitHubBackend {
         release_version: &str,
         poll_interval: Duration,
         reporter: Reporter,
+        temp_dir: &Path,
     ) -> GitHubBackend {
         GitHubBackend {
             github,
             clock,
             plan_hash: plan_hash.to_string(),
             release_version: release_version.to_string(),
-            poll_interval,
             limits: ZipLimits::default(),
-            watched: BTreeMap::new(),
+            watch: Watch::new(poll_interval),
             waiting_noted: HashSet::new(),
             reporter,
+            artifacts_dir: temp_dir.join("artifacts"),
             list_lag_s: LIST_LAG_S,
             outage_since: None,
         }
@@ -125,9 +133,11 @@ impl GitHubBackend {
             error,
             GitHubError::Unreachable { .. } | GitHubError::Unavailable { .. }
         );
-        let mut kind = kind_of(&error);
-        let RunError { message, help, .. } = error.into();
-        let mut message = message;
+        let BackendError {
+            mut message,
+            help,
+            mut kind,
+        } = backend_error(error);
         if outage {
             let now = self.now();
             let since = *self.outage_since.get_or_insert(now);
@@ -301,6 +311,40 @@ fn parse_ref(reference: &str) -> Option<(u64, u32)> {
     Some((id.parse().ok()?, attempt.parse().ok()?))
 }
 
+impl GitHubBackend {
+    /// Polls the listing of `key` (its first page) and reads on their own the runs of
+    /// `refs` it no longer shows.
+    async fn poll(
+        &mut self,
+        key: &ListingKey,
+        refs: &[(u64, u32)],
+        now: u64,
+    ) -> Result<(), GitHubError> {
+        let (repo, event) = (key.0.as_str(), key.1);
+        let since = self.since(DISCOVERY_SLACK_S);
+        let runs = self.github.list_runs(repo, event, since, 1).await?;
+        self.watch.record(key, now, runs);
+        for &(id, _) in refs {
+            if self.watch.run(key, id).is_none() {
+                let observed = self.github.observe_run(repo, id).await?;
+                self.watch.record_one(key, observed.run);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A GitHub error as the executor sees it (outages aside: [`GitHubBackend::answer`]).
+fn backend_error(error: GitHubError) -> BackendError {
+    let kind = kind_of(&error);
+    let RunError { message, help, .. } = error.into();
+    BackendError {
+        message,
+        help,
+        kind,
+    }
+}
+
 /// What the executor does about a GitHub error: the one place that decides it.
 pub fn kind_of(error: &GitHubError) -> ErrorKind {
     match error {
@@ -328,15 +372,9 @@ impl Backend for GitHubBackend {
         self.clock.now()
     }
 
-    /// The next poll due in the future; polls already due wait for the executor's turn
-    /// (a run the executor stopped asking about must not keep waking it).
+    /// The next poll due in the future (see [`Watch::next_poll`]).
     fn next_change(&self) -> Option<u64> {
-        let now = self.now();
-        self.watched
-            .values()
-            .filter(|(at, status)| *status == RunStatus::Running && *at > now)
-            .map(|(at, _)| *at)
-            .min()
+        self.watch.next_poll(self.now())
     }
 
     fn list_lag_s(&self) -> u64 {
@@ -377,96 +415,79 @@ impl Backend for GitHubBackend {
     }
 
     async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
-        let key = run.runs.join(",");
-        let now = self.now();
-        // Between polls the last observation stands.
-        if let Some((next_at, status)) = self.watched.get(&key)
-            && (*status != RunStatus::Running || now < *next_at)
-        {
-            return Ok(*status);
-        }
-        let repo = match trigger_event(job) {
-            Ok((repo, _)) => repo.to_string(),
-            Err(e) => return self.answer(Err(e)),
-        };
-        let mut running = false;
-        let mut success = true;
-        let mut ended = 0;
+        let (repo, event) = trigger_event(job).map_err(backend_error)?;
+        let key: ListingKey = (repo.to_string(), event);
+        let mut refs = Vec::new();
         for reference in &run.runs {
-            let Some((id, attempt)) = parse_ref(reference) else {
+            let Some(parsed) = parse_ref(reference) else {
                 return Err(BackendError::failed(format!(
                     "`{reference}` is not a GitHub run reference"
                 )));
             };
-            let observed = self.github.observe_run(&repo, id).await;
-            let observed = self.answer(observed)?;
-            if observed.run.run_attempt < attempt {
-                // The rerun is not visible yet.
-                running = true;
-                continue;
-            }
-            match &observed.state {
-                RunState::Completed(_) => {
-                    success &= observed.state.succeeded();
-                    ended = ended.max(self.seconds(&observed.run.updated_at));
+            refs.push(parsed);
+        }
+        let now = self.now();
+        if self.watch.due(&key, now) {
+            let polled = self.poll(&key, &refs, now).await;
+            self.answer(polled)?;
+        }
+        let mut running = false;
+        let mut success = true;
+        let mut ended = 0;
+        for &(id, attempt) in &refs {
+            let state = match self.watch.run(&key, id) {
+                // Dispatched since the last poll, or a rerun not visible yet.
+                None => None,
+                Some(seen) if seen.run_attempt < attempt => None,
+                Some(seen) => Some((seen.state().map_err(backend_error)?, seen.clone())),
+            };
+            let run_running = match state {
+                None => true,
+                Some((state @ RunState::Completed(_), seen)) => {
+                    success &= state.succeeded();
+                    ended = ended.max(self.seconds(&seen.updated_at));
+                    false
                 }
-                RunState::WaitingForApproval => {
+                Some((RunState::WaitingForApproval, seen)) => {
                     if self.waiting_noted.insert(id) {
                         self.reporter.note(&format!(
                             "{} run {id} is waiting for an approval: {}",
-                            job.id, observed.run.html_url
+                            job.id, seen.html_url
                         ));
                     }
-                    running = true;
+                    true
                 }
-                _ => running = true,
-            }
+                Some(_) => true,
+            };
+            self.watch.set_running(&key, id, run_running);
+            running |= run_running;
         }
-        let status = if running || run.runs.is_empty() {
+        Ok(if running || run.runs.is_empty() {
             RunStatus::Running
         } else {
             RunStatus::Finished { success, at: ended }
-        };
-        let elapsed = Duration::from_secs(now.saturating_sub(run.started_s));
-        let wait = next_poll(
-            elapsed,
-            Duration::from_secs(job.estimate_s),
-            self.poll_interval,
-        );
-        self.watched
-            .insert(key, (now.saturating_add(wait.as_secs()), status));
-        Ok(status)
+        })
     }
 
     async fn observe_now(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
-        // A finished run stays finished; a running one is polled at once.
-        let key = run.runs.join(",");
-        if self
-            .watched
-            .get(&key)
-            .is_some_and(|(_, status)| *status == RunStatus::Running)
-        {
-            self.watched.remove(&key);
-        }
+        let (repo, event) = trigger_event(job).map_err(backend_error)?;
+        self.watch.force(&(repo.to_string(), event));
         self.observe(job, run).await
     }
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
-        self.watched.remove(&run.runs.join(","));
-        let mut result = Ok(());
-        if let Ok((repo, _)) = trigger_event(job) {
-            for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
-                result = result.and(self.github.cancel_run(repo, id).await);
-            }
+        let (repo, event) = trigger_event(job).map_err(backend_error)?;
+        let key: ListingKey = (repo.to_string(), event);
+        for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
+            self.watch.set_running(&key, id, false);
+            let cancelled = self.github.cancel_run(repo, id).await;
+            self.answer(cancelled)?;
         }
-        self.answer(result)
+        Ok(())
     }
 
     async fn artifacts(&mut self, job: &Job, run: &RunRef) -> Result<Vec<Asset>, BackendError> {
-        let repo = match trigger_event(job) {
-            Ok((repo, _)) => repo,
-            Err(e) => return self.answer(Err(e)),
-        };
+        let (repo, _) = trigger_event(job).map_err(backend_error)?;
         let output = JobOutput {
             job: job.id.clone(),
             repo: repo.to_string(),
@@ -478,9 +499,12 @@ impl Backend for GitHubBackend {
                 .collect(),
             publish: job.publish.clone(),
         };
-        let files = self.github.published_files(&output, self.limits).await;
-        let named = files.and_then(assets::name_assets);
-        self.answer(named)
+        let files = self
+            .github
+            .published_files(&output, self.limits, &self.artifacts_dir)
+            .await;
+        let files = self.answer(files)?;
+        assets::name_assets(files).map_err(backend_error)
     }
 
     async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
@@ -495,6 +519,9 @@ impl Backend for GitHubBackend {
             commit: release.commit.clone(),
         };
         let published = self.github.publish_release(&spec, assets).await;
-        self.answer(published.map(|_| ()))
+        self.answer(published)?;
+        // The downloaded files are no longer needed; a crash leaves them to the next start.
+        let _ = fs_err::remove_dir_all(&self.artifacts_dir);
+        Ok(())
     }
 }

@@ -17,8 +17,7 @@ use crate::compiled::{CompiledPlan, Job, JobKind};
 use crate::correlation;
 use crate::exec::backend::{Found, Holdings, RunStatus};
 use crate::exec::event::RunRef;
-use crate::exec::fallback;
-use crate::github::runs::{Run, carries, words};
+use crate::github::runs::{MAX_PAGES, Run, carries, words};
 use crate::github::{GitHub, GitHubError};
 
 use super::github::trigger_event;
@@ -43,7 +42,7 @@ pub async fn holdings(
             i64::try_from(span_s).unwrap_or(i64::MAX / 2),
         ))
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    let fallback = fallback::job(plan);
+    let fallback = plan.fallback_job();
     // The plan's jobs, then the fallback (`true`).
     let jobs: Vec<(&Job, bool)> = plan
         .jobs
@@ -58,8 +57,7 @@ pub async fn holdings(
         if listings.contains_key(&key) {
             continue;
         }
-        let action = format!("listing the runs of `{}` for the adoption", key.0);
-        let runs = match github.list_runs(&action, key.0, key.1, since).await {
+        let runs = match github.list_runs(key.0, key.1, since, MAX_PAGES).await {
             Ok(runs) => runs,
             Err(GitHubError::Status {
                 status: 403 | 404 | 410,
@@ -78,9 +76,9 @@ pub async fn holdings(
     }
     let published = match &plan.release.repo {
         Some(repo) => github
-            .release_published(repo, &plan.release.tag)
+            .releases_of_tag(repo, &plan.release.tag)
             .await?
-            .unwrap_or(false),
+            .is_some_and(|releases| releases.iter().any(|r| !r.draft)),
         None => false,
     };
     Ok(matched.into_holdings(published))

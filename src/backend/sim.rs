@@ -6,9 +6,10 @@
 //! attempt was dispatched twice. Adoption reads the world: when the journal is gone but the
 //! world is not (a state directory whose journal was deleted), a new `apply` finds every
 //! run by its correlation id and the release by its tag, as it would on GitHub; the world
-//! keeps the time zero its times count from, which the new run takes as its own. Artifacts are deterministic bytes per job. A published
-//! release is written to `<state-dir>/sim-release/<tag>/`, SHA256SUMS included, where
-//! `sha256sum -c SHA256SUMS` checks it.
+//! keeps the time zero its times count from, which the new run takes as its own. Artifacts
+//! are deterministic bytes per job. A published release is written to `<state-dir>/sim-release/<tag>/`, SHA256SUMS included, where
+//! `sha256sum -c SHA256SUMS` checks it. Every file is written through the run's temporary
+//! directory ([`temp_dir`]), so a crash mid-write leaves nothing beside the assets.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::compiled::{CompiledPlan, Job, Release};
 use crate::correlation;
 use crate::exec::backend::{Backend, BackendError, Clock, Found, Holdings, RunStatus};
 use crate::exec::event::{AssetDigest, RunRef};
+use crate::exec::temp_dir;
 use crate::release_assets::{Asset, sha256sums};
 use crate::scenario::{self, Outcome, Scenario};
 
@@ -61,6 +63,8 @@ pub struct SimRelease {
 
 pub struct SimBackend {
     dir: PathBuf,
+    /// The run's temporary directory, where files are written before they are renamed.
+    tmp: PathBuf,
     clock: Clock,
     scenario: Scenario,
     world: World,
@@ -69,8 +73,10 @@ pub struct SimBackend {
 impl SimBackend {
     /// Opens (or starts) the world of the state directory `dir`.
     pub fn open(dir: &Path, clock: Clock, scenario: Scenario) -> Result<SimBackend, BackendError> {
+        let tmp = temp_dir::ensure(dir).map_err(|e| BackendError::transient(e.to_string()))?;
         Ok(SimBackend {
             dir: dir.to_path_buf(),
+            tmp,
             clock,
             scenario,
             world: load_world(dir)?,
@@ -83,7 +89,7 @@ impl SimBackend {
             .get_or_insert(self.clock.origin_unix_ms);
         let text = serde_json::to_string_pretty(&self.world)
             .map_err(|e| BackendError::transient(e.to_string()))?;
-        atomic_file::write(&self.dir.join(WORLD_FILE), text.as_bytes())
+        atomic_file::write_through(&self.tmp, &self.dir.join(WORLD_FILE), &mut text.as_bytes())
             .map_err(|e| BackendError::transient(e.to_string()))
     }
 
@@ -286,7 +292,11 @@ impl Backend for SimBackend {
                 None => {
                     fs_err::create_dir_all(&folder)
                         .map_err(|e| BackendError::transient(e.to_string()))?;
-                    atomic_file::write(&folder.join(name), &asset.bytes)
+                    asset
+                        .open()
+                        .and_then(|mut bytes| {
+                            atomic_file::write_through(&self.tmp, &folder.join(name), &mut bytes)
+                        })
                         .map_err(|e| BackendError::transient(e.to_string()))?;
                     draft.assets.push(AssetDigest::from(asset));
                     changed = true;

@@ -1,17 +1,22 @@
 //! `relplan apply`: run a plan against a backend, journaled in a state directory. In a
-//! directory without a journal it starts the run (after adopting what the backend already
-//! holds for the plan); in one with a journal of the same plan it continues that run.
+//! directory without a journal it starts the run (on GitHub after the preflight, which
+//! `--no-preflight` skips, and after adopting what the backend already holds for the
+//! plan); in one with a journal of the same plan it continues that run, without repeating
+//! the preflight (nor does `resume`).
 
 use std::path::PathBuf;
 
 use crate::cli::Exit;
 use crate::cli::drive::{self, ConnectionArgs};
 use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
+use crate::compiled::CompiledPlan;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::reporter::Reporter;
 use crate::exec::{requests, session};
+use crate::github::{ApiUrl, GitHubError, Token};
 use crate::run_error::RunError;
 
 /// Where runs are kept unless --state-dir says otherwise.
@@ -44,6 +49,9 @@ pub struct Args {
     speed: f64,
     #[command(flatten)]
     connection: ConnectionArgs,
+    /// GitHub: start a new run without the preflight checks (`relplan preflight`).
+    #[arg(long)]
+    no_preflight: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -93,6 +101,9 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     };
     let dir = &args.state_dir;
     if !session::has_journal(dir) {
+        if let BackendKind::GitHub { api_url, .. } = &settings.backend {
+            before_new_github_run(&plan, api_url, args.no_preflight)?;
+        }
         return drive::start(dir, &plan, settings, &args.connection);
     }
     let (machine, journal) = session::open_for_apply(dir, &plan)?;
@@ -109,6 +120,20 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     requests::withdraw_pause(dir)?;
     drive::resume(dir, machine, journal, &args.connection, Vec::new())
+}
+
+/// Before a new run on GitHub writes anything: the token is there, and (unless skipped) the
+/// preflight passes; otherwise the run is refused.
+fn before_new_github_run(
+    plan: &CompiledPlan,
+    api_url: &str,
+    no_preflight: bool,
+) -> Result<(), RunError> {
+    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
+    if no_preflight {
+        return Ok(());
+    }
+    preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
 }
 
 /// The settings a continued run keeps: all but its time zero and the connection settings

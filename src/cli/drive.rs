@@ -19,8 +19,8 @@ use crate::exec::journal::Journal;
 use crate::exec::machine::{JobState, Machine};
 use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
-use crate::exec::session;
 use crate::exec::view;
+use crate::exec::{session, temp_dir};
 use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
 use crate::run_error::RunError;
 
@@ -39,8 +39,9 @@ pub struct ConnectionArgs {
     /// a continued run keeps the one it last used).
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
-    /// GitHub: shortest wait between two polls of a run, e.g. `15s` (default 15s; a
-    /// continued run keeps the one it last used).
+    /// GitHub: how often each repository's runs are polled while one runs, e.g. `2s`
+    /// (default 15s; one conditional listing per repository, unchanged answers are not
+    /// charged; a continued run keeps the one it last used).
     #[arg(long, value_name = "DURATION", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: Option<u64>,
     /// Tests: how long GitHub's run lists may lag (default 2m).
@@ -122,7 +123,7 @@ pub fn start(
         }
         BackendKind::GitHub { .. } => {
             let _entered = runtime.enter();
-            let mut backend = github_backend(&settings, plan, reporter, connection)?;
+            let mut backend = github_backend(dir, &settings, plan, reporter, connection)?;
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
@@ -253,8 +254,8 @@ fn execute_on(
         BackendKind::GitHub { .. } => {
             // The HTTP client starts its connection pool on the runtime.
             let _entered = runtime.enter();
-            let backend =
-                github_backend(&settings, machine.plan(), progress.reporter(), connection)?;
+            let reporter = progress.reporter();
+            let backend = github_backend(dir, &settings, machine.plan(), reporter, connection)?;
             let executor =
                 Executor::new(machine, journal, backend, clock, dir, progress, GITHUB_POLL);
             execute(runtime, dir, executor, opened)
@@ -277,6 +278,7 @@ fn sim_backend(dir: &Path, settings: &Settings) -> Result<SimBackend, RunError> 
 }
 
 fn github_backend(
+    dir: &Path,
     settings: &Settings,
     plan: &CompiledPlan,
     reporter: Reporter,
@@ -299,6 +301,8 @@ fn github_backend(
         &plan.release.version,
         Duration::from_secs(*poll_interval_s),
         reporter,
+        // Created by whoever takes the state directory's lock.
+        &dir.join(temp_dir::TMP_DIR),
     );
     Ok(match connection.list_lag {
         Some(lag) => backend.with_list_lag(lag),

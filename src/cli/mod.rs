@@ -6,22 +6,29 @@
 mod apply;
 mod cancel;
 mod check;
+mod compare;
 mod compile;
 mod completions;
 mod diff;
 mod drive;
 mod generate;
+mod github_client;
 mod input;
 mod man;
 mod pause;
+mod pin;
+mod preflight;
+mod releases;
 mod resume;
 mod retry;
 mod schema;
 mod simulate;
 mod status;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
+use crate::github::Token;
 pub use crate::run_error::Exit;
 use crate::run_error::RunError;
 
@@ -48,6 +55,10 @@ enum Command {
     Schema(schema::Args),
     /// Dry-run a plan on a virtual clock: timeline, makespan, failures, skips.
     Simulate(simulate::Args),
+    /// Check on GitHub, reading only, that the repositories a plan touches are wired for it.
+    Preflight(preflight::Args),
+    /// Fill each manifest entry's empty `git_commit` with the commit its `git_tag` points at.
+    Pin(pin::Args),
     /// Run a plan against a backend, journaled in a state directory (default `.relplan/`).
     Apply(apply::Args),
     /// Show where the run in a state directory stands.
@@ -60,6 +71,10 @@ enum Command {
     Retry(retry::Args),
     /// Cancel a run: its running attempts, and everything that has not started.
     Cancel(cancel::Args),
+    /// Check a published release: SHA256SUMS, every asset's bytes, GitHub's digests, the plan.
+    Verify(verify::Args),
+    /// Show what differs between two releases: assets, SHA256SUMS, tag, prerelease, commit.
+    Compare(compare::Args),
     /// Write, or check, the GitHub Actions workflows that follow from a plan.
     Generate(generate::Args),
     /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
@@ -71,18 +86,25 @@ enum Command {
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    // Making the token registers it as a secret, so that whatever any command prints has
+    // it masked, whether or not that command talks to GitHub.
+    let _registered = Token::from_env();
     let result = match cli.command {
         Command::Check(args) => Ok(check::run(args)),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Preflight(args) => preflight::run(args),
+        Command::Pin(args) => pin::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
         Command::Retry(args) => retry::run(args),
         Command::Cancel(args) => cancel::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Completions(args) => Ok(completions::run(args)),
         Command::Man(args) => man::run(args),
@@ -95,7 +117,8 @@ pub fn run() -> i32 {
 }
 
 /// Prints a run-time error on stderr in the one style (`error: …` then `help: …`); only
-/// `diff`, which reports both invalid sides, calls it besides [`run`].
+/// `diff`, which reports both invalid sides, and `pin`, which reports every entry it
+/// cannot pin, call it besides [`run`].
 pub(crate) fn report(error: &RunError) {
     eprint!("{}", error.render());
 }

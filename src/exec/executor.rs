@@ -22,7 +22,6 @@ use crate::compile::duration::format_seconds;
 use crate::compiled::{Job, JobKind};
 use crate::exec::backend::{Backend, BackendError, Clock, ErrorKind, RunStatus};
 use crate::exec::event::{AssetDigest, AttemptOutcome, Event, RunRef};
-use crate::exec::fallback;
 use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::{Attempt, Fallback, Machine, Phase};
 use crate::exec::progress::Progress;
@@ -400,7 +399,7 @@ impl<B: Backend> Executor<B> {
         correlation_id: &str,
         journaled: Option<u64>,
     ) -> Result<(), Interrupt> {
-        let Some(job) = fallback::job(self.machine.plan()) else {
+        let Some(job) = self.machine.plan().fallback_job() else {
             return Ok(());
         };
         let now = self.backend.now();

@@ -2,12 +2,17 @@
 //! to disk (fsync) before the side effect it announces. The first line holds the plan and
 //! the settings, so a state directory alone is enough to resume.
 //!
-//! A new journal is written whole (its first events in a temporary file, synced, renamed),
-//! so it either exists with all of them or not at all. A crash can leave a torn last line;
-//! reading drops it (and opening for writing cuts it off) because its event never took
-//! effect. Any other unreadable line is corruption and is
-//! reported with its line number. `<state-dir>/lock` is held (an OS file lock, released by
-//! the OS when the process dies) for as long as an executor writes to the journal.
+//! A crash can leave a torn last line; reading drops it (and opening for writing cuts it off)
+//! because its event never took effect. Any other unreadable line is corruption and is
+//! reported with its line number. A new journal's first lines (`started`, then `adopted`)
+//! are written to a temporary file and renamed into place, so a journal never exists
+//! without them; a journal without one complete event (empty, or only a torn first line, as
+//! an older relplan could leave) is a run that never started: `apply` starts it anew,
+//! `resume` and `status` say nothing was started.
+//!
+//! `<state-dir>/lock` is held (an OS file lock, released by the OS when the process dies)
+//! for as long as an executor writes to the journal. Whoever takes it first empties the
+//! run's temporary directory ([`temp_dir`]): what is there was left by a process that died.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
@@ -15,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 use crate::atomic_file;
 use crate::exec::event::Event;
+use crate::exec::temp_dir;
 use crate::run_error::{Exit, RunError};
+use crate::secrets;
 
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 const LOCK_FILE: &str = "lock";
@@ -26,6 +33,8 @@ pub enum JournalError {
     Locked(PathBuf),
     #[error("no journal in `{0}`")]
     Missing(PathBuf),
+    #[error("nothing was started in `{0}`: its journal holds no event")]
+    NeverStarted(PathBuf),
     #[error("`{path}` line {line} is not a journal event: {message}")]
     Corrupt {
         path: PathBuf,
@@ -45,6 +54,10 @@ impl miette::Diagnostic for JournalError {
             ),
             JournalError::Missing(dir) => format!(
                 "give the --state-dir of a run started with `relplan apply`, or start one with `relplan apply PLAN --backend sim --state-dir {}`",
+                dir.display()
+            ),
+            JournalError::NeverStarted(dir) => format!(
+                "the `apply` that created it stopped before it began; start the run with `relplan apply PLAN --backend sim|github --state-dir {}`",
                 dir.display()
             ),
             JournalError::Corrupt { path, .. } => format!(
@@ -78,8 +91,9 @@ impl From<io::Error> for JournalError {
 }
 
 /// The lock of a state directory that has no journal yet, held while a run is started
-/// there (adoption looks at the backend first). Dropped without a journal, it can be
-/// [`abandon`](DirLock::abandon)ed: what taking it created is removed again.
+/// there (adoption looks at the backend first); taking it empties the run's temporary
+/// directory. Given up without a journal, it can be [`abandon`](DirLock::abandon)ed: what
+/// taking it created is removed again.
 #[derive(Debug)]
 pub struct DirLock {
     dir: PathBuf,
@@ -92,17 +106,21 @@ impl DirLock {
     pub fn take(dir: &Path) -> Result<DirLock, JournalError> {
         let created_dir = !dir.exists();
         fs_err::create_dir_all(dir)?;
+        let file = lock(dir)?;
+        temp_dir::clean(dir)?;
         Ok(DirLock {
             dir: dir.to_path_buf(),
-            file: lock(dir)?,
+            file,
             created_dir,
         })
     }
 
-    /// Gives the lock up and removes the lock file (and the directory, if taking the lock
-    /// created it and it is empty): a start that failed leaves nothing behind.
+    /// Gives the lock up and removes the lock file and the temporary directory (and the
+    /// state directory, if taking the lock created it): a start that failed leaves nothing
+    /// behind.
     pub fn abandon(self) {
         drop(self.file);
+        let _ = fs_err::remove_dir_all(self.dir.join(temp_dir::TMP_DIR));
         let _ = fs_err::remove_file(self.dir.join(LOCK_FILE));
         if self.created_dir {
             let _ = fs_err::remove_dir(&self.dir);
@@ -130,25 +148,24 @@ impl Journal {
         Journal::create_locked(DirLock::take(dir)?, std::slice::from_ref(first))
     }
 
-    /// Starts a new journal holding `events`, all or none, in the directory `lock` holds.
+    /// Starts a new journal holding `events`, all or none, in the directory `lock` holds;
+    /// refused when a run was started there meanwhile.
     pub fn create_locked(lock: DirLock, events: &[Event]) -> Result<Journal, JournalError> {
-        let path = journal_path(&lock.dir);
-        if path.exists() {
+        let dir = lock.dir.clone();
+        let path = journal_path(&dir);
+        if path.exists() && !parse(&path, &fs_err::read(&path)?)?.0.is_empty() {
             return Err(JournalError::Io(format!(
-                "`{}` exists already",
+                "`{}` holds a run started meanwhile by another relplan",
                 path.display()
             )));
         }
         let mut text = String::new();
         for event in events {
-            text.push_str(
-                &serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?,
-            );
-            text.push('\n');
+            text.push_str(&encode(event)?);
         }
-        atomic_file::write(&path, text.as_bytes())
+        atomic_file::write_through(&temp_dir::ensure(&dir)?, &path, &mut text.as_bytes())
             .map_err(|e| JournalError::Io(format!("cannot create `{}`: {e}", path.display())))?;
-        sync_dir(&lock.dir);
+        sync_dir(&dir);
         let file = OpenOptions::new()
             .append(true)
             .open(&path)
@@ -172,6 +189,10 @@ impl Journal {
         let lock = lock(dir)?;
         let text = fs_err::read(&path)?;
         let (events, good_len) = parse(&path, &text)?;
+        if events.is_empty() {
+            return Err(JournalError::NeverStarted(dir.to_path_buf()));
+        }
+        temp_dir::clean(dir)?;
         let file = OpenOptions::new()
             .write(true)
             .open(&path)
@@ -202,7 +223,8 @@ impl Journal {
         self.append_limit = Some(limit);
     }
 
-    /// Writes one event and waits until it is on disk.
+    /// Writes one event, secrets masked ([`secrets::redact`]), and waits until it is on
+    /// disk.
     pub fn append(&mut self, event: &Event) -> Result<(), JournalError> {
         if self
             .append_limit
@@ -212,8 +234,7 @@ impl Journal {
                 "stopped by the append limit (simulated crash)".into(),
             ));
         }
-        let mut line = serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?;
-        line.push('\n');
+        let line = encode(event)?;
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.sync_data())
@@ -225,6 +246,14 @@ impl Journal {
     }
 }
 
+/// One journal line: the event as JSON, secrets masked, and a newline.
+fn encode(event: &Event) -> Result<String, JournalError> {
+    let json = serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?;
+    let mut line = secrets::redact(&json).into_owned();
+    line.push('\n');
+    Ok(line)
+}
+
 /// Reads every event without locking (for `status`).
 pub fn read(dir: &Path) -> Result<Vec<Event>, JournalError> {
     let path = journal_path(dir);
@@ -232,7 +261,11 @@ pub fn read(dir: &Path) -> Result<Vec<Event>, JournalError> {
         return Err(JournalError::Missing(dir.to_path_buf()));
     }
     let text = fs_err::read(&path)?;
-    Ok(parse(&path, &text)?.0)
+    let events = parse(&path, &text)?.0;
+    if events.is_empty() {
+        return Err(JournalError::NeverStarted(dir.to_path_buf()));
+    }
+    Ok(events)
 }
 
 /// Whether an executor holds the lock of `dir` right now.

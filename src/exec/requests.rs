@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
 use crate::exec::event::Event;
+use crate::exec::temp_dir;
 use crate::run_error::RunError;
 
 /// Present while `relplan pause` is in force.
@@ -129,10 +130,13 @@ pub fn done(dir: &Path, request: &Request) {
     let _ = fs_err::remove_file(dir.join(request.file()));
 }
 
+/// A request file, written through the run's temporary directory.
 fn write(dir: &Path, name: &str, contents: &[u8]) -> Result<(), RunError> {
-    atomic_file::write(&dir.join(name), contents).map_err(|e| {
-        RunError::new(e.to_string()).with_help("check that the state directory is writable")
-    })
+    temp_dir::ensure(dir)
+        .and_then(|tmp| atomic_file::write_through(&tmp, &dir.join(name), &mut &contents[..]))
+        .map_err(|e| {
+            RunError::new(e.to_string()).with_help("check that the state directory is writable")
+        })
 }
 
 #[cfg(test)]

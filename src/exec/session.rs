@@ -1,7 +1,7 @@
 //! Opening a state directory: the existing journal (locked, replayed) for `resume` and for
-//! an `apply` of the same plan, a new one for `apply` in a directory without a journal
-//! (after adopting what the backend already holds), or a look without the lock for
-//! `status`. Refusals (another executor holds the lock, the journal belongs to another
+//! an `apply` of the same plan, a new one for `apply` in a directory without a journal, or
+//! with one of a run that never started (after adopting what the backend already holds),
+//! or a look without the lock for `status`. Refusals (another executor holds the lock, the journal belongs to another
 //! plan) exit 4; a start that cannot learn what the backend holds writes nothing.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use crate::compiled::CompiledPlan;
 use crate::exec::adoption;
 use crate::exec::backend::{Backend, ErrorKind, unix_ms};
 use crate::exec::event::{Event, Settings};
-use crate::exec::journal::{self, DirLock, Journal};
+use crate::exec::journal::{self, DirLock, Journal, JournalError};
 use crate::exec::machine::Machine;
 use crate::run_error::{Exit, RunError};
 
@@ -34,9 +34,15 @@ pub fn open_for_apply(dir: &Path, plan: &CompiledPlan) -> Result<(Machine, Journ
     Ok((machine, journal))
 }
 
-/// Whether `dir` holds a journal (then `apply` continues it; else it starts one).
+/// Whether `dir` holds a journal of a run that started (then `apply` continues it; else it
+/// starts one, also over a journal without one complete event).
 pub fn has_journal(dir: &Path) -> bool {
-    journal::journal_path(dir).exists()
+    match journal::read(dir) {
+        Ok(_) => true,
+        Err(JournalError::Missing(_) | JournalError::NeverStarted(_)) => false,
+        // Unreadable: opening it reports why.
+        Err(_) => true,
+    }
 }
 
 /// For `apply` in a directory without a journal: takes its lock, asks `backend` what it

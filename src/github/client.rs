@@ -5,7 +5,10 @@
 //! octocrab's typed calls hide status codes and headers, and relplan needs them on every
 //! answer (ETag, `retry-after`, `x-ratelimit-*`, the 200-vs-204 of `return_run_details`), so
 //! every request goes through octocrab's raw `execute` and the bodies are read into the
-//! small serde types of each operation's file. octocrab contributes the connection pool,
+//! small serde types of each operation's file. Downloads and uploads are streamed
+//! ([`crate::github::transfer`]): an artifact is written to a file as it arrives and an
+//! asset is read from its file as it is sent, so no body larger than a JSON answer is ever
+//! held in memory. octocrab contributes the connection pool,
 //! TLS (rustls with ring, native roots), the base and upload URIs, and an `Authorization`
 //! header that is only sent to those two hosts, never to the storage an artifact download
 //! redirects to.
@@ -19,25 +22,26 @@
 //!   times, then reported as [`GitHubError::Unreachable`] with its cause.
 //! - Mutations ([`GitHub::send`]) are sent once. A rate-limit answer becomes
 //!   [`GitHubError::Rejected`] (not performed, safe to resend after the wait); a 5xx, a
-//!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first);
-//!   a connection that could not be made is [`GitHubError::Unreachable`] (nothing sent).
+//!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first).
 //! - When an answer says `x-ratelimit-remaining: 0`, the next request of any kind waits
 //!   until `x-ratelimit-reset`.
 //! - Conditional reads keep the last ETag and body per URL; a 304 answer (which GitHub does
 //!   not count against the rate limit) returns the kept body.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
-use octocrab::Octocrab;
+use octocrab::{OctoBody, Octocrab};
 
 use crate::github::error::GitHubError;
 use crate::github::pacer::Pacer;
 use crate::github::token::Token;
+use crate::github::transfer::{self, Destination, FileBody, SaveError, Saved};
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const API_VERSION: &str = "2022-11-28";
@@ -102,8 +106,11 @@ pub struct GitHubConfig {
     pub transfer_timeout: Duration,
     /// Reads are tried at most this often.
     pub read_attempts: u32,
+    /// The release transaction is run at most this often when its answers are transient
+    /// (see [`crate::github::release`]).
+    pub release_attempts: u32,
     /// Largest artifact or asset download, in bytes.
-    pub max_download_bytes: usize,
+    pub max_download_bytes: u64,
     pub pacer: Pacer,
 }
 
@@ -115,6 +122,7 @@ impl GitHubConfig {
             request_timeout: Duration::from_secs(60),
             transfer_timeout: Duration::from_secs(30 * 60),
             read_attempts: 6,
+            release_attempts: 6,
             max_download_bytes: 2 << 30,
             pacer: Pacer::default(),
         }
@@ -122,12 +130,12 @@ impl GitHubConfig {
 }
 
 /// Uploads larger than this get the transfer timeout.
-const LARGE_UPLOAD_BYTES: usize = 1 << 20;
+const LARGE_UPLOAD_BYTES: u64 = 1 << 20;
 
 /// What one exchange may take: bytes of answer, and time.
 #[derive(Clone, Copy, Debug)]
 struct Budget {
-    bytes: usize,
+    bytes: u64,
     time: Duration,
 }
 
@@ -136,7 +144,29 @@ struct Budget {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// Empty when the body was saved elsewhere (`saved`).
     pub body: Bytes,
+    /// What a download wrote to its destination, when the answer was a success.
+    pub saved: Option<Saved>,
+}
+
+/// What a request sends.
+pub enum RequestBody<'a> {
+    Bytes(Vec<u8>),
+    /// The first `size` bytes of a file, streamed.
+    File {
+        path: &'a Path,
+        size: u64,
+    },
+}
+
+impl RequestBody<'_> {
+    fn size(&self) -> u64 {
+        match self {
+            RequestBody::Bytes(bytes) => bytes.len() as u64,
+            RequestBody::File { size, .. } => *size,
+        }
+    }
 }
 
 impl Reply {
@@ -186,6 +216,8 @@ enum Verdict {
     Trouble(String),
     /// No connection could be made (nothing was sent): the cause.
     Unreachable(String),
+    /// The answer is larger than allowed: asking again will not change that.
+    TooLarge(u64),
 }
 
 impl GitHub {
@@ -227,7 +259,7 @@ impl GitHub {
 
     fn json_budget(&self) -> Budget {
         Budget {
-            bytes: MAX_JSON_BYTES,
+            bytes: MAX_JSON_BYTES as u64,
             time: self.config.request_timeout,
         }
     }
@@ -240,15 +272,26 @@ impl GitHub {
         &self.config.pacer
     }
 
+    pub fn config(&self) -> &GitHubConfig {
+        &self.config
+    }
+
     /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
     /// 404 as `Ok(None)`, other 4xx as [`GitHubError::Status`].
     pub async fn get(&self, action: &str, path: &str) -> Result<Option<Reply>, GitHubError> {
-        self.read(action, path, HeaderMap::new(), self.json_budget())
+        self.read(action, path, HeaderMap::new(), self.json_budget(), None)
             .await
     }
 
-    /// A read of a possibly large body (downloads), capped at the configured size.
-    pub async fn download(&self, action: &str, url: &str) -> Result<Option<Reply>, GitHubError> {
+    /// A read of a possibly large body (downloads), capped at the configured size: a
+    /// successful answer's body goes to `destination` (its size and sha256 in
+    /// [`Reply::saved`]), any other answer's (a redirect, an error) into [`Reply::body`].
+    pub async fn download(
+        &self,
+        action: &str,
+        url: &str,
+        destination: Destination<'_>,
+    ) -> Result<Option<Reply>, GitHubError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::ACCEPT,
@@ -258,7 +301,8 @@ impl GitHub {
             bytes: self.config.max_download_bytes,
             time: self.config.transfer_timeout,
         };
-        self.read(action, url, headers, budget).await
+        self.read(action, url, headers, budget, Some(destination))
+            .await
     }
 
     /// A conditional read: sends the ETag of the last answer for this URL, and on 304
@@ -273,7 +317,7 @@ impl GitHub {
             headers.insert(http::header::IF_NONE_MATCH, value);
         }
         let reply = self
-            .read(action, &url, headers, self.json_budget())
+            .read(action, &url, headers, self.json_budget(), None)
             .await?
             .ok_or_else(|| GitHubError::Status {
                 action: action.to_string(),
@@ -306,13 +350,21 @@ impl GitHub {
         path: &str,
         headers: HeaderMap,
         budget: Budget,
+        destination: Option<Destination<'_>>,
     ) -> Result<Option<Reply>, GitHubError> {
         let url = self.config.api_url.url(path);
         let attempts = self.config.read_attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             let verdict = self
-                .exchange(Method::GET, &url, headers.clone(), Vec::new(), budget)
+                .exchange(
+                    Method::GET,
+                    &url,
+                    headers.clone(),
+                    RequestBody::Bytes(Vec::new()),
+                    budget,
+                    destination,
+                )
                 .await;
             let wait = match verdict {
                 Verdict::Done(reply) => {
@@ -330,6 +382,7 @@ impl GitHub {
                     last = detail;
                     backoff(attempt)
                 }
+                Verdict::TooLarge(cap) => return Err(too_large(action, cap)),
                 Verdict::Unreachable(cause) if attempt >= CONNECT_ATTEMPTS.min(attempts) => {
                     return Err(self.unreachable(cause));
                 }
@@ -355,17 +408,18 @@ impl GitHub {
         }
     }
 
-    /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`].
+    /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`], files
+    /// are streamed with [`RequestBody::File`].
     pub async fn send(
         &self,
         method: Method,
         action: &str,
         path: &str,
         content_type: &str,
-        body: Vec<u8>,
+        body: RequestBody<'_>,
     ) -> Result<Reply, GitHubError> {
         let url = self.config.api_url.url(path);
-        let budget = if body.len() > LARGE_UPLOAD_BYTES {
+        let budget = if body.size() > LARGE_UPLOAD_BYTES {
             Budget {
                 time: self.config.transfer_timeout,
                 ..self.json_budget()
@@ -377,7 +431,11 @@ impl GitHub {
         if let Ok(value) = http::HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        match self.exchange(method, &url, headers, body, budget).await {
+        headers.insert(http::header::CONTENT_LENGTH, body.size().into());
+        match self
+            .exchange(method, &url, headers, body, budget, None)
+            .await
+        {
             Verdict::Done(reply) if reply.status.is_success() => Ok(reply),
             Verdict::Done(reply) => Err(status_error(action, reply.status.as_u16(), &reply)),
             Verdict::Limited(retry_after) => Err(GitHubError::Rejected {
@@ -388,6 +446,7 @@ impl GitHub {
                 action: action.to_string(),
                 detail,
             }),
+            Verdict::TooLarge(cap) => Err(too_large(action, cap)),
             Verdict::Unreachable(cause) => Err(self.unreachable(cause)),
         }
     }
@@ -403,19 +462,26 @@ impl GitHub {
             message: format!("{action}: cannot encode the request: {e}"),
             help: "report this as a relplan bug".into(),
         })?;
-        self.send(method, action, path, "application/json", bytes)
-            .await
+        self.send(
+            method,
+            action,
+            path,
+            "application/json",
+            RequestBody::Bytes(bytes),
+        )
+        .await
     }
 
     /// One request and its whole answer, after any rate-limit wait a previous answer asked
-    /// for, classified.
+    /// for, classified. A successful answer's body goes to `destination` when there is one.
     async fn exchange(
         &self,
         method: Method,
         url: &str,
         headers: HeaderMap,
-        body: Vec<u8>,
+        body: RequestBody<'_>,
         budget: Budget,
+        destination: Option<Destination<'_>>,
     ) -> Verdict {
         let reset = self.reset_at.lock().ok().and_then(|mut r| r.take());
         if let Some(reset) = reset
@@ -427,25 +493,50 @@ impl GitHub {
         for (name, value) in &headers {
             request = request.header(name, value);
         }
+        let body = match body {
+            RequestBody::Bytes(bytes) => OctoBody::from(bytes),
+            RequestBody::File { path, size } => match FileBody::open(path, size) {
+                Ok(file) => OctoBody::new(file),
+                Err(e) => {
+                    return Verdict::Trouble(format!("cannot read `{}`: {e}", path.display()));
+                }
+            },
+        };
         let request = match request.body(body) {
             Ok(request) => request,
             Err(e) => return Verdict::Trouble(format!("cannot build the request: {e}")),
         };
         let sent = async {
-            let response = match self.octo.execute(request).await {
-                Ok(response) => response,
-                Err(e) => return Err(failed_exchange(&e)),
-            };
-            let (parts, body) = response.into_parts();
-            let body = http_body_util::Limited::new(body, budget.bytes)
-                .collect()
+            let response = self
+                .octo
+                .execute(request)
                 .await
-                .map_err(|e| Verdict::Trouble(format!("reading the answer: {e}")))?
-                .to_bytes();
-            Ok::<Reply, Verdict>(Reply {
+                .map_err(|e| failed_exchange(&e))?;
+            let (parts, body) = response.into_parts();
+            let (body, saved) = match destination {
+                Some(destination) if parts.status.is_success() => {
+                    let saved = transfer::save(body, destination, budget.bytes).await?;
+                    (Bytes::new(), Some(saved))
+                }
+                _ => {
+                    let cap = usize::try_from(budget.bytes)
+                        .unwrap_or(MAX_JSON_BYTES)
+                        .min(MAX_JSON_BYTES);
+                    let body = http_body_util::Limited::new(body, cap)
+                        .collect()
+                        .await
+                        .map_err(|e| {
+                            NoAnswer::from(SaveError::Broken(format!("reading the answer: {e}")))
+                        })?
+                        .to_bytes();
+                    (body, None)
+                }
+            };
+            Ok::<Reply, NoAnswer>(Reply {
                 status: parts.status,
                 headers: parts.headers,
                 body,
+                saved,
             })
         };
         let reply = match tokio::time::timeout(budget.time, sent).await {
@@ -455,7 +546,9 @@ impl GitHub {
                     budget.time.as_secs_f64()
                 ));
             }
-            Ok(Err(verdict)) => return verdict,
+            Ok(Err(NoAnswer::Save(SaveError::Broken(e)))) => return Verdict::Trouble(e),
+            Ok(Err(NoAnswer::Save(SaveError::TooLarge(cap)))) => return Verdict::TooLarge(cap),
+            Ok(Err(NoAnswer::Unreachable(cause))) => return Verdict::Unreachable(cause),
             Ok(Ok(reply)) => reply,
         };
         // An answer that used the last request of the window: the next request waits for
@@ -472,9 +565,22 @@ impl GitHub {
     }
 }
 
+/// Why an exchange got no whole answer.
+enum NoAnswer {
+    Save(SaveError),
+    /// No connection could be made: the cause.
+    Unreachable(String),
+}
+
+impl From<SaveError> for NoAnswer {
+    fn from(error: SaveError) -> NoAnswer {
+        NoAnswer::Save(error)
+    }
+}
+
 /// A request that got no answer: unreachable when the connection could not be made (its
-/// innermost cause: refused, unknown host, TLS), trouble otherwise (it may have been sent).
-fn failed_exchange(error: &octocrab::Error) -> Verdict {
+/// innermost cause: refused, unknown host, TLS), broken otherwise (it may have been sent).
+fn failed_exchange(error: &octocrab::Error) -> NoAnswer {
     let mut connect = false;
     let mut cause = error.to_string();
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -488,9 +594,9 @@ fn failed_exchange(error: &octocrab::Error) -> Verdict {
         source = e.source();
     }
     if connect {
-        Verdict::Unreachable(cause)
+        NoAnswer::Unreachable(cause)
     } else {
-        Verdict::Trouble(error.to_string())
+        NoAnswer::Save(SaveError::Broken(error.to_string()))
     }
 }
 
@@ -535,8 +641,15 @@ fn reset_time(reply: &Reply) -> Option<SystemTime> {
 }
 
 /// 1 s, 2 s, 4 s, … capped.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP)
+}
+
+fn too_large(action: &str, cap: u64) -> GitHubError {
+    GitHubError::Protocol {
+        action: action.to_string(),
+        detail: format!("the answer is larger than the {cap} bytes allowed"),
+    }
 }
 
 fn status_error(action: &str, status: u16, reply: &Reply) -> GitHubError {
@@ -602,7 +715,7 @@ mod tests {
                     "sending",
                     "/repos/o/r",
                     "application/json",
-                    Vec::new(),
+                    RequestBody::Bytes(Vec::new()),
                 )
                 .await;
             (read.map(|_| ()), sent.map(|_| ()), github.pacer().waits())

@@ -13,6 +13,7 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
 use relplan::exec::reporter::Reporter;
+use relplan::exec::temp_dir;
 
 use crate::common::executor;
 use crate::common::github::tagged_build;
@@ -151,6 +152,7 @@ pub async fn apply_lagging(
                 &plan.release.version,
                 Duration::from_secs(5),
                 reporter,
+                &temp_dir::ensure(dir).expect("a temporary directory"),
             );
             match list_lag_s {
                 Some(lag) => (backend.with_list_lag(lag), clock),

@@ -3,12 +3,18 @@
 //! in_progress to completed as the test advances the fake clock (with scripted outcomes per
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
 //! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, run
-//! lists that lag behind new runs (`lag.rs`), and a log of every request (for counting
-//! what the rate limit would charge).
+//! lists that lag behind new runs ([`lag`]), a handle for tasks spawned beside the code
+//! under test ([`handle`]), and a log of every request (for counting what the rate limit
+//! would charge). [`wiring`] adds
+//! what the preflight reads: repository metadata, workflow states and files per ref;
+//! [`published`] releases made directly, for `relplan verify` and `compare`, with assets of
+//! any size generated as they are served.
 
 pub mod handle;
 pub mod lag;
+pub mod published;
 pub mod routes;
+pub mod wiring;
 pub mod world;
 
 use std::sync::{Arc, Mutex};
@@ -64,6 +70,11 @@ impl FakeGitHub {
 
     /// A client for this fake: the test token, no real waiting, short timeouts.
     pub fn client(&self) -> GitHub {
+        self.client_with(|_| {})
+    }
+
+    /// [`FakeGitHub::client`], with `change` made to its configuration.
+    pub fn client_with(&self, change: impl FnOnce(&mut GitHubConfig)) -> GitHub {
         let mut config = GitHubConfig::new(
             ApiUrl::resolve(Some(&self.url), |_| None),
             Token::new(SECRET),
@@ -71,10 +82,13 @@ impl FakeGitHub {
         config.pacer = Pacer::scaled(0.0);
         config.request_timeout = Duration::from_millis(500);
         config.transfer_timeout = Duration::from_millis(500);
+        change(&mut config);
         GitHub::new(config).expect("a client for the fake")
     }
 
+    /// A workflow; one that listens to an event type gets its file on the default branch.
     pub fn add_workflow(&self, repo: &str, workflow: Workflow) {
+        self.wire_listener(repo, &workflow);
         self.with(|w| {
             w.repos
                 .entry(repo.into())
@@ -137,6 +151,11 @@ impl FakeGitHub {
                 times,
             })
         });
+    }
+
+    /// `METHOD path` of every request a [`FaultKind::HangAfter`] performed and holds.
+    pub fn held(&self) -> Vec<String> {
+        self.with(|w| w.held.clone())
     }
 
     pub fn log(&self) -> Vec<Logged> {

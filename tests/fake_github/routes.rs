@@ -76,6 +76,7 @@ pub fn router(shared: Shared) -> Router {
             "/uploads/repos/{owner}/{repo}/releases/{id}/assets",
             post(upload_asset),
         )
+        .merge(super::wiring::routes())
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             faults_and_log,
@@ -90,6 +91,12 @@ async fn faults_and_log(State(shared): State<Shared>, request: Request, next: Ne
         .path_and_query()
         .map_or_else(String::new, |p| p.to_string());
     let authorized = request.headers().contains_key(header::AUTHORIZATION);
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let fault = lock(&shared).take_fault(&method, &path);
     let mut response = match fault {
         None => next.run(request).await,
@@ -119,6 +126,13 @@ async fn faults_and_log(State(shared): State<Shared>, request: Request, next: Ne
         ),
         Some(FaultKind::LastRequest(seconds)) => exhausted(next.run(request).await, seconds),
         Some(FaultKind::Hang) => std::future::pending::<Response>().await,
+        Some(FaultKind::EchoToken(status)) => echo_token(status, &authorization),
+        Some(FaultKind::DropAfter) => drop_connection(next.run(request).await),
+        Some(FaultKind::HangAfter) => {
+            let done = next.run(request).await;
+            hold(&shared, &method, &path, authorized, &done);
+            std::future::pending::<Response>().await
+        }
     };
     let mut world = lock(&shared);
     let counted = world.log.iter().filter(|l| l.status != 304).count();
@@ -146,6 +160,47 @@ fn exhausted(mut response: Response, seconds: u64) -> Response {
     headers.insert("x-ratelimit-remaining", 0.into());
     headers.insert("x-ratelimit-reset", reset.into());
     response
+}
+
+/// An error answer whose message repeats the request's credentials.
+fn echo_token(status: u16, authorization: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    let message = format!("Request refused by the gateway (Authorization: {authorization})");
+    (status, Json(json!({ "message": message }))).into_response()
+}
+
+/// Records a request that was performed and will never be answered: in the log (it
+/// happened) and among the held ones.
+fn hold(shared: &Shared, method: &str, path: &str, authorized: bool, done: &Response) {
+    let mut world = lock(shared);
+    world.log.push(Logged {
+        method: method.to_string(),
+        path: path.to_string(),
+        status: done.status().as_u16(),
+        authorized,
+    });
+    world.held.push(format!("{method} {path}"));
+}
+
+/// An answer that breaks off after its first line: the server dropped the connection
+/// before the client learnt the outcome (the status line says 200 whatever the real one
+/// was, since a 204 would end the answer there).
+fn drop_connection(_done: Response) -> Response {
+    struct Broken;
+    impl http_body::Body for Broken {
+        type Data = Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the fake dropped the connection",
+            ))))
+        }
+    }
+    Response::new(Body::new(Broken))
 }
 
 fn repo_name(owner: &str, repo: &str) -> String {
@@ -443,8 +498,51 @@ async fn asset_blob(State(shared): State<Shared>, Path(id): Path<u64>) -> Respon
         .flat_map(|r| &r.assets)
         .find(|a| a.id == id);
     match asset {
+        Some(Asset {
+            generated: Some(size),
+            ..
+        }) => Body::new(Generated::new(*size)).into_response(),
         Some(asset) => Body::from(asset.bytes.clone()).into_response(),
         None => not_found(),
+    }
+}
+
+/// The body of a generated asset: [`super::world::generated_byte`]s made a chunk at a time
+/// as they are sent.
+struct Generated {
+    sent: u64,
+    size: u64,
+}
+
+impl Generated {
+    const CHUNK: u64 = 64 << 10;
+
+    fn new(size: u64) -> Generated {
+        Generated { sent: 0, size }
+    }
+}
+
+impl http_body::Body for Generated {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let len = (self.size - self.sent).min(Self::CHUNK);
+        if len == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let chunk: Vec<u8> = (self.sent..self.sent + len)
+            .map(super::world::generated_byte)
+            .collect();
+        self.sent += len;
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(chunk)))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.size - self.sent)
     }
 }
 
@@ -603,12 +701,7 @@ async fn upload_asset(
     if release.assets.iter().any(|a| a.name == name) {
         return unprocessable("Validation Failed: name already_exists");
     }
-    let asset = Asset {
-        id: asset_id,
-        name,
-        bytes: body.to_vec(),
-        state: "uploaded".into(),
-    };
+    let asset = Asset::new(asset_id, &name, &body);
     release.assets.push(asset.clone());
     (StatusCode::CREATED, Json(world.asset_json(&asset))).into_response()
 }

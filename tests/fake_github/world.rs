@@ -80,6 +80,35 @@ pub struct Asset {
     pub name: String,
     pub bytes: Vec<u8>,
     pub state: String,
+    /// Served instead of `bytes`: this many bytes of [`generated_byte`], made while they
+    /// are sent and never held (for gigabyte assets).
+    pub generated: Option<u64>,
+    /// The `digest` listed instead of the sha256 of what is served: a generated asset's,
+    /// or a stored asset that no longer matches its digest.
+    pub digest: Option<String>,
+}
+
+impl Asset {
+    pub fn new(id: u64, name: &str, bytes: &[u8]) -> Asset {
+        Asset {
+            id,
+            name: name.into(),
+            bytes: bytes.to_vec(),
+            state: "uploaded".into(),
+            generated: None,
+            digest: None,
+        }
+    }
+
+    /// How many bytes it serves.
+    pub fn size(&self) -> u64 {
+        self.generated.unwrap_or(self.bytes.len() as u64)
+    }
+}
+
+/// Byte `offset` of a generated asset.
+pub fn generated_byte(offset: u64) -> u8 {
+    (offset % 251) as u8
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +141,13 @@ pub enum FaultKind {
     LastRequest(u64),
     /// Never answers.
     Hang,
+    /// Answers this status with a `message` that echoes the request's `Authorization`
+    /// header, as some proxies and Enterprise front ends do.
+    EchoToken(u16),
+    /// Does the work, then drops the connection before the answer is complete.
+    DropAfter,
+    /// Does the work, then never answers (the request is listed in `World::held`).
+    HangAfter,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +188,10 @@ pub struct World {
     pub hide_asset_digests: bool,
     /// How long a new run stays out of run listings (see `lag.rs`).
     pub list_lag: std::time::Duration,
+    /// `METHOD path` of every request performed and then held without an answer.
+    pub held: Vec<String>,
+    /// How the repositories are wired: metadata, workflow files, immutable releases.
+    pub wiring: super::wiring::Wiring,
 }
 
 impl World {
@@ -268,6 +308,7 @@ impl World {
             "draft": release.draft,
             "prerelease": release.prerelease,
             "target_commitish": release.target_commitish,
+            "immutable": self.wiring.immutable_releases.contains(&release.id),
             "html_url": format!("https://github.com/{}/releases/tag/{}", release.repo, release.tag),
             "upload_url": format!(
                 "http://127.0.0.1:{}/uploads/repos/{}/releases/{}/assets{{?name,label}}",
@@ -281,10 +322,14 @@ impl World {
             "id": asset.id,
             "name": asset.name,
             "state": asset.state,
-            "size": asset.bytes.len(),
+            "size": asset.size(),
         });
         if !self.hide_asset_digests {
-            value["digest"] = format!("sha256:{}", sha256_hex(&asset.bytes)).into();
+            let digest = asset
+                .digest
+                .clone()
+                .unwrap_or_else(|| format!("sha256:{}", sha256_hex(&asset.bytes)));
+            value["digest"] = digest.into();
         }
         value
     }
@@ -329,4 +374,54 @@ pub fn zip_with_symlink(link: &str, target: &str) -> Vec<u8> {
         .add_symlink(link, target, zip::write::SimpleFileOptions::default())
         .expect("a symlink entry is written");
     writer.finish().expect("a zip is finished").into_inner()
+}
+
+/// A zip holding two entries named `name` (the first with `first`, the second with
+/// `second`), as a zip tool that does not check names can write: the zip crate refuses to
+/// write such an archive, so the second entry is written under a stand-in name of the
+/// same length, which is then replaced in its local header and central directory record.
+pub fn zip_with_duplicate(name: &str, first: &[u8], second: &[u8]) -> Vec<u8> {
+    let stand_in: String = name
+        .chars()
+        .map(|c| if c == '#' { '%' } else { '#' })
+        .collect();
+    let mut zip = zip_of(&[(name, first), (stand_in.as_str(), second)]);
+    let (from, to) = (stand_in.as_bytes(), name.as_bytes());
+    let mut at = 0;
+    while let Some(found) = zip[at..].windows(from.len()).position(|w| w == from) {
+        zip[at + found..at + found + to.len()].copy_from_slice(to);
+        at += found + to.len();
+    }
+    zip
+}
+
+/// A zip bomb: `entries` entries of `size` zero bytes each (deflated to almost nothing),
+/// each declaring `declared` bytes in its local header and central directory record, so a
+/// reader that trusts the declared sizes inflates far more than it expects.
+pub fn zip_bomb(entries: usize, size: usize, declared: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let zeros = vec![0u8; size];
+    for index in 0..entries {
+        writer
+            .start_file(
+                format!("part{index}.bin"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .expect("a zip entry starts");
+        writer.write_all(&zeros).expect("a zip entry is written");
+    }
+    let mut zip = writer.finish().expect("a zip is finished").into_inner();
+    // Local file headers keep the uncompressed size at offset 22, central directory
+    // records at offset 24.
+    for (signature, offset) in [(0x0403_4b50u32, 22), (0x0201_4b50u32, 24)] {
+        let signature = signature.to_le_bytes();
+        let mut at = 0;
+        while let Some(found) = zip[at..].windows(4).position(|w| w == signature) {
+            let field = at + found + offset;
+            zip[field..field + 4].copy_from_slice(&declared.to_le_bytes());
+            at += found + 4;
+        }
+    }
+    zip
 }
