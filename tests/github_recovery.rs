@@ -239,6 +239,7 @@ async fn a_404_blocks_the_job_and_says_it_may_be_a_missing_permission() {
         origin_unix_ms: relplan::exec::backend::unix_ms(),
         speed: 1.0,
     };
+    let work = tempfile::tempdir().expect("a work directory");
     let mut backend = relplan::backend::github::GitHubBackend::new(
         fake.client(),
         clock,
@@ -246,7 +247,7 @@ async fn a_404_blocks_the_job_and_says_it_may_be_a_missing_permission() {
         "0.1.0",
         Duration::from_secs(5),
         Reporter::memory(),
-        &std::env::temp_dir(),
+        work.path(),
     );
     match backend.dispatch(&app, 1, "cid-404", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
