@@ -586,3 +586,36 @@ fn output_files_are_readable_by_others() {
     let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
 }
+
+/// `relplan … | head` closes the pipe before the output is written: the command ends as it
+/// would have, without a panic or an error about it (stdout goes through `cli::output`).
+#[test]
+fn a_reader_that_stops_reading_is_not_an_error() {
+    let plan = "plans/bitcoin-commons.toml";
+    let commands: [&[&str]; 9] = [
+        &["compile", plan],
+        &["compile", plan, "--format", "json"],
+        &["check", plan],
+        &["simulate", plan],
+        &["diff", plan, "plans/tools-workflow-dispatch.toml"],
+        &["schema", "--check"],
+        &["completions", "bash"],
+        &["man"],
+        &["verify", "plans"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = crate::common::command(root(), args)
+            .stdout(writer)
+            .output()
+            .expect("relplan runs");
+        let expected = if args[0] == "verify" { 1 } else { 0 };
+        assert_eq!(out.status.code(), Some(expected), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked") && !stderr(&out).contains("Broken pipe"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

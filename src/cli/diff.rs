@@ -2,11 +2,11 @@
 //! will happen differently. Exit codes: 0 after a diff, 3 with `--exit-code` when the plans
 //! differ, 1 when a side is invalid (its diagnostics are printed, naming the side).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::cli::input::{DIAGNOSTIC_WIDTH, stderr_style};
-use crate::cli::{Exit, report};
+use crate::cli::{Exit, output, report};
 use crate::compile::Compilation;
 use crate::compile::Options;
 use crate::compiled::CompiledPlan;
@@ -131,8 +131,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Markdown => plan_diff::markdown::render(&diff),
         Format::Json => plan_diff::json::render(&diff),
     };
-    // A closed pipe (`relplan diff … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    output::print(&text)?;
     Ok(match args.exit_code && diff.is_changed() {
         true => Exit::Changed,
         false => Exit::Success,

@@ -5,8 +5,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::atomic_file;
-use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::cli::{Exit, output};
 use crate::compile;
 use crate::generate::{self, DEFAULT_ACTION, Settings, shell_word};
 use crate::run_error::RunError;
@@ -108,7 +108,7 @@ fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Result<Exit,
                 .with_help(format!("run `{regenerate}` and commit the result")),
         );
     }
-    println!("generated workflows are up to date");
+    output::line("generated workflows are up to date")?;
     Ok(Exit::Success)
 }
 
@@ -116,12 +116,12 @@ fn write(out: &Path, files: &[generate::File]) -> Result<Exit, RunError> {
     for path in leftovers(out, files) {
         fs_err::remove_file(&path)
             .map_err(|e| RunError::new(e.to_string()).with_help("delete the file by hand"))?;
-        println!("removed {}", path.display());
+        output::line(&format!("removed {}", path.display()))?;
     }
     for file in files {
         let path = target(out, file);
         if fs_err::read_to_string(&path).is_ok_and(|current| current == file.contents) {
-            println!("unchanged {}", path.display());
+            output::line(&format!("unchanged {}", path.display()))?;
             continue;
         }
         let written = match path.parent() {
@@ -133,7 +133,7 @@ fn write(out: &Path, files: &[generate::File]) -> Result<Exit, RunError> {
             RunError::new(e.to_string())
                 .with_help("check that --out names the root of the repository that holds the plan")
         })?;
-        println!("wrote {}", path.display());
+        output::line(&format!("wrote {}", path.display()))?;
     }
     Ok(Exit::Success)
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::Exit;
+use crate::cli::{Exit, output};
 use crate::run_error::RunError;
 use crate::{atomic_file, schema};
 
@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
                     RunError::new(e.to_string())
                         .with_help("run `relplan schema` from the repository root")
                 })?;
-            println!("wrote {}", path.display());
+            output::line(&format!("wrote {}", path.display()))?;
         }
     }
     if stale > 0 {
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
             .with_help("run `relplan schema` and commit the result"));
     }
     if args.check {
-        println!("schemas are up to date");
+        output::line("schemas are up to date")?;
     }
     Ok(Exit::Success)
 }
