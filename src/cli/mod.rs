@@ -10,6 +10,7 @@ mod compile;
 mod completions;
 mod diff;
 mod generate;
+mod generated_files;
 mod github_client;
 mod input;
 mod man;
