@@ -412,7 +412,11 @@ fn check_fails_with_a_diff_when_stale_and_passes_after_regenerating() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("\n.github/workflows/relplan-release.yml is missing\n"));
     // A missing file is named once, not shown again as a diff of every line.
-    assert!(!stderr(&missing).contains("is stale:"), "{}", stderr(&missing));
+    assert!(
+        !stderr(&missing).contains("is stale:"),
+        "{}",
+        stderr(&missing)
+    );
     assert_eq!(
         relplan_in(repo.path(), &["generate", plan]).status.code(),
         Some(0)

@@ -167,15 +167,17 @@ fn compile_side(
     }
 }
 
-/// The side's plan; or its diagnostics on stderr, under a line naming the side.
+/// The side's plan; or its diagnostics on stderr (repeated warnings grouped, as every
+/// command shows them), under a line naming the side.
 fn plan_or_report(side: Side) -> Option<CompiledPlan> {
     let c = side.compilation;
     if c.plan.is_some() {
         return c.plan;
     }
+    let diagnostics = c.diagnostics.grouped();
     eprint!(
         "{}",
-        diagnostic::render(&c.diagnostics, &c.sources, stderr_style(), DIAGNOSTIC_WIDTH)
+        diagnostic::render(&diagnostics, &c.sources, stderr_style(), DIAGNOSTIC_WIDTH)
     );
     let errors = c.diagnostics.error_count().max(1);
     let plural = if errors == 1 { "" } else { "s" };
