@@ -503,6 +503,20 @@ fn checked_in_schemas_are_current() {
 }
 
 #[test]
+fn a_missing_plan_is_a_path_to_check() {
+    let out = relplan(&["check", "no/such/plan.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out), @r"
+    relplan::read-file
+
+      × failed to open file `no/such/plan.toml`: No such file or directory (os error 2)
+      help: check the path
+
+    error: 1 problem found; fix it and run `relplan check` again
+    ");
+}
+
+#[test]
 fn schema_check_names_missing_files_and_diffs_stale_ones() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let schemas = dir.path().to_str().expect("a UTF-8 path");
