@@ -354,6 +354,11 @@ async fn a_missing_tag_or_token_stops_it_before_anything_is_written() {
         "{}",
         stderr(&out)
     );
+    assert!(
+        stderr(&out).contains("\nhelp: export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' contents (their tags)\n"),
+        "pinning asks for no more than it needs: {}",
+        stderr(&out)
+    );
     assert_eq!(after, manifest);
 }
 

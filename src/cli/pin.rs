@@ -63,7 +63,12 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let entries = manifest_edit::entries(&text).map_err(|why| {
         RunError::new(format!("`{shown}` is {why}")).with_help("run `relplan check`")
     })?;
-    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
+    // Pinning only reads tags: the token needs less than apply's.
+    let token = Token::from_env().ok_or_else(|| {
+        RunError::new(GitHubError::NoToken.to_string()).with_help(
+            "export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' contents (their tags)",
+        )
+    })?;
     let targets = pin::targets(plan, &entries);
     let outcomes = with_github(&api_url(args.api_url.as_deref()), token, async |github| {
         pin::resolve(github, targets).await
