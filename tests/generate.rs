@@ -323,6 +323,26 @@ fn the_action_reference_is_configurable() {
     let text =
         std::fs::read_to_string(repo.path().join(".github/workflows/relplan-release.yml")).unwrap();
     assert_eq!(text.matches("uses: example/relplan@v1.2.3").count(), 2);
+    let bad = relplan_in(
+        repo.path(),
+        &[
+            "generate",
+            "plans/tools-workflow-dispatch.toml",
+            "--action",
+            "relplan",
+        ],
+    );
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a usage error: {}",
+        transcript(&bad)
+    );
+    assert!(
+        stderr(&bad).contains("`relplan` is not an action reference: write OWNER/REPO@REF"),
+        "{}",
+        stderr(&bad)
+    );
     assert!(text.contains(
         "`relplan generate plans/tools-workflow-dispatch.toml --action example/relplan@v1.2.3 --check`"
     ));

@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long)]
     check: bool,
     /// The `uses:` reference of relplan's GitHub Action in the release workflow.
-    #[arg(long, default_value = DEFAULT_ACTION, value_name = "OWNER/REPO@REF")]
+    #[arg(long, default_value = DEFAULT_ACTION, value_name = "OWNER/REPO@REF", value_parser = generate::parse_action)]
     action: String,
 }
 

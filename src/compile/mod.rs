@@ -15,7 +15,7 @@
 //! GitHub layer or command line.
 
 pub mod duration;
-mod github_names;
+pub mod github_names;
 mod lower;
 mod manifest;
 mod placeholder;
