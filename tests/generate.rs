@@ -730,3 +730,51 @@ fn the_fallback_dispatches_waits_and_publishes_with_gh() {
     );
     assert!(stdout(&out).ends_with("published https://github.example/releases/v0.3.0-locked\n"));
 }
+
+/// What `generate` writes, the preflight accepts: each build workflow, read the way the
+/// preflight reads a workflow file, listens to its events or declares relplan's input, and
+/// its run-name carries the correlation id as the run discovery needs it. (The two sides
+/// spell the protocol's expressions each in their own module; this keeps them one.)
+#[test]
+fn build_workflows_pass_the_preflight_checks() {
+    use relplan::preflight::run_name::{Carried, INPUT_IDS, PAYLOAD_ID, carried};
+    use relplan::preflight::workflow_file;
+    for (name, files) in PLANS {
+        let (repo, paths) = generated(name, files);
+        let builds = paths
+            .iter()
+            .filter(|p| p.starts_with("relplan/build-workflows"));
+        let mut checked = 0;
+        for path in builds {
+            let text = std::fs::read_to_string(repo.path().join(path)).unwrap();
+            let file = workflow_file::parse(&text)
+                .unwrap_or_else(|e| panic!("{name}: {} is not a workflow: {e}", path.display()));
+            let run_name = file.run_name.as_deref();
+            if file.repository_dispatch.is_some() {
+                assert_eq!(
+                    carried(run_name, &[PAYLOAD_ID]),
+                    Carried::Separate,
+                    "{}",
+                    path.display()
+                );
+            }
+            if let Some(inputs) = &file.workflow_dispatch {
+                assert!(
+                    inputs
+                        .iter()
+                        .any(|i| i.name == "relplan_correlation_id" && !i.must_be_sent()),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(
+                    carried(run_name, &INPUT_IDS),
+                    Carried::Separate,
+                    "{}",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 0, "{name} has build workflows");
+    }
+}
