@@ -2,10 +2,9 @@
 //! will happen differently. Exit codes: 0 after a diff, 3 with `--exit-code` when the plans
 //! differ, 1 when a side is invalid (its diagnostics are printed, naming the side).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cli::input::{DIAGNOSTIC_WIDTH, stderr_style};
+use crate::cli::input::{DIAGNOSTIC_WIDTH, colour, stderr_style};
 use crate::cli::{Exit, output, report};
 use crate::compile::Compilation;
 use crate::compile::Options;
@@ -127,7 +126,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     };
     let diff = plan_diff::diff(&old, &new);
     let text = match args.format {
-        Format::Text => plan_diff::text::render(&diff, stdout_color()),
+        Format::Text => plan_diff::text::render(&diff, colour(&std::io::stdout())),
         Format::Markdown => plan_diff::markdown::render(&diff),
         Format::Json => plan_diff::json::render(&diff),
     };
@@ -189,10 +188,4 @@ fn plan_or_report(side: Side) -> Option<CompiledPlan> {
         .with_help(side.help),
     );
     None
-}
-
-/// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
-fn stdout_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    std::io::stdout().is_terminal() && !no_color
 }
