@@ -2,10 +2,8 @@
 //! assets, `SHA256SUMS`, release fields. Exit codes: 0 after a comparison, 3 with
 //! `--exit-code` when they differ, 1 when a side cannot be read.
 
-use std::io::Write;
-
-use crate::cli::Exit;
 use crate::cli::releases;
+use crate::cli::{Exit, output};
 use crate::run_error::RunError;
 use crate::verify::compare::{self, json, markdown, text};
 
@@ -61,8 +59,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Markdown => markdown::render(&comparison),
         Format::Json => json::render(&comparison),
     };
-    // A closed pipe (`relplan compare … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+    output::print(&rendered)?;
     Ok(match args.exit_code && comparison.is_different() {
         true => Exit::Changed,
         false => Exit::Success,

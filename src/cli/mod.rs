@@ -12,9 +12,11 @@ mod completions;
 mod diff;
 mod drive;
 mod generate;
+mod generated_files;
 mod github_client;
 mod input;
 mod man;
+mod output;
 mod pause;
 mod pin;
 mod preflight;
@@ -90,7 +92,7 @@ pub fn run() -> i32 {
     // it masked, whether or not that command talks to GitHub.
     let _registered = Token::from_env();
     let result = match cli.command {
-        Command::Check(args) => Ok(check::run(args)),
+        Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
@@ -106,7 +108,7 @@ pub fn run() -> i32 {
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
-        Command::Completions(args) => Ok(completions::run(args)),
+        Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };
     let exit = result.unwrap_or_else(|error| {

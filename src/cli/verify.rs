@@ -2,12 +2,11 @@
 //! release (on GitHub, or a directory), printed as text or JSON; exit 0 when all hold, 1
 //! otherwise.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::releases;
+use crate::cli::{Exit, output};
 use crate::run_error::RunError;
 use crate::verify::{self, render};
 
@@ -70,8 +69,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Text => render::text(&report),
         Format::Json => render::json(&report),
     };
-    // A closed pipe (`relplan verify … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    output::print(&text)?;
     if !report.passed() {
         return Err(RunError::new(format!(
             "the verification of `{}` failed: {}",
@@ -81,7 +79,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         .with_help("fix what it found, then run `relplan verify` again"));
     }
     if let Format::Text = args.format {
-        println!("\nverify passed: {}", render::counts(&report));
+        output::line(&format!("\nverify passed: {}", render::counts(&report)))?;
     }
     Ok(Exit::Success)
 }
