@@ -6,7 +6,10 @@
 //! frame (headings, table heads, closing tags) always and each item only while it fits,
 //! keeping [`RESERVE`] characters for closing tags and a note on what was left out; once an
 //! item does not fit, every later item is left out too, so what is shown is a prefix of
-//! each list, and the caller says how many were left out ([`Doc::left_out`]).
+//! each list, and [`Doc::finish`] closes the document with a note on how many were left
+//! out and the command that shows them all.
+
+use crate::numbers::thousands;
 
 /// GitHub's limit on a comment body, in characters.
 pub const MAX_CHARS: usize = 65_536;
@@ -89,6 +92,22 @@ impl Doc {
     pub fn into_string(self) -> String {
         self.out
     }
+
+    /// The document, closed by a note when items were left out: how many of how many
+    /// `items` ("changes", "rows") are not shown, and that `command` shows them all.
+    pub fn finish(mut self, items: &str, command: &str) -> String {
+        if self.left_out > 0 {
+            let note = format!(
+                "> **{} of {} {items} are not shown** to keep this comment under {} characters. \
+                 Run `{command}` locally, or with `--format json`, to see all of them.\n",
+                thousands(self.left_out),
+                thousands(self.left_out + self.shown),
+                thousands(self.limit)
+            );
+            self.push(&note);
+        }
+        self.out
+    }
 }
 
 /// Text with markdown and HTML syntax escaped, so a value shows as written.
@@ -146,6 +165,7 @@ mod tests {
         assert_eq!((doc.shown(), doc.left_out()), (3, 7));
         doc.item("x");
         assert_eq!(doc.left_out(), 8, "later items are left out too");
-        assert!(doc.into_string().ends_with("</details>\n\n"));
+        let text = doc.finish("items", "relplan x");
+        assert!(text.contains("</details>\n\n> **8 of 11 items are not shown** to keep this comment under 1,060 characters. Run `relplan x` locally"), "{text}");
     }
 }

@@ -75,6 +75,16 @@ impl RunError {
         }
     }
 
+    /// `help` followed by the command to run next (`…; then <step>`); no help is the step
+    /// alone. The helps of the layers below the commands say what fixes an error, never
+    /// what to run afterwards, which only the command knows.
+    pub fn then(help: Option<&str>, step: &str) -> String {
+        match help {
+            None => step.to_string(),
+            Some(help) => format!("{help}; then {step}"),
+        }
+    }
+
     /// `error: …` then, when there is one, `help: …`, each line ending in a newline, with
     /// every secret masked ([`secrets::redact`]).
     pub fn render(&self) -> String {
@@ -111,5 +121,10 @@ mod tests {
         let again = RunError::from_diagnostic(&error, Exit::Failure);
         assert_eq!(again.help, error.help);
         assert_eq!(RunError::new("x").render(), "error: x\n");
+        assert_eq!(
+            RunError::then(Some("check the URL"), "`relplan resume`"),
+            "check the URL; then `relplan resume`"
+        );
+        assert_eq!(RunError::then(None, "`relplan resume`"), "`relplan resume`");
     }
 }

@@ -11,8 +11,8 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::common::github::{
-    apply_args, assert_two_build_release, files_under, kill_at_journal_lines, output,
-    relplan_with_token, two_builds, write_two_build_plan,
+    LIST_LAG, apply_args, assert_two_build_release, files_under, kill_at_journal_lines, kill_when,
+    output, relplan_with_token, two_builds, write_two_build_plan,
 };
 use crate::common::{stderr, stdout};
 use crate::fake_github::app::{APP_ID, TEST_KEY, key_lines};
@@ -135,10 +135,37 @@ async fn resume_of_an_app_run_needs_the_app_again() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     kill_at_journal_lines(as_app_by_environment(dir.path(), &args), dir.path(), 2).await;
 
-    let resume = ["resume", "--state-dir", "state"];
+    let resume = ["resume", "--state-dir", "state", "--list-lag", LIST_LAG];
     let without = output(relplan_with_token(dir.path(), &resume, true)).await;
     assert_eq!(without.status.code(), Some(4));
     insta::assert_snapshot!(stderr(&without));
+    // retry and cancel refuse it the same way, naming themselves, before journaling.
+    let journal = dir.path().join("state/journal.jsonl");
+    let before = fs_err::read_to_string(&journal).expect("a journal");
+    for (command, again) in [
+        (
+            vec!["retry", "node"],
+            "relplan retry node --state-dir state",
+        ),
+        (vec!["cancel"], "relplan cancel --state-dir state"),
+    ] {
+        let mut args = command.clone();
+        args.extend(["--state-dir", "state", "--list-lag", LIST_LAG]);
+        let refused = output(relplan_with_token(dir.path(), &args, true)).await;
+        assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+        assert_eq!(
+            stderr(&refused),
+            format!(
+                "error: the run authenticates as GitHub App {APP_ID}, and its credentials are not given\n\
+                 help: pass `--app-id {APP_ID} --app-key FILE` (or set RELPLAN_APP_ID={APP_ID} and RELPLAN_APP_PRIVATE_KEY to its private key), then `{again}`\n"
+            )
+        );
+        assert_eq!(
+            fs_err::read_to_string(&journal).expect("a journal"),
+            before,
+            "{command:?} wrote nothing"
+        );
+    }
 
     let with = output(as_app_by_environment(dir.path(), &resume)).await;
     assert_eq!(
@@ -270,9 +297,9 @@ async fn a_token_revoked_during_the_release_stops_it_and_resume_with_a_new_one_f
     let tail: Vec<String> = stderr(&stopped)
         .lines()
         .filter(|l| l.starts_with("error:") || l.starts_with("help:"))
-        .map(|l| match l.split_once(": GitHub refused") {
-            Some((_, refusal)) if l.starts_with("error: the release stopped, resumable: ") => {
-                format!("error: the release stopped, resumable: <request>: GitHub refused{refusal}")
+        .map(|l| match l.split_once(": GitHub answered 401") {
+            Some((_, refusal)) if l.starts_with("error: the run stopped: ") => {
+                format!("error: the run stopped: <request>: GitHub answered 401{refusal}")
             }
             _ => l.to_string(),
         })
@@ -280,12 +307,20 @@ async fn a_token_revoked_during_the_release_stops_it_and_resume_with_a_new_one_f
     insta::assert_snapshot!(tail.join("\n"));
     let journaled = fs_err::read_to_string(&journal).expect("a journal");
     assert!(
-        !journaled.contains("\"failure\""),
-        "no attempt failed: {journaled}"
+        !journaled.contains("\"failure\"") && !journaled.contains("\"blocked\""),
+        "no attempt failed or was blocked: {journaled}"
+    );
+    assert!(
+        journaled
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("\"halted\"")),
+        "the stop is journaled: {journaled}"
     );
 
     fake.accept_token(NEW);
-    let mut resume = relplan_with_token(dir.path(), &["resume", "--state-dir", "state"], false);
+    let resume = ["resume", "--state-dir", "state", "--list-lag", LIST_LAG];
+    let mut resume = relplan_with_token(dir.path(), &resume, false);
     resume.env("GITHUB_TOKEN", NEW);
     let resumed = output(resume).await;
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
@@ -331,4 +366,54 @@ async fn verify_reads_a_release_as_an_app_with_a_token_for_its_repository_only()
     let scopes: Vec<Vec<String>> = fake.issued().into_iter().map(|i| i.repositories).collect();
     assert_eq!(scopes, [vec!["o/node".to_string()]]);
     assert_no_secret(&fake, dir.path(), &[&out]);
+}
+
+#[tokio::test]
+async fn a_fresh_state_directory_adopts_an_app_run_through_the_app_s_tokens() {
+    let fake = FakeGitHub::start().await;
+    app_world(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    kill_when(&fake, as_app_by_environment(dir.path(), &args), |fake| {
+        fake.count("POST", "/repos/o/node/dispatches") == 1
+    })
+    .await;
+    assert_eq!(fake.count("POST", "/repos/o/node/dispatches"), 1);
+    // The runner's cache is gone: a new one starts from what GitHub holds.
+    fs_err::remove_dir_all(dir.path().join("state")).expect("the state directory removed");
+    let listed = fake.count("GET", "/actions/runs?event=");
+    let again = output(as_app_by_environment(dir.path(), &args)).await;
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&again),
+        stderr(&again)
+    );
+    assert_two_build_release(&fake);
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).expect("a journal");
+    let adopted: serde_json::Value = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["event"] == "adopted")
+        .expect("an adopted event");
+    assert!(
+        adopted.to_string().contains("relplan-"),
+        "node's run was adopted: {adopted}"
+    );
+    // The adoption listed the runs as the App (no token is in the environment), and
+    // GitHub refused nothing.
+    assert!(fake.count("GET", "/actions/runs?event=") > listed);
+    assert!(
+        fake.log()
+            .iter()
+            .all(|l| l.status != 401 && l.status != 403),
+        "{:?}",
+        fake.log()
+    );
+    assert_no_secret(&fake, dir.path(), &[&again]);
 }

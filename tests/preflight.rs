@@ -607,7 +607,7 @@ async fn a_wrong_token_stops_the_checks() {
     let fake = FakeGitHub::start().await;
     wire(&fake);
     let mut config = GitHubConfig::new(
-        ApiUrl::resolve(Some(&fake.url), |_| None),
+        ApiUrl::parse(&fake.url).expect("the fake's URL"),
         Token::new("ghp_wrong"),
     );
     config.pacer = Pacer::scaled(0.0);

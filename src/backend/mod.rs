@@ -6,5 +6,6 @@
 //! a backend.
 
 pub mod github;
+pub mod github_adoption;
 pub mod github_watch;
 pub mod sim;

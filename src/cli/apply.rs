@@ -1,32 +1,21 @@
-//! `relplan apply`: run a plan against a backend, journaled in a state directory. A new run
-//! on GitHub starts with the preflight (`--no-preflight` skips it); one that continues a
-//! journaled run does not repeat it, nor does `resume`. Also holds the part `resume`
-//! shares: driving an opened run to its end and choosing the exit code.
+//! `relplan apply`: run a plan against a backend, journaled in a state directory. In a
+//! directory without a journal it starts the run (on GitHub after the preflight, which
+//! `--no-preflight` skips, and after adopting what the backend already holds for the
+//! plan); in one with a journal of the same plan it continues that run, without repeating
+//! the preflight (nor does `resume`).
 
-use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::time::Duration;
+use std::path::PathBuf;
 
-use crate::backend::github::GitHubBackend;
-use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
-use crate::cli::github_client::{self, AppArgs};
+use crate::cli::drive::{self, ConnectionArgs};
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
-use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
-use crate::exec::journal::{Journal, journal_path};
-use crate::exec::machine::Machine;
-use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
-use crate::exec::session;
-use crate::exec::temp_dir;
-use crate::exec::view;
-use crate::github::credentials::Identity;
-use crate::github::{ApiUrl, Credentials, GitHub, GitHubError};
+use crate::exec::{requests, session};
+use crate::github::error::Access;
 use crate::run_error::RunError;
 
 /// Where runs are kept unless --state-dir says otherwise.
@@ -57,18 +46,11 @@ pub struct Args {
     /// Sim: simulated seconds per real second.
     #[arg(long, value_name = "X", default_value_t = 60.0)]
     speed: f64,
-    /// GitHub: the REST API root (default: GITHUB_API_URL, else https://api.github.com).
-    #[arg(long, value_name = "URL")]
-    api_url: Option<String>,
-    /// GitHub: how often each repository's runs are polled while one runs, e.g. `2s`
-    /// (one conditional listing per repository; unchanged answers are not charged).
-    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
-    poll_interval: u64,
+    #[command(flatten)]
+    connection: ConnectionArgs,
     /// GitHub: start a new run without the preflight checks (`relplan preflight`).
     #[arg(long)]
     no_preflight: bool,
-    #[command(flatten)]
-    app: AppArgs,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -103,11 +85,14 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     let scenario = load_scenario(args.scenario.as_deref(), &plan)?;
     let seed = scenario.seed;
-    // Credentials are needed before anything is written: a GitHub run journals whether it
-    // authenticates as an App.
+    let dir = &args.state_dir;
+    let new_run = !session::has_journal(dir);
+    // A new run on GitHub needs its credentials before anything is written (its journal
+    // says whether it authenticates as a GitHub App); a continued one is given them when it
+    // continues, checked against those it started with.
     let credentials = match args.backend {
-        Backend::Sim => None,
-        Backend::GitHub => Some(args.app.required()?),
+        Backend::GitHub if new_run => Some(args.connection.github.required(Access::Release)?),
+        Backend::GitHub | Backend::Sim => None,
     };
     let settings = Settings {
         backend: match args.backend {
@@ -115,245 +100,55 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
                 speed: args.speed,
                 scenario,
             },
-            Backend::GitHub => BackendKind::GitHub {
-                api_url: github_client::api_url(args.api_url.as_deref())
-                    .as_str()
-                    .to_string(),
-                poll_interval_s: args.poll_interval.max(1),
-                app_id: credentials.as_ref().and_then(|c| match c.identity() {
-                    Identity::App(id) => Some(id.0),
-                    Identity::Token => None,
-                }),
-            },
+            Backend::GitHub => {
+                let app_id = credentials.as_ref().and_then(|c| c.identity().app_id());
+                args.connection.github(app_id)?
+            }
         },
         concurrency: args.concurrency.map(|c| c as usize),
         fail_fast: args.fail_fast,
         seed,
         origin_unix_ms: unix_ms(),
     };
-    if let (BackendKind::GitHub { api_url, .. }, Some(credentials)) =
-        (&settings.backend, &credentials)
-        && !journal_path(&args.state_dir).exists()
-        && !args.no_preflight
+    if new_run {
+        if let Some(credentials) = &credentials
+            && !args.no_preflight
+        {
+            let api_url = args.connection.github.api_url()?;
+            preflight::before_apply(&plan, &api_url, credentials.clone())?;
+        }
+        return drive::start(dir, &plan, settings, &args.connection, credentials);
+    }
+    let (machine, journal) = session::open_for_apply(dir, &plan)?;
+    // Before the progress display starts: plain lines.
+    let reporter = Reporter::stderr();
+    reporter.note(&format!(
+        "`{}` already holds a run of this plan; continuing it",
+        dir.display()
+    ));
+    if kept(machine.settings()) != kept(&settings) {
+        reporter.note(
+            "the run keeps the settings it started with (backend, concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
+        );
+    }
+    requests::withdraw_pause(dir)?;
+    drive::resume(dir, machine, journal, &args.connection, Vec::new())
+}
+
+/// The settings a continued run keeps: all but its time zero, the connection settings
+/// (which this command may change) and its credentials (checked when it continues).
+fn kept(settings: &Settings) -> Settings {
+    let mut kept = settings.clone();
+    kept.origin_unix_ms = 0;
+    if let BackendKind::GitHub {
+        api_url,
+        poll_interval_s,
+        app_id,
+    } = &mut kept.backend
     {
-        let api_url = ApiUrl::resolve(Some(api_url), |_| None);
-        preflight::before_apply(&plan, &api_url, credentials.clone())?;
+        api_url.clear();
+        *poll_interval_s = 0;
+        *app_id = None;
     }
-    let (machine, journal, continued) =
-        session::open_for_apply(&args.state_dir, &plan, settings.clone())?;
-    if continued {
-        // Before the progress display starts: plain lines.
-        let reporter = Reporter::stderr();
-        reporter.note(&format!(
-            "`{}` already holds a run of this plan; continuing it",
-            args.state_dir.display()
-        ));
-        let journaled = Settings {
-            origin_unix_ms: settings.origin_unix_ms,
-            ..machine.settings().clone()
-        };
-        if journaled != settings {
-            reporter.note(
-                "the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
-            );
-        }
-        let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
-    }
-    drive(&args.state_dir, machine, journal, &args.app)
-}
-
-/// Runs an opened run until it finishes, pauses or is interrupted; a GitHub run with the
-/// credentials `app` gives (or the environment's), which must be those it started with.
-pub(super) fn drive(
-    dir: &Path,
-    machine: Machine,
-    journal: Journal,
-    app: &AppArgs,
-) -> Result<Exit, RunError> {
-    let shown = dir.display().to_string();
-    if machine.is_finished() {
-        return Ok(finished(&machine, &shown));
-    }
-    let settings = machine.settings().clone();
-    let clock = settings.clock();
-    let progress = Progress::for_stderr(machine.job_count());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| RunError::new(format!("cannot start the async runtime: {e}")))?;
-    match &settings.backend {
-        BackendKind::Sim { scenario, .. } => {
-            let backend = SimBackend::open(dir, clock, scenario.clone())?;
-            let poll = Duration::from_millis(50);
-            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
-            execute(&runtime, dir, executor)
-        }
-        BackendKind::GitHub {
-            api_url,
-            poll_interval_s,
-            app_id,
-        } => {
-            let credentials = same_credentials(app.credentials()?, *app_id, &shown)?;
-            let api_url = ApiUrl::resolve(Some(api_url), |_| None);
-            let config = github_client::config(machine.plan(), &api_url, credentials);
-            // The HTTP client starts its connection pool on the runtime.
-            let _entered = runtime.enter();
-            let github = GitHub::new(config)?;
-            let plan = machine.plan();
-            let temp_dir = temp_dir::ensure(dir).map_err(|e| {
-                RunError::new(format!("cannot write in `{}`: {e}", dir.display()))
-                    .with_help("check that the state directory is writable")
-            })?;
-            let backend = GitHubBackend::new(
-                github,
-                clock,
-                &plan.plan_hash,
-                &plan.release.version,
-                Duration::from_secs(*poll_interval_s),
-                progress.reporter(),
-                &temp_dir,
-            );
-            let poll = Duration::from_secs(1);
-            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
-            execute(&runtime, dir, executor)
-        }
-    }
-}
-
-/// The credentials given, when they are of the kind the run started with: the GitHub App
-/// `app_id`, or a token.
-fn same_credentials(
-    given: Option<Credentials>,
-    app_id: Option<u64>,
-    shown: &str,
-) -> Result<Credentials, RunError> {
-    let app_needed = |id: u64, instead: &str| {
-        RunError::new(format!(
-            "the run in `{shown}` authenticates as GitHub App {id}{instead}"
-        ))
-        .with_help(format!(
-            "pass `--app-id {id} --app-key FILE` (or set RELPLAN_APP_ID={id} and RELPLAN_APP_PRIVATE_KEY to its private key), then `relplan resume --state-dir {shown}`"
-        ))
-        .with_exit(Exit::Refused)
-    };
-    let Some(given) = given else {
-        return Err(match app_id {
-            Some(id) => app_needed(id, ", and its credentials are not given"),
-            None => GitHubError::NoToken.into(),
-        });
-    };
-    match (app_id, given.identity()) {
-        (None, Identity::Token) => Ok(given),
-        (Some(id), Identity::App(app)) if app.0 == id => Ok(given),
-        (Some(id), Identity::Token) => Err(app_needed(id, ", and its credentials are not given")),
-        (Some(id), Identity::App(app)) => Err(app_needed(id, &format!(", not as GitHub App {app}"))),
-        (None, Identity::App(app)) => Err(RunError::new(format!(
-            "the run in `{shown}` was started with a token, not as GitHub App {app}"
-        ))
-        .with_help(format!(
-            "continue it with a token: leave out --app-id and unset RELPLAN_APP_ID, export GITHUB_TOKEN, then `relplan resume --state-dir {shown}`"
-        ))
-        .with_exit(Exit::Refused)),
-    }
-}
-
-/// Runs `executor` until the run finishes, pauses, is interrupted or stopped (exit 130 but
-/// for a finished run).
-fn execute<B: crate::exec::backend::Backend>(
-    runtime: &tokio::runtime::Runtime,
-    dir: &Path,
-    mut executor: Executor<B>,
-) -> Result<Exit, RunError> {
-    let shown = dir.display().to_string();
-    let ending = runtime.block_on(async { executor.run(interruption()).await });
-    match ending {
-        Ok(Ending::Finished { .. }) => Ok(finished(executor.machine(), &shown)),
-        Ok(Ending::Paused) => {
-            eprintln!(
-                "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
-            );
-            Ok(Exit::Interrupted)
-        }
-        Ok(Ending::Interrupted) => {
-            eprintln!(
-                "interrupted; jobs already running go on. Continue with `relplan resume --state-dir {shown}`"
-            );
-            Ok(Exit::Interrupted)
-        }
-        Ok(Ending::Stopped(error)) => {
-            let help = match error.help {
-                Some(help) => format!("{help}, then `relplan resume --state-dir {shown}`"),
-                None => format!("fix the cause, then `relplan resume --state-dir {shown}`"),
-            };
-            Err(RunError::new(format!(
-                "the release stopped, resumable: {}",
-                error.message
-            ))
-            .with_help(format!(
-                "{help}; jobs already running go on and nothing done is done again"
-            ))
-            .with_exit(Exit::Interrupted))
-        }
-        Err(e) => Err(RunError::new(format!("the journal could not be written: {e}"))
-            .with_help(format!(
-                "nothing was done after the last journaled step; fix the cause, then `relplan resume --state-dir {shown}`"
-            ))),
-    }
-}
-
-/// Ctrl-C (and, on Unix, SIGTERM, which CI runners send when a job is cancelled) as a
-/// future, with the handlers installed before this returns, so a signal during the first
-/// dispatches is caught, not fatal. Must be called inside the runtime.
-#[cfg(unix)]
-fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let interrupt = signal(SignalKind::interrupt());
-    let terminate = signal(SignalKind::terminate());
-    Box::pin(async move {
-        match (interrupt, terminate) {
-            (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            (Ok(mut only), Err(_)) | (Err(_), Ok(mut only)) => {
-                only.recv().await;
-            }
-            // No signal handling available: never interrupted.
-            (Err(_), Err(_)) => std::future::pending::<()>().await,
-        }
-    })
-}
-
-/// Elsewhere: Ctrl-C, handled from the executor's first wait on.
-#[cfg(not(unix))]
-fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
-    Box::pin(async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    })
-}
-
-fn finished(machine: &Machine, shown: &str) -> Exit {
-    let rows = view::rows(machine);
-    let count = |state: &str| rows.iter().filter(|r| r.state.as_str() == state).count();
-    let published = if machine.published() {
-        format!(", release {} published", machine.plan().release.tag)
-    } else {
-        String::new()
-    };
-    println!(
-        "{} succeeded, {} failed, {} skipped, {} cancelled{published}; see `relplan status --state-dir {shown}`",
-        count("succeeded"),
-        count("failed"),
-        count("skipped"),
-        count("cancelled"),
-    );
-    if machine.succeeded() {
-        Exit::Success
-    } else {
-        Exit::Failure
-    }
+    kept
 }

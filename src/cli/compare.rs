@@ -2,11 +2,9 @@
 //! assets, `SHA256SUMS`, release fields. Exit codes: 0 after a comparison, 3 with
 //! `--exit-code` when they differ, 1 when a side cannot be read.
 
-use std::io::Write;
-
-use crate::cli::Exit;
-use crate::cli::github_client::AppArgs;
+use crate::cli::github_client::GitHubArgs;
 use crate::cli::releases;
+use crate::cli::{Exit, output};
 use crate::run_error::RunError;
 use crate::verify::compare::{self, json, markdown, text};
 
@@ -34,11 +32,8 @@ pub struct Args {
     /// Exit 3 when the releases differ and 0 when they are the same.
     #[arg(long)]
     exit_code: bool,
-    /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
-    #[arg(long, value_name = "URL")]
-    api_url: Option<String>,
     #[command(flatten)]
-    app: AppArgs,
+    github: GitHubArgs,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -53,7 +48,7 @@ enum Format {
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let releases = [args.a.as_str(), args.b.as_str()];
-    let sides = releases::read(&releases, args.api_url.as_deref(), &args.app)?;
+    let sides = releases::read(&releases, &args.github)?;
     let [a, b] = sides.as_slice() else {
         return Err(
             RunError::new("two releases were not read").with_help("report this as a relplan bug")
@@ -65,8 +60,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Markdown => markdown::render(&comparison),
         Format::Json => json::render(&comparison),
     };
-    // A closed pipe (`relplan compare … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+    output::print(&rendered)?;
     Ok(match args.exit_code && comparison.is_different() {
         true => Exit::Changed,
         false => Exit::Success,

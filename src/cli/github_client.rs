@@ -1,21 +1,39 @@
-//! How every command that talks to GitHub (`preflight`, `pin`, `apply`, `resume`, `verify`
-//! and `compare` of a release on GitHub) sets up its client: the API root from `--api-url`, else `GITHUB_API_URL`, else github.com; the
-//! credentials from `--app-id`/`--app-key` (else `RELPLAN_APP_ID`/`RELPLAN_APP_PRIVATE_KEY`),
-//! else the token of the environment; an App's tokens narrowed to the repositories the
-//! command reads or writes (a plan's, or the releases'); and, for the commands that read before anything runs, a runtime of its
-//! own for the duration of one piece of work.
+//! How a command reaches GitHub, one way for every command that talks to it (`apply`,
+//! `resume`, `retry`, `cancel`, `preflight`, `pin`, `verify` and `compare`):
+//!
+//! - [`GitHubArgs`], the flags they all take: `--api-url` (an http(s) URL, checked when
+//!   the command line is read; else `GITHUB_API_URL`, checked as well), and a GitHub App's
+//!   `--app-id` and `--app-key` (else `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY`), else
+//!   the token of the environment. Missing credentials are one error,
+//!   [`GitHubError::NoToken`], asking for what the command needs ([`Access`]).
+//! - [`config`] and [`config_for`]: the client's configuration, an App's installation
+//!   tokens narrowed to the repositories the command reads or writes (a plan's, or the
+//!   releases').
+//! - [`with_github`]: a runtime of its own for the commands that only read (`preflight`,
+//!   `pin`, `verify`, `compare`, and the preflight of `apply`), for one piece of work.
+//!
+//! The commands that run a plan take these flags inside their connection settings
+//! (`cli/drive.rs`), which also decide what a continued run keeps.
 
 use std::path::PathBuf;
 
 use crate::compiled::CompiledPlan;
 use crate::github::auth::Scope;
+use crate::github::error::Access;
 use crate::github::{ApiUrl, Credentials, GitHub, GitHubConfig, GitHubError};
 use crate::preflight::targets::Targets;
-use crate::run_error::RunError;
+use crate::run_error::{Exit, RunError};
 
-/// The GitHub App options of every command that talks to GitHub.
+/// The API root when `--api-url` is not given.
+const API_URL_VARIABLE: &str = "GITHUB_API_URL";
+
+/// Where and as whom a command talks to GitHub.
 #[derive(Debug, Default, clap::Args)]
-pub struct AppArgs {
+pub struct GitHubArgs {
+    /// GitHub: the REST API root, an http(s) URL (default: GITHUB_API_URL, else the one a
+    /// continued run last used, else https://api.github.com).
+    #[arg(long, value_name = "URL", value_parser = ApiUrl::parse)]
+    api_url: Option<ApiUrl>,
     /// GitHub: authenticate as this GitHub App (default: RELPLAN_APP_ID); relplan mints
     /// and renews its installation tokens itself.
     #[arg(long, value_name = "ID")]
@@ -26,9 +44,35 @@ pub struct AppArgs {
     app_key: Option<PathBuf>,
 }
 
-impl AppArgs {
-    /// The App these options or the environment give, else the token of the environment;
-    /// `None` when there is neither.
+impl GitHubArgs {
+    /// `--api-url`, else `GITHUB_API_URL` (empty counts as unset); `None` when neither is
+    /// given. A `GITHUB_API_URL` that is not an http(s) URL is a usage error.
+    pub fn given_api_url(&self) -> Result<Option<ApiUrl>, RunError> {
+        if let Some(url) = &self.api_url {
+            return Ok(Some(url.clone()));
+        }
+        let Some(text) = std::env::var(API_URL_VARIABLE)
+            .ok()
+            .filter(|text| !text.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        ApiUrl::parse(&text).map(Some).map_err(|why| {
+            RunError::new(format!("{API_URL_VARIABLE} `{}` is {why}", text.trim()))
+                .with_help(format!(
+                    "set {API_URL_VARIABLE} to the REST API root (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server), or pass `--api-url URL`"
+                ))
+                .with_exit(Exit::Usage)
+        })
+    }
+
+    /// [`GitHubArgs::given_api_url`], else github.com.
+    pub fn api_url(&self) -> Result<ApiUrl, RunError> {
+        Ok(self.given_api_url()?.unwrap_or_default())
+    }
+
+    /// The App these flags or the environment give, else the token of the environment;
+    /// `None` when there is neither. Half an App is an error.
     pub fn credentials(&self) -> Result<Option<Credentials>, RunError> {
         Ok(Credentials::resolve(
             self.app_id,
@@ -37,15 +81,11 @@ impl AppArgs {
         )?)
     }
 
-    /// [`AppArgs::credentials`], which must be there.
-    pub fn required(&self) -> Result<Credentials, RunError> {
-        Ok(self.credentials()?.ok_or(GitHubError::NoToken)?)
+    /// [`GitHubArgs::credentials`], which must be there; missing, the error asks for a
+    /// token that may do what the command needs (`access`), or an App.
+    pub fn required(&self, access: Access) -> Result<Credentials, RunError> {
+        Ok(self.credentials()?.ok_or(GitHubError::NoToken { access })?)
     }
-}
-
-/// `--api-url`, else `GITHUB_API_URL`, else github.com.
-pub fn api_url(flag: Option<&str>) -> ApiUrl {
-    ApiUrl::resolve(flag, |name| std::env::var(name).ok())
 }
 
 /// The client configuration for `plan` at `api_url` with `credentials`: an App's tokens
@@ -71,7 +111,7 @@ pub fn config_for<'a>(
     config
 }
 
-/// Runs `work` with a client configured by `config`.
+/// Runs `work` with a client configured by `config`, on a runtime of its own.
 pub fn with_github<T>(
     config: GitHubConfig,
     work: impl AsyncFnOnce(&GitHub) -> T,

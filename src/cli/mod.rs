@@ -4,20 +4,25 @@
 //! (the one place run-time errors are printed; exit codes are [`Exit`]).
 
 mod apply;
+mod cancel;
 mod check;
 mod compare;
 mod compile;
 mod completions;
 mod diff;
+mod drive;
 mod generate;
+mod generated_files;
 mod github_client;
 mod input;
 mod man;
+mod output;
 mod pause;
 mod pin;
 mod preflight;
 mod releases;
 mod resume;
+mod retry;
 mod schema;
 mod simulate;
 mod status;
@@ -66,6 +71,10 @@ enum Command {
     Pause(pause::Args),
     /// Continue a paused, interrupted or crashed run from its state directory.
     Resume(resume::Args),
+    /// Continue a run from the jobs that failed, were blocked or were cancelled.
+    Retry(retry::Args),
+    /// Cancel a run: its running attempts, and everything that has not started.
+    Cancel(cancel::Args),
     /// Check a published release: SHA256SUMS, every asset's bytes, GitHub's digests, the plan.
     Verify(verify::Args),
     /// Show what differs between two releases: assets, SHA256SUMS, tag, prerelease, commit.
@@ -88,7 +97,7 @@ pub fn run() -> i32 {
         register_key(&pem);
     }
     let result = match cli.command {
-        Command::Check(args) => Ok(check::run(args)),
+        Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
@@ -99,10 +108,12 @@ pub fn run() -> i32 {
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Retry(args) => retry::run(args),
+        Command::Cancel(args) => cancel::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
-        Command::Completions(args) => Ok(completions::run(args)),
+        Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };
     let exit = result.unwrap_or_else(|error| {

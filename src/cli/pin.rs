@@ -6,10 +6,11 @@
 use std::path::PathBuf;
 
 use crate::atomic_file;
-use crate::cli::Exit;
-use crate::cli::github_client::{AppArgs, api_url, config, with_github};
+use crate::cli::github_client::{GitHubArgs, config, with_github};
 use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::cli::{Exit, output};
 use crate::compile;
+use crate::github::error::Access;
 use crate::pin::{self, manifest_edit};
 use crate::render::count;
 use crate::run_error::RunError;
@@ -28,11 +29,8 @@ pub struct Args {
     /// Release version (overrides the plan's `version` and `version_from`).
     #[arg(long, value_name = "VERSION")]
     release_version: Option<String>,
-    /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
-    #[arg(long, value_name = "URL")]
-    api_url: Option<String>,
     #[command(flatten)]
-    app: AppArgs,
+    github: GitHubArgs,
     /// Write the commits into the manifest instead of showing them.
     #[arg(long)]
     write: bool,
@@ -64,9 +62,10 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let entries = manifest_edit::entries(&text).map_err(|why| {
         RunError::new(format!("`{shown}` is {why}")).with_help("run `relplan check`")
     })?;
-    let credentials = args.app.required()?;
+    // Pinning only reads tags: the token needs less than apply's.
+    let credentials = args.github.required(Access::Tags)?;
     let targets = pin::targets(plan, &entries);
-    let config = config(plan, &api_url(args.api_url.as_deref()), credentials);
+    let config = config(plan, &args.github.api_url()?, credentials);
     let outcomes = with_github(config, async |github| pin::resolve(github, targets).await)?;
     let problems: Vec<(String, String)> =
         outcomes.iter().filter_map(pin::Outcome::problem).collect();
@@ -79,7 +78,9 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     let fills = pin::fills(&outcomes);
     if fills.is_empty() {
-        println!("every entry of `{shown}` is pinned to its tag's commit already");
+        output::line(&format!(
+            "every entry of `{shown}` is pinned to its tag's commit already"
+        ))?;
         return Ok(Exit::Success);
     }
     let pinned = manifest_edit::fill(&text, &fills).map_err(|why| {
@@ -88,22 +89,22 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     for outcome in &outcomes {
         if let pin::Pin::Fill { commit } = &outcome.pin {
             let tag = outcome.target.tag.as_deref().unwrap_or_default();
-            println!("{}: {tag} is {commit}", outcome.target.entry);
+            output::line(&format!("{}: {tag} is {commit}", outcome.target.entry))?;
         }
     }
     if !args.write {
         let diff = similar::TextDiff::from_lines(&text, &pinned);
-        print!("{}", diff.unified_diff().header(&shown, &shown));
-        println!("nothing written; run again with --write to pin these commits");
+        output::print(&diff.unified_diff().header(&shown, &shown).to_string())?;
+        output::line("nothing written; run again with --write to pin these commits")?;
         return Ok(Exit::Success);
     }
     atomic_file::write(manifest, pinned.as_bytes()).map_err(|e| {
         RunError::new(e.to_string())
             .with_help("check the directory's permissions; the manifest was not changed")
     })?;
-    println!(
+    output::line(&format!(
         "pinned {} in `{shown}`; review the change and commit it, then `relplan check --require-pinned` passes",
         count(fills.len(), "commit")
-    );
+    ))?;
     Ok(Exit::Success)
 }

@@ -2,13 +2,13 @@
 //! text, JSON or GitHub annotations; exit 0 when all hold, 1 otherwise. Also the part
 //! `apply` runs before a new run on GitHub.
 
-use crate::cli::Exit;
-use crate::cli::github_client::{AppArgs, api_url, config, with_github};
+use crate::cli::github_client::{GitHubArgs, config, with_github};
 use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::{Exit, output};
 use crate::compiled::CompiledPlan;
 use crate::exec::reporter::Reporter;
 use crate::github::{ApiUrl, Credentials};
-use crate::preflight::finding::Report;
+use crate::preflight::finding::{Check, Report};
 use crate::preflight::{self, render};
 use crate::run_error::RunError;
 
@@ -16,11 +16,8 @@ use crate::run_error::RunError;
 pub struct Args {
     #[command(flatten)]
     plan: PlanArgs,
-    /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
-    #[arg(long, value_name = "URL")]
-    api_url: Option<String>,
     #[command(flatten)]
-    app: AppArgs,
+    github: GitHubArgs,
     /// `text` for people, `json` for programs, `github` for workflow annotations.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -37,17 +34,15 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let Some(plan) = compile_and_report(&args.plan, "preflight") else {
         return Ok(Exit::Failure);
     };
-    let report = match args.app.credentials()? {
-        Some(credentials) => {
-            preflight_on_github(&plan, &api_url(args.api_url.as_deref()), credentials)?
-        }
+    let report = match args.github.credentials()? {
+        Some(credentials) => preflight_on_github(&plan, &args.github.api_url()?, credentials)?,
         // Missing credentials are one of the findings.
         None => preflight::without_token(&plan),
     };
     match args.format {
-        Format::Text => println!("{}", render::text(&report)),
-        Format::Json => print!("{}", render::json(&report)),
-        Format::Github => print!("{}", render::github(&report)),
+        Format::Text => output::line(&render::text(&report))?,
+        Format::Json => output::print(&render::json(&report))?,
+        Format::Github => output::print(&render::github(&report))?,
     }
     if !report.passed() {
         return Err(
@@ -56,7 +51,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         );
     }
     if let Format::Text = args.format {
-        println!("preflight passed: {}", render::counts(&report));
+        output::line(&format!("preflight passed: {}", render::counts(&report)))?;
     }
     Ok(Exit::Success)
 }
@@ -81,6 +76,18 @@ pub(super) fn before_apply(
     let report = preflight_on_github(plan, api_url, credentials)?;
     if report.findings.is_empty() {
         return Ok(());
+    }
+    // GitHub could not be reached: not a miswired plan but a start to run again, resumable
+    // like any interrupted run (exit 130), said in one error.
+    if let Some(unreachable) = report
+        .findings
+        .iter()
+        .find(|f| f.check == Check::GitHubUnreachable)
+    {
+        let next = "run the same `relplan apply` again (nothing was started or written)";
+        return Err(RunError::new(unreachable.message.clone())
+            .with_help(RunError::then(Some(&unreachable.help), next))
+            .with_exit(Exit::Interrupted));
     }
     // Before the progress display starts: plain lines.
     let reporter = Reporter::stderr();

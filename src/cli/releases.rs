@@ -1,20 +1,16 @@
 //! Reading the releases `verify` and `compare` are given: directories as they are, GitHub
-//! releases through one client (a GitHub App's credentials or the token of the
-//! environment, API root from `--api-url`, else `GITHUB_API_URL`, else github.com),
-//! downloading into a scratch directory that is
-//! removed afterwards.
+//! releases through one client (set up by `cli/github_client.rs`, an App's tokens narrowed
+//! to the releases' repositories), downloading into a scratch directory that is removed
+//! afterwards.
 
-use crate::cli::github_client::{AppArgs, api_url, config_for, with_github};
+use crate::cli::github_client::{GitHubArgs, config_for, with_github};
+use crate::github::error::Access;
 use crate::run_error::RunError;
 use crate::verify::side::{Location, ReleaseSide};
 use crate::verify::{directory, github_release, release_ref};
 
 /// Each of `args` (`RELEASE` arguments) read, in order.
-pub fn read(
-    args: &[&str],
-    api_url_flag: Option<&str>,
-    app: &AppArgs,
-) -> Result<Vec<ReleaseSide>, RunError> {
+pub fn read(args: &[&str], github: &GitHubArgs) -> Result<Vec<ReleaseSide>, RunError> {
     let locations = args
         .iter()
         .map(|arg| release_ref::parse(arg))
@@ -36,15 +32,12 @@ pub fn read(
                 ))
                 .with_help("check the temporary directory (set TMPDIR to use another)")
             })?;
-        let credentials = app.credentials()?.ok_or_else(|| {
-            RunError::new("reading a release on GitHub needs a token: neither GITHUB_TOKEN nor GH_TOKEN is set")
-                .with_help("export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repository's releases, or pass a GitHub App's --app-id and --app-key")
-        })?;
+        let credentials = github.required(Access::Releases)?;
         let repositories = locations.iter().filter_map(|location| match location {
             Location::GitHub { repo, .. } => Some(repo.as_str()),
             Location::Directory(_) => None,
         });
-        let config = config_for(repositories, &api_url(api_url_flag), credentials);
+        let config = config_for(repositories, &github.api_url()?, credentials);
         with_github(config, async |github| {
             for ((slot, arg), location) in sides.iter_mut().zip(args).zip(&locations) {
                 if let Location::GitHub { repo, tag } = location {

@@ -2,13 +2,12 @@
 //! release (on GitHub, or a directory), printed as text or JSON; exit 0 when all hold, 1
 //! otherwise.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::Exit;
-use crate::cli::github_client::AppArgs;
+use crate::cli::github_client::GitHubArgs;
 use crate::cli::input::{PlanArgs, compile_and_report};
 use crate::cli::releases;
+use crate::cli::{Exit, output};
 use crate::run_error::RunError;
 use crate::verify::{self, render};
 
@@ -28,11 +27,8 @@ pub struct Args {
     /// the assets its `publish` globs call for.
     #[arg(long, value_name = "PLAN")]
     plan: Option<PathBuf>,
-    /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
-    #[arg(long, value_name = "URL")]
-    api_url: Option<String>,
     #[command(flatten)]
-    app: AppArgs,
+    github: GitHubArgs,
     /// `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -62,7 +58,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
             }
         }
     };
-    let side = releases::read(&[args.release.as_str()], args.api_url.as_deref(), &args.app)?
+    let side = releases::read(&[args.release.as_str()], &args.github)?
         .into_iter()
         .next()
         .ok_or_else(|| {
@@ -73,8 +69,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Text => render::text(&report),
         Format::Json => render::json(&report),
     };
-    // A closed pipe (`relplan verify … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    output::print(&text)?;
     if !report.passed() {
         return Err(RunError::new(format!(
             "the verification of `{}` failed: {}",
@@ -84,7 +79,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         .with_help("fix what it found, then run `relplan verify` again"));
     }
     if let Format::Text = args.format {
-        println!("\nverify passed: {}", render::counts(&report));
+        output::line(&format!("\nverify passed: {}", render::counts(&report)))?;
     }
     Ok(Exit::Success)
 }

@@ -42,17 +42,7 @@ fn render_within(diff: &PlanDiff, limit: usize) -> String {
     }
     critical_path(&mut doc, diff);
     details(&mut doc, diff);
-    if doc.left_out() > 0 {
-        let note = format!(
-            "> **{} of {} changes are not shown** to keep this comment under {} characters. \
-             Run `relplan diff` locally, or with `--format json`, to see all of them.\n",
-            thousands(doc.left_out()),
-            thousands(doc.left_out() + doc.shown()),
-            thousands(limit)
-        );
-        doc.push(&note);
-    }
-    doc.into_string()
+    doc.finish("changes", "relplan diff")
 }
 
 fn headline(diff: &PlanDiff) -> String {

@@ -173,6 +173,6 @@ impl GitHub {
 fn local_trouble(action: &str, e: &std::io::Error) -> GitHubError {
     GitHubError::Input {
         message: format!("{action}: cannot write the download: {e}"),
-        help: "check that the state directory is writable and has room, then resume".into(),
+        help: "check that the state directory is writable and has room".into(),
     }
 }

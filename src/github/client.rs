@@ -18,7 +18,9 @@
 //! - Reads ([`GitHub::get`], [`GitHub::get_cached`]) are retried: on 5xx, timeouts and lost
 //!   connections with exponential backoff (1 s, 2 s, 4 s, … capped at 60 s), on 429 and
 //!   secondary limits (403 with `retry-after` or GitHub's "secondary rate limit" message)
-//!   after `retry-after` or, without it, at least a minute.
+//!   after `retry-after` or, without it, at least a minute. A connection that cannot be
+//!   made at all (refused, unknown host, TLS handshake) is tried [`CONNECT_ATTEMPTS`]
+//!   times, then reported as [`GitHubError::Unreachable`] with its cause.
 //! - Mutations ([`GitHub::send`]) are sent once. A rate-limit answer becomes
 //!   [`GitHubError::Rejected`] (not performed, safe to resend after the wait); a 5xx, a
 //!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first).
@@ -54,21 +56,40 @@ const MAX_JSON_BYTES: usize = 32 << 20;
 const BACKOFF_CAP: Duration = Duration::from_secs(60);
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// A read whose connection cannot be made (refused, unknown host, TLS) is tried this often
+/// (1 s, then 2 s apart): such causes rarely pass within seconds, and the executor asks
+/// again on its own terms.
+pub const CONNECT_ATTEMPTS: u32 = 3;
 
-/// The REST API root, without a trailing slash.
+/// The REST API root: an http or https URL, without a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiUrl(String);
 
+impl Default for ApiUrl {
+    /// github.com's.
+    fn default() -> ApiUrl {
+        ApiUrl(DEFAULT_API_URL.to_string())
+    }
+}
+
 impl ApiUrl {
-    /// `--api-url`, else `GITHUB_API_URL` (through `lookup`), else api.github.com.
-    pub fn resolve(flag: Option<&str>, lookup: impl Fn(&str) -> Option<String>) -> ApiUrl {
-        let chosen = flag
-            .map(str::to_string)
-            .or_else(|| lookup("GITHUB_API_URL"))
-            .map(|url| url.trim().to_string())
-            .filter(|url| !url.is_empty())
-            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-        ApiUrl(chosen.trim_end_matches('/').to_string())
+    /// `text` as an API root, or why it is not one (to follow "`text` is "): an http or
+    /// https URL with a host, and no query or fragment.
+    pub fn parse(text: &str) -> Result<ApiUrl, String> {
+        let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "not an http(s) URL (its scheme is `{}`)",
+                url.scheme()
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("not a URL with a host".into());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("not an API root (it has a query or a fragment)".into());
+        }
+        Ok(ApiUrl(url.as_str().trim_end_matches('/').to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -226,6 +247,8 @@ enum Verdict {
     Limited(Duration),
     /// Server trouble; a read may be retried, a mutation is uncertain.
     Trouble(String),
+    /// No connection could be made (nothing was sent): the cause.
+    Unreachable(String),
     /// The answer is larger than allowed: asking again will not change that.
     TooLarge(u64),
 }
@@ -436,6 +459,13 @@ impl GitHub {
                     backoff(attempt)
                 }
                 Verdict::TooLarge(cap) => return Err(too_large(action, cap)),
+                Verdict::Unreachable(cause) if attempt >= CONNECT_ATTEMPTS.min(attempts) => {
+                    return Err(self.unreachable(cause));
+                }
+                Verdict::Unreachable(cause) => {
+                    last = cause;
+                    backoff(attempt)
+                }
             };
             if attempt < attempts {
                 self.config.pacer.wait(wait).await;
@@ -445,6 +475,13 @@ impl GitHub {
             action: action.to_string(),
             detail: format!("gave up after {attempts} attempts; last: {last}"),
         })
+    }
+
+    fn unreachable(&self, cause: String) -> GitHubError {
+        GitHubError::Unreachable {
+            api_url: self.config.api_url.as_str().to_string(),
+            cause,
+        }
     }
 
     /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`], files
@@ -502,6 +539,7 @@ impl GitHub {
                 detail,
             }),
             Verdict::TooLarge(cap) => Err(too_large(action, cap)),
+            Verdict::Unreachable(cause) => Err(self.unreachable(cause)),
         }
     }
 
@@ -636,7 +674,7 @@ impl GitHub {
                 .octo
                 .execute(request)
                 .await
-                .map_err(|e| SaveError::Broken(e.to_string()))?;
+                .map_err(|e| failed_exchange(&e))?;
             let (parts, body) = response.into_parts();
             let (body, saved) = match destination {
                 Some(destination) if parts.status.is_success() => {
@@ -650,12 +688,14 @@ impl GitHub {
                     let body = http_body_util::Limited::new(body, cap)
                         .collect()
                         .await
-                        .map_err(|e| SaveError::Broken(format!("reading the answer: {e}")))?
+                        .map_err(|e| {
+                            NoAnswer::from(SaveError::Broken(format!("reading the answer: {e}")))
+                        })?
                         .to_bytes();
                     (body, None)
                 }
             };
-            Ok::<Reply, SaveError>(Reply {
+            Ok::<Reply, NoAnswer>(Reply {
                 status: parts.status,
                 headers: parts.headers,
                 body,
@@ -669,8 +709,9 @@ impl GitHub {
                     budget.time.as_secs_f64()
                 ));
             }
-            Ok(Err(SaveError::Broken(e))) => return Verdict::Trouble(e),
-            Ok(Err(SaveError::TooLarge(cap))) => return Verdict::TooLarge(cap),
+            Ok(Err(NoAnswer::Save(SaveError::Broken(e)))) => return Verdict::Trouble(e),
+            Ok(Err(NoAnswer::Save(SaveError::TooLarge(cap)))) => return Verdict::TooLarge(cap),
+            Ok(Err(NoAnswer::Unreachable(cause))) => return Verdict::Unreachable(cause),
             Ok(Ok(reply)) => reply,
         };
         // An answer that used the last request of the window: the next request waits for
@@ -684,6 +725,41 @@ impl GitHub {
             *slot = Some(reset);
         }
         classify(reply)
+    }
+}
+
+/// Why an exchange got no whole answer.
+enum NoAnswer {
+    Save(SaveError),
+    /// No connection could be made: the cause.
+    Unreachable(String),
+}
+
+impl From<SaveError> for NoAnswer {
+    fn from(error: SaveError) -> NoAnswer {
+        NoAnswer::Save(error)
+    }
+}
+
+/// A request that got no answer: unreachable when the connection could not be made (its
+/// innermost cause: refused, unknown host, TLS), broken otherwise (it may have been sent).
+fn failed_exchange(error: &octocrab::Error) -> NoAnswer {
+    let mut connect = false;
+    let mut cause = error.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect)
+        {
+            connect = true;
+        }
+        cause = e.to_string();
+        source = e.source();
+    }
+    if connect {
+        NoAnswer::Unreachable(cause)
+    } else {
+        NoAnswer::Save(SaveError::Broken(error.to_string()))
     }
 }
 
@@ -761,17 +837,17 @@ impl GitHub {
         let said = if message.is_empty() {
             String::new()
         } else {
-            format!(": {message}")
+            format!(" ({message})")
         };
         match self.identity() {
             Identity::Token => GitHubError::Credentials {
                 message: format!(
-                    "{action}: GitHub refused the token (401{said}); it expired or was revoked"
+                    "{action}: GitHub answered 401{said}: the token expired or was revoked"
                 ),
                 help: "export a valid token in GITHUB_TOKEN (or GH_TOKEN)".into(),
             },
             app @ Identity::App(_) => GitHubError::Credentials {
-                message: format!("{action}: GitHub refused {app} (401{said})"),
+                message: format!("{action}: GitHub answered 401{said}: it refused {app}"),
                 help: "check the App's id and private key (--app-id and --app-key, or RELPLAN_APP_ID and RELPLAN_APP_PRIVATE_KEY) and this machine's clock".into(),
             },
         }
@@ -781,24 +857,78 @@ impl GitHub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::github::token::Token;
 
     #[test]
-    fn api_url_from_flag_then_environment_then_default() {
-        let env =
-            |name: &str| (name == "GITHUB_API_URL").then(|| "https://ghe.example/api/v3/".into());
+    fn an_api_root_is_an_http_url_kept_without_its_trailing_slash() {
+        let parsed = |text: &str| ApiUrl::parse(text).map(|url| url.as_str().to_string());
         assert_eq!(
-            ApiUrl::resolve(Some("http://127.0.0.1:9"), env).as_str(),
-            "http://127.0.0.1:9"
+            parsed("http://127.0.0.1:9"),
+            Ok("http://127.0.0.1:9".into())
         );
         assert_eq!(
-            ApiUrl::resolve(None, env).as_str(),
-            "https://ghe.example/api/v3"
+            parsed(" https://ghe.example/api/v3/ "),
+            Ok("https://ghe.example/api/v3".into())
         );
-        assert_eq!(ApiUrl::resolve(None, |_| None).as_str(), DEFAULT_API_URL);
         assert_eq!(
-            ApiUrl::resolve(None, |_| None).upload_root(),
+            parsed("ftp://ghe.example/api"),
+            Err("not an http(s) URL (its scheme is `ftp`)".into())
+        );
+        assert_eq!(
+            parsed("not a url"),
+            Err("not a URL (relative URL without a base)".into())
+        );
+        assert_eq!(
+            parsed("https://ghe.example/api?x=1"),
+            Err("not an API root (it has a query or a fragment)".into())
+        );
+        assert_eq!(ApiUrl::default().as_str(), DEFAULT_API_URL);
+        assert_eq!(
+            ApiUrl::default().upload_root(),
             "https://uploads.github.com"
         );
+    }
+
+    #[test]
+    fn a_refused_connection_is_unreachable_with_its_cause() {
+        // Nothing listens on a port the test bound and released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let error = runtime.block_on(async {
+            let url = format!("http://127.0.0.1:{port}");
+            let mut config =
+                GitHubConfig::new(ApiUrl::parse(&url).expect("an API root"), Token::new("t"));
+            config.pacer = Pacer::scaled(0.0);
+            let github = GitHub::new(config).expect("a client");
+            let read = github.get("reading", "/repos/o/r").await;
+            let sent = github
+                .send(
+                    Method::POST,
+                    "sending",
+                    "/repos/o/r",
+                    "application/json",
+                    RequestBody::Bytes(Vec::new()),
+                )
+                .await;
+            (read.map(|_| ()), sent.map(|_| ()), github.pacer().waits())
+        });
+        let (read, sent, waits) = error;
+        for result in [read, sent] {
+            match result {
+                Err(GitHubError::Unreachable { api_url, cause }) => {
+                    assert_eq!(api_url, format!("http://127.0.0.1:{port}"));
+                    assert!(cause.to_lowercase().contains("refused"), "{cause}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(waits, [Duration::from_secs(1), Duration::from_secs(2)]);
     }
 
     #[test]

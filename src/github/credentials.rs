@@ -46,6 +46,16 @@ pub enum Identity {
     App(AppId),
 }
 
+impl Identity {
+    /// The App's id, all the journal keeps of an App; `None` for a token.
+    pub fn app_id(self) -> Option<u64> {
+        match self {
+            Identity::Token => None,
+            Identity::App(id) => Some(id.0),
+        }
+    }
+}
+
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,7 +1,10 @@
 //! The one error type of the GitHub layer. Each variant says what failed in words a release
-//! manager can act on; its [`miette::Diagnostic`] help gives the next step, and it becomes
-//! a [`RunError`] (exit 1) to be printed the way every relplan error is. No variant holds
-//! the token: messages are built from paths, statuses and GitHub's own `message` field only.
+//! manager can act on; its [`miette::Diagnostic`] help says what fixes it, and it becomes
+//! a [`RunError`] (exit 1) to be printed the way every relplan error is. A help never
+//! names the command to run afterwards: that depends on the command that met the error (a
+//! run is resumed, a start or a read-only command is run again), so that command adds it
+//! ([`RunError::then`]). No variant holds the token: messages are built from paths,
+//! statuses and GitHub's own `message` field only.
 
 use std::fmt;
 use std::time::Duration;
@@ -11,9 +14,11 @@ use crate::run_error::{Exit, RunError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
-    /// No token in the environment.
-    #[error("no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set")]
-    NoToken,
+    /// No token in the environment and no GitHub App given; the command needed `access`.
+    #[error(
+        "no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set, and no GitHub App is given"
+    )]
+    NoToken { access: Access },
     /// GitHub does not accept relplan's credentials for this: a token it refuses (401:
     /// expired or revoked), an App it refuses, an App not installed where the plan needs it
     /// or without the permissions relplan asks for. Asking again cannot help until the
@@ -44,6 +49,10 @@ pub enum GitHubError {
     /// A read that kept failing after its retries.
     #[error("{action}: {detail}")]
     Unavailable { action: String, detail: String },
+    /// No connection to the API could be made (refused, unknown host, TLS): nothing was
+    /// sent.
+    #[error("cannot reach the GitHub API at {api_url}: {cause}")]
+    Unreachable { api_url: String, cause: String },
     /// GitHub answered something relplan cannot read.
     #[error("{action}: unexpected answer from GitHub: {detail}")]
     Protocol { action: String, detail: String },
@@ -87,6 +96,28 @@ pub enum GitHubError {
     },
 }
 
+/// What a command's credentials must allow on GitHub: the help for missing ones asks for
+/// no more than that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Dispatch workflows and write releases: running a plan, and the preflight of one.
+    Release,
+    /// Read the repositories' contents, their tags: `pin`.
+    Tags,
+    /// Read the repositories' releases: `verify` and `compare`.
+    Releases,
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Release => "dispatch workflows and write releases",
+            Access::Tags => "read the repositories' contents (their tags)",
+            Access::Releases => "read the repositories' releases",
+        })
+    }
+}
+
 fn github_message(message: &str) -> String {
     if message.is_empty() {
         String::new()
@@ -111,27 +142,30 @@ impl GitHubError {
     /// The next step for the user: the help of every variant, in one place.
     fn next_step(&self) -> String {
         match self {
-            GitHubError::NoToken => {
-                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases, or pass a GitHub App's --app-id and --app-key".into()
-            }
+            GitHubError::NoToken { access } => format!(
+                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may {access}, or pass a GitHub App's `--app-id ID --app-key FILE`"
+            ),
             GitHubError::Credentials { help, .. } | GitHubError::Input { help, .. } => {
                 help.clone()
             }
             GitHubError::Status { status: 403 | 404, .. } => {
-                "check the repository name and that the token may access it (404 is also GitHub's answer to a missing permission)".into()
+                "check that the repository (and the workflow or tag named) exists and that the token may access it: GitHub also answers 404 when a permission is missing".into()
             }
             GitHubError::Status { .. } | GitHubError::Protocol { .. } => {
-                "check the API URL (--api-url, GITHUB_API_URL) and GitHub's status page, then resume".into()
+                "check the API URL (--api-url, GITHUB_API_URL) and GitHub's status page".into()
             }
             GitHubError::Rejected { retry_after, .. } => format!(
-                "wait {} s and resume; nothing was changed on GitHub",
+                "wait {} s; nothing was changed on GitHub",
                 retry_after.as_secs().max(1)
             ),
             GitHubError::Uncertain { .. } => {
-                "resume: relplan looks the effect up on GitHub (by correlation id, tag or asset name) before doing it again".into()
+                "relplan looks the effect up on GitHub (by correlation id, tag or asset name) before sending it again".into()
             }
             GitHubError::Unavailable { .. } => {
-                "GitHub did not answer; check the network and GitHub's status page, then resume".into()
+                "GitHub did not answer; check the network and GitHub's status page".into()
+            }
+            GitHubError::Unreachable { .. } => {
+                "check the API URL (--api-url, GITHUB_API_URL), the network and the proxy or certificates in between".into()
             }
             GitHubError::TagMoved { .. } => {
                 "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again".into()
@@ -141,7 +175,7 @@ impl GitHubError {
             }
             GitHubError::AssetNameConflict(_) => CLASH_HELP.into(),
             GitHubError::AssetDiffers { .. } => {
-                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then resume".into()
+                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then `relplan retry`".into()
             }
             GitHubError::AlreadyPublished { .. } => {
                 "release under a new version, or delete the published release if it must be redone".into()
@@ -163,5 +197,57 @@ impl GitHubError {
     /// True when a mutation may have happened: look it up before sending it again.
     pub fn is_uncertain(&self) -> bool {
         matches!(self, GitHubError::Uncertain { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_help_names_the_command_to_run_next() {
+        let action = || "reading".to_string();
+        let errors = [
+            GitHubError::NoToken {
+                access: Access::Tags,
+            },
+            GitHubError::Status {
+                action: action(),
+                status: 500,
+                message: String::new(),
+            },
+            GitHubError::Status {
+                action: action(),
+                status: 404,
+                message: String::new(),
+            },
+            GitHubError::Rejected {
+                action: action(),
+                retry_after: Duration::from_secs(60),
+            },
+            GitHubError::Uncertain {
+                action: action(),
+                detail: "timed out".into(),
+            },
+            GitHubError::Unavailable {
+                action: action(),
+                detail: "502".into(),
+            },
+            GitHubError::Unreachable {
+                api_url: "https://api.github.com".into(),
+                cause: "refused".into(),
+            },
+            GitHubError::Protocol {
+                action: action(),
+                detail: "not JSON".into(),
+            },
+        ];
+        for error in errors {
+            let help = error.next_step();
+            assert!(
+                !help.contains("resume") && !help.contains("relplan"),
+                "{error}: {help}"
+            );
+        }
     }
 }

@@ -45,11 +45,12 @@ pub mod token;
 pub mod workflow_file;
 
 use crate::compiled::{CompiledPlan, Trigger};
-use crate::github::GitHub;
-use crate::github::credentials::{APP_ID_VARIABLE, APP_KEY_VARIABLE, Identity};
-use crate::github::token::TOKEN_VARIABLES;
+use crate::github::credentials::Identity;
+use crate::github::error::Access;
+use crate::github::{GitHub, GitHubError};
 use facts::Facts;
 use finding::{Check, Finding, Report};
+use miette::Diagnostic;
 use targets::Targets;
 
 /// Runs every check of `plan` against GitHub.
@@ -83,17 +84,14 @@ pub async fn preflight(github: &GitHub, plan: &CompiledPlan) -> Report {
     report
 }
 
-/// The report when there is no token to check with.
+/// The report when there is no token to check with, nor a GitHub App.
 pub fn without_token(plan: &CompiledPlan) -> Report {
     let mut report = empty_report(plan, &Targets::of(plan));
-    report.add(Finding::new(
-        Check::TokenMissing,
-        format!(
-            "no GitHub token: neither {} is set, nor a GitHub App's {APP_ID_VARIABLE} and {APP_KEY_VARIABLE}",
-            TOKEN_VARIABLES.join(" nor ")
-        ),
-        "pass a GitHub App's --app-id and --app-key (the README says how to set one up), or export GITHUB_TOKEN (or GH_TOKEN) with a token that may dispatch workflows and write releases",
-    ));
+    let missing = GitHubError::NoToken {
+        access: Access::Release,
+    };
+    let help = missing.help().map(|h| h.to_string()).unwrap_or_default();
+    report.add(Finding::new(Check::TokenMissing, missing.to_string(), help));
     report
 }
 

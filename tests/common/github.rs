@@ -2,7 +2,8 @@
 //! dispatches, a dispatch followed by finding its runs, repositories with a tagged build,
 //! the check that a release happened exactly once, the binary run as a user runs it
 //! against the fake, and the two-build release the tests of the binary run (killed at a
-//! journal line when they need an unfinished run).
+//! journal line, or when the fake has seen what the test waits for, when they need an
+//! unfinished run).
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -130,8 +131,19 @@ pub fn two_builds(fake: &FakeGitHub) {
     }
 }
 
-/// `apply plan.toml --backend github` against `url`, state in `state/`, polling every second.
+/// `apply plan.toml --backend github` against `url`, state in `state/`, polling every
+/// second, run lists lagging [`LIST_LAG`].
 pub fn apply_args(url: &str) -> Vec<String> {
+    apply_args_lagging(url, LIST_LAG)
+}
+
+/// The fake lists new runs at once, so relplan need not expect its lists to lag long:
+/// [`LIST_LAG`] instead of the default two minutes (the window a fresh start, and a resume
+/// after an unconfirmed dispatch, look for runs before dispatching).
+pub const LIST_LAG: &str = "1s";
+
+/// [`apply_args`] with run lists that may lag `list_lag`.
+pub fn apply_args_lagging(url: &str, list_lag: &str) -> Vec<String> {
     [
         "apply",
         "plan.toml",
@@ -143,6 +155,8 @@ pub fn apply_args(url: &str) -> Vec<String> {
         "state",
         "--poll-interval",
         "1s",
+        "--list-lag",
+        list_lag,
     ]
     .map(String::from)
     .to_vec()
@@ -199,4 +213,31 @@ pub async fn kill_at_journal_lines(mut command: Command, dir: &Path, lines: usiz
     })
     .await
     .expect("the killing thread ends");
+}
+
+/// Starts `command`, kills it (SIGKILL) once `ready` says so of the fake (or after two
+/// minutes), and waits for it to die.
+pub async fn kill_when(
+    fake: &FakeGitHub,
+    mut command: Command,
+    ready: impl Fn(&FakeGitHub) -> bool,
+) {
+    let mut child = tokio::task::spawn_blocking(move || {
+        command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relplan starts")
+    })
+    .await
+    .expect("the spawning thread ends");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ready(fake) && Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let _ = child.kill();
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
 }

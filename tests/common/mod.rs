@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests: running the real binary, paths to inputs;
-//! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer.
+//! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer,
+//! [`github_run`] is the release the GitHub executor tests drive.
 
 pub mod executor;
 pub mod github;
+pub mod github_run;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

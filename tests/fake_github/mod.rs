@@ -2,14 +2,18 @@
 //! port, holding repositories with tags and workflows, runs that move from queued through
 //! in_progress to completed as the test advances the fake clock (with scripted outcomes per
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
-//! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
-//! log of every request (for counting what the rate limit would charge). [`wiring`] adds
+//! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, run
+//! lists that lag behind new runs ([`lag`]), a handle for tasks spawned beside the code
+//! under test ([`handle`]), and a log of every request (for counting what the rate limit
+//! would charge). [`wiring`] adds
 //! what the preflight reads: repository metadata, workflow states and files per ref;
 //! [`app`] checks every request's credentials and plays a GitHub App's endpoints;
 //! [`published`] releases made directly, for `relplan verify` and `compare`, with assets of
 //! any size generated as they are served.
 
 pub mod app;
+pub mod handle;
+pub mod lag;
 pub mod published;
 pub mod routes;
 pub mod wiring;
@@ -76,7 +80,7 @@ impl FakeGitHub {
     /// [`FakeGitHub::client`], with `change` made to its configuration.
     pub fn client_with(&self, change: impl FnOnce(&mut GitHubConfig)) -> GitHub {
         let mut config = GitHubConfig::new(
-            ApiUrl::resolve(Some(&self.url), |_| None),
+            ApiUrl::parse(&self.url).expect("the fake's URL"),
             Token::new(SECRET),
         );
         config.pacer = Pacer::scaled(0.0);

@@ -74,17 +74,7 @@ fn render_within(c: &Comparison, limit: usize) -> String {
             })),
     );
     assets(&mut doc, "Identical", &c.identical);
-    if doc.left_out() > 0 {
-        let note = format!(
-            "> **{} of {} rows are not shown** to keep this comment under {} characters. \
-             Run `relplan compare` locally, or with `--format json`, to see all of them.\n",
-            thousands(doc.left_out()),
-            thousands(doc.left_out() + doc.shown()),
-            thousands(limit)
-        );
-        doc.push(&note);
-    }
-    doc.into_string()
+    doc.finish("rows", "relplan compare")
 }
 
 /// "`o/r@v1` (GitHub release)".
