@@ -1,7 +1,9 @@
-//! The credentials of `relplan apply`, `resume` and `preflight` as a user gives them,
-//! against the fake GitHub: a GitHub App by `--app-id` and `--app-key FILE` or by
-//! `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY` (the PEM itself); the journal keeps only
-//! the App's id, so `resume` needs the App again and says so; the preflight reports each
+//! The credentials of `relplan apply`, `resume`, `retry`, `cancel` and `preflight` as a
+//! user gives them, against the fake GitHub: a GitHub App by `--app-id` and `--app-key
+//! FILE` or by `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY` (the PEM itself); the journal
+//! keeps only the App's id, so `resume`, `retry` and `cancel` need the App again and say so
+//! before they write anything; a fresh state directory adopts an App's run through the
+//! App's tokens; the preflight reports each
 //! repository's installation and what it lacks; a plain token revoked during a release
 //! stops it (exit 130, no build failed) and `resume` with a new token finishes it. No key,
 //! JWT or token ever shows up in any output or file of the state directory.
@@ -11,12 +13,13 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::common::github::{
-    LIST_LAG, apply_args, assert_two_build_release, files_under, kill_at_journal_lines, kill_when,
-    output, relplan_with_token, two_builds, write_two_build_plan,
+    COMMIT, LIST_LAG, apply_args, assert_two_build_release, files_under, kill_at_journal_lines,
+    kill_when, output, relplan_with_token, tagged_build, two_builds, write_two_build_plan,
 };
 use crate::common::{stderr, stdout};
 use crate::fake_github::app::{APP_ID, TEST_KEY, key_lines};
-use crate::fake_github::{FakeGitHub, SECRET};
+use crate::fake_github::world::zip_of;
+use crate::fake_github::{FakeGitHub, SECRET, Script};
 
 const ALL: &[(&str, &str)] = &[
     ("actions", "write"),
@@ -124,6 +127,72 @@ async fn apply_as_an_app_releases_and_journals_only_the_app_id() {
     assert_no_secret(&fake, dir.path(), &[&out]);
 }
 
+/// The refusal of a command continuing the test App's run in `state/` with a token.
+fn refusal(again: &str) -> String {
+    format!(
+        "error: the run in `state` authenticates as GitHub App {APP_ID}, and its credentials are not given\n\
+         help: pass `--app-id {APP_ID} --app-key FILE` (or set RELPLAN_APP_ID={APP_ID} and RELPLAN_APP_PRIVATE_KEY to its private key), then `{again}`\n"
+    )
+}
+
+#[tokio::test]
+async fn retry_of_an_app_run_needs_the_app_again() {
+    let fake = FakeGitHub::start().await;
+    // sdk fails both attempts of the run, and succeeds when retried.
+    for (repo, file, outcomes) in [
+        ("o/node", "blvm-node-0.1.0.tar.gz", vec!["success"]),
+        (
+            "o/sdk",
+            "blvm-sdk-0.1.0.tar.gz",
+            vec!["failure", "failure", "success"],
+        ),
+    ] {
+        let script = Script {
+            queued_s: 5,
+            duration_s: 30,
+            outcomes: outcomes.into_iter().map(String::from).collect(),
+            artifacts: vec![("dist".into(), zip_of(&[(file, file.as_bytes())]))],
+            ..Script::default()
+        };
+        tagged_build(&fake, repo, "v0.1.0-test.1", COMMIT, script);
+    }
+    fake.install_app("o", None, ALL);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_two_build_plan(dir.path());
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let failed = output(as_app_by_environment(dir.path(), &args)).await;
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+
+    let journal = dir.path().join("state/journal.jsonl");
+    let before = fs_err::read_to_string(&journal).expect("a journal");
+    let retry = [
+        "retry",
+        "sdk",
+        "--state-dir",
+        "state",
+        "--list-lag",
+        LIST_LAG,
+    ];
+    let refused = output(relplan_with_token(dir.path(), &retry, true)).await;
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert_eq!(
+        stderr(&refused),
+        refusal("relplan retry sdk --state-dir state")
+    );
+    assert_eq!(
+        fs_err::read_to_string(&journal).expect("a journal"),
+        before,
+        "retry wrote nothing"
+    );
+
+    let retried = output(as_app_by_environment(dir.path(), &retry)).await;
+    assert_eq!(retried.status.code(), Some(0), "{}", stderr(&retried));
+    assert_eq!(fake.releases().len(), 1);
+    assert_no_secret(&fake, dir.path(), &[&failed, &refused, &retried]);
+}
+
 #[tokio::test]
 async fn resume_of_an_app_run_needs_the_app_again() {
     let fake = FakeGitHub::start().await;
@@ -139,33 +208,21 @@ async fn resume_of_an_app_run_needs_the_app_again() {
     let without = output(relplan_with_token(dir.path(), &resume, true)).await;
     assert_eq!(without.status.code(), Some(4));
     insta::assert_snapshot!(stderr(&without));
-    // retry and cancel refuse it the same way, naming themselves, before journaling.
+    // cancel refuses it the same way, naming itself, before journaling anything.
     let journal = dir.path().join("state/journal.jsonl");
     let before = fs_err::read_to_string(&journal).expect("a journal");
-    for (command, again) in [
-        (
-            vec!["retry", "node"],
-            "relplan retry node --state-dir state",
-        ),
-        (vec!["cancel"], "relplan cancel --state-dir state"),
-    ] {
-        let mut args = command.clone();
-        args.extend(["--state-dir", "state", "--list-lag", LIST_LAG]);
-        let refused = output(relplan_with_token(dir.path(), &args, true)).await;
-        assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
-        assert_eq!(
-            stderr(&refused),
-            format!(
-                "error: the run authenticates as GitHub App {APP_ID}, and its credentials are not given\n\
-                 help: pass `--app-id {APP_ID} --app-key FILE` (or set RELPLAN_APP_ID={APP_ID} and RELPLAN_APP_PRIVATE_KEY to its private key), then `{again}`\n"
-            )
-        );
-        assert_eq!(
-            fs_err::read_to_string(&journal).expect("a journal"),
-            before,
-            "{command:?} wrote nothing"
-        );
-    }
+    let cancel = ["cancel", "--state-dir", "state", "--list-lag", LIST_LAG];
+    let refused = output(relplan_with_token(dir.path(), &cancel, true)).await;
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert_eq!(
+        stderr(&refused),
+        refusal("relplan cancel --state-dir state")
+    );
+    assert_eq!(
+        fs_err::read_to_string(&journal).expect("a journal"),
+        before,
+        "cancel wrote nothing"
+    );
 
     let with = output(as_app_by_environment(dir.path(), &resume)).await;
     assert_eq!(
@@ -176,7 +233,7 @@ async fn resume_of_an_app_run_needs_the_app_again() {
         stderr(&with)
     );
     assert_two_build_release(&fake);
-    assert_no_secret(&fake, dir.path(), &[&without, &with]);
+    assert_no_secret(&fake, dir.path(), &[&without, &refused, &with]);
 }
 
 #[tokio::test]

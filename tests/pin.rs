@@ -355,7 +355,7 @@ async fn a_missing_tag_or_token_stops_it_before_anything_is_written() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("\nhelp: export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' contents (their tags)\n"),
+        stderr(&out).contains("\nhelp: export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' contents (their tags), or pass a GitHub App's `--app-id ID --app-key FILE`\n"),
         "pinning asks for no more than it needs: {}",
         stderr(&out)
     );

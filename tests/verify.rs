@@ -421,8 +421,8 @@ async fn the_command_exits_0_or_1_and_never_shows_the_token() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: reading a release on GitHub needs a token: neither GITHUB_TOKEN nor GH_TOKEN is set\n\
-         help: export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repository's releases, or pass a GitHub App's --app-id and --app-key\n"
+        "error: no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set, and no GitHub App is given\n\
+         help: export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' releases, or pass a GitHub App's `--app-id ID --app-key FILE`\n"
     );
 
     let out = output(relplan_with_token(dir.path(), &["verify", "nowhere"], true)).await;

@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     // Credentials of another kind than the run's are refused before the cancel is journaled.
     let again = format!("relplan cancel --state-dir {shown}");
     args.connection
-        .credentials_for(machine.settings(), &again)?;
+        .credentials_for(dir, machine.settings(), &again)?;
     let mut journaled = Vec::new();
     if !machine.is_cancelled() && !machine.is_finished() {
         let event = Request::Cancel.event(machine.settings().clock().now().max(machine.last_at()));

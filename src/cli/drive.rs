@@ -79,14 +79,18 @@ impl ConnectionArgs {
     /// Refused, the help names `again`, the command to run with the right ones.
     pub fn credentials_for(
         &self,
+        dir: &Path,
         settings: &Settings,
         again: &str,
     ) -> Result<Option<Credentials>, RunError> {
+        let shown = dir.display();
         let BackendKind::GitHub { app_id, .. } = &settings.backend else {
             return Ok(None);
         };
         let app_needed = |id: u64, instead: &str| {
-            RunError::new(format!("the run authenticates as GitHub App {id}{instead}"))
+            RunError::new(format!(
+                "the run in `{shown}` authenticates as GitHub App {id}{instead}"
+            ))
                 .with_help(format!(
                     "pass `--app-id {id} --app-key FILE` (or set {APP_ID_VARIABLE}={id} and {APP_KEY_VARIABLE} to its private key), then `{again}`"
                 ))
@@ -107,7 +111,7 @@ impl ConnectionArgs {
                 Err(app_needed(id, &format!(", not as GitHub App {app}")))
             }
             (None, Some(Identity::App(app))) => Err(RunError::new(format!(
-                "the run was started with a token, not as GitHub App {app}"
+                "the run in `{shown}` was started with a token, not as GitHub App {app}"
             ))
             .with_help(format!(
                 "leave out --app-id and --app-key, unset {APP_ID_VARIABLE} and {APP_KEY_VARIABLE}, export GITHUB_TOKEN, then `{again}`"
@@ -275,7 +279,7 @@ fn to_continue(
         return Ok(None);
     }
     let again = format!("relplan resume --state-dir {}", dir.display());
-    connection.credentials_for(machine.settings(), &again)
+    connection.credentials_for(dir, machine.settings(), &again)
 }
 
 fn drive_on(

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         jobs_named(&args.jobs)
     );
     args.connection
-        .credentials_for(machine.settings(), &again)?;
+        .credentials_for(dir, machine.settings(), &again)?;
     let event = request.event(machine.settings().clock().now().max(machine.last_at()));
     journal.append(&event)?;
     machine.apply(&event);
