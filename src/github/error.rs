@@ -245,7 +245,7 @@ mod tests {
         for error in errors {
             let help = error.next_step();
             assert!(
-                !help.contains("resume") && !help.contains("relplan"),
+                !help.contains("resume") && !help.contains("`relplan"),
                 "{error}: {help}"
             );
         }
