@@ -208,6 +208,22 @@ async fn resume_of_an_app_run_needs_the_app_again() {
     let without = output(relplan_with_token(dir.path(), &resume, true)).await;
     assert_eq!(without.status.code(), Some(4));
     insta::assert_snapshot!(stderr(&without));
+    // Another App is refused too.
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/test-app-key.pem"
+    );
+    let mut other = resume.to_vec();
+    other.extend(["--app-id", "999", "--app-key", key]);
+    let other = output(relplan_with_token(dir.path(), &other, false)).await;
+    assert_eq!(other.status.code(), Some(4));
+    assert_eq!(
+        stderr(&other),
+        format!(
+            "error: the run in `state` authenticates as GitHub App {APP_ID}, not as GitHub App 999\n\
+             help: pass `--app-id {APP_ID} --app-key FILE` (or set RELPLAN_APP_ID={APP_ID} and RELPLAN_APP_PRIVATE_KEY to its private key), then `relplan resume --state-dir state`\n"
+        )
+    );
     // cancel refuses it the same way, naming itself, before journaling anything.
     let journal = dir.path().join("state/journal.jsonl");
     let before = fs_err::read_to_string(&journal).expect("a journal");
@@ -233,7 +249,7 @@ async fn resume_of_an_app_run_needs_the_app_again() {
         stderr(&with)
     );
     assert_two_build_release(&fake);
-    assert_no_secret(&fake, dir.path(), &[&without, &refused, &with]);
+    assert_no_secret(&fake, dir.path(), &[&without, &other, &refused, &with]);
 }
 
 #[tokio::test]
@@ -375,8 +391,19 @@ async fn a_token_revoked_during_the_release_stops_it_and_resume_with_a_new_one_f
         "the stop is journaled: {journaled}"
     );
 
-    fake.accept_token(NEW);
+    // A run started with a token continues with a token, not as an App.
     let resume = ["resume", "--state-dir", "state", "--list-lag", LIST_LAG];
+    let as_app = output(as_app_by_environment(dir.path(), &resume)).await;
+    assert_eq!(as_app.status.code(), Some(4));
+    assert_eq!(
+        stderr(&as_app),
+        format!(
+            "error: the run in `state` was started with a token, not as GitHub App {APP_ID}\n\
+             help: leave out --app-id and --app-key, unset RELPLAN_APP_ID and RELPLAN_APP_PRIVATE_KEY, export GITHUB_TOKEN, then `relplan resume --state-dir state`\n"
+        )
+    );
+
+    fake.accept_token(NEW);
     let mut resume = relplan_with_token(dir.path(), &resume, false);
     resume.env("GITHUB_TOKEN", NEW);
     let resumed = output(resume).await;

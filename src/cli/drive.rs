@@ -1,6 +1,6 @@
 //! What `apply`, `resume`, `retry` and `cancel` share: the connection flags (GitHub's of
 //! `cli/github_client.rs`, the poll interval and list lag), the credentials a run needs
-//! (of the kind it started with: a token, or the same GitHub App), the backend a run's
+//! (checked there: of the kind it started with, a token or the same App), the backend a run's
 //! settings name, starting a run in a fresh state directory (adoption first, nothing
 //! written if it fails), driving an opened run with the executor, and what its ending
 //! means as output and exit code.
@@ -24,7 +24,6 @@ use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
 use crate::exec::view;
 use crate::exec::{session, temp_dir};
-use crate::github::credentials::{APP_ID_VARIABLE, APP_KEY_VARIABLE, Identity};
 use crate::github::error::Access;
 use crate::github::{ApiUrl, Credentials, GitHub, GitHubError};
 use crate::run_error::RunError;
@@ -74,49 +73,22 @@ impl ConnectionArgs {
         Ok(url.as_str().to_string())
     }
 
-    /// The credentials this command gives for a run of `settings`, which must be of the
-    /// kind it started with (a token, or the same GitHub App); `None` for a simulated run.
-    /// Refused, the help names `again`, the command to run with the right ones.
+    /// The credentials this command gives for the run in `dir` of `settings`, which must be
+    /// of the kind it started with ([`GitHubArgs::credentials_for_run`]); `None` for a
+    /// simulated run. Refused, the help names `again`, the command to run with the right
+    /// ones.
     pub fn credentials_for(
         &self,
         dir: &Path,
         settings: &Settings,
         again: &str,
     ) -> Result<Option<Credentials>, RunError> {
-        let shown = dir.display();
-        let BackendKind::GitHub { app_id, .. } = &settings.backend else {
-            return Ok(None);
-        };
-        let app_needed = |id: u64, instead: &str| {
-            RunError::new(format!(
-                "the run in `{shown}` authenticates as GitHub App {id}{instead}"
-            ))
-                .with_help(format!(
-                    "pass `--app-id {id} --app-key FILE` (or set {APP_ID_VARIABLE}={id} and {APP_KEY_VARIABLE} to its private key), then `{again}`"
-                ))
-                .with_exit(Exit::Refused)
-        };
-        let given = self.github.credentials()?;
-        match (*app_id, given.as_ref().map(Credentials::identity)) {
-            (None, None) => Err(GitHubError::NoToken {
-                access: Access::Release,
-            }
-            .into()),
-            (None, Some(Identity::Token)) => Ok(given),
-            (Some(id), Some(Identity::App(app))) if app.0 == id => Ok(given),
-            (Some(id), None | Some(Identity::Token)) => {
-                Err(app_needed(id, ", and its credentials are not given"))
-            }
-            (Some(id), Some(Identity::App(app))) => {
-                Err(app_needed(id, &format!(", not as GitHub App {app}")))
-            }
-            (None, Some(Identity::App(app))) => Err(RunError::new(format!(
-                "the run in `{shown}` was started with a token, not as GitHub App {app}"
-            ))
-            .with_help(format!(
-                "leave out --app-id and --app-key, unset {APP_ID_VARIABLE} and {APP_KEY_VARIABLE}, export GITHUB_TOKEN, then `{again}`"
-            ))
-            .with_exit(Exit::Refused)),
+        match &settings.backend {
+            BackendKind::GitHub { app_id, .. } => self
+                .github
+                .credentials_for_run(*app_id, dir, again)
+                .map(Some),
+            BackendKind::Sim { .. } => Ok(None),
         }
     }
 

@@ -5,7 +5,9 @@
 //!   the command line is read; else `GITHUB_API_URL`, checked as well), and a GitHub App's
 //!   `--app-id` and `--app-key` (else `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY`), else
 //!   the token of the environment. Missing credentials are one error,
-//!   [`GitHubError::NoToken`], asking for what the command needs ([`Access`]).
+//!   [`GitHubError::NoToken`], asking for what the command needs ([`Access`]); a run
+//!   continues only with credentials of the kind it started with (a token, or the same
+//!   App: the journal keeps its id), refused otherwise with the command to run.
 //! - [`config`] and [`config_for`]: the client's configuration, an App's installation
 //!   tokens narrowed to the repositories the command reads or writes (a plan's, or the
 //!   releases').
@@ -15,10 +17,11 @@
 //! The commands that run a plan take these flags inside their connection settings
 //! (`cli/drive.rs`), which also decide what a continued run keeps.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::compiled::CompiledPlan;
 use crate::github::auth::Scope;
+use crate::github::credentials::{APP_ID_VARIABLE, APP_KEY_VARIABLE, Identity};
 use crate::github::error::Access;
 use crate::github::{ApiUrl, Credentials, GitHub, GitHubConfig, GitHubError};
 use crate::preflight::targets::Targets;
@@ -85,6 +88,55 @@ impl GitHubArgs {
     /// token that may do what the command needs (`access`), or an App.
     pub fn required(&self, access: Access) -> Result<Credentials, RunError> {
         Ok(self.credentials()?.ok_or(GitHubError::NoToken { access })?)
+    }
+
+    /// The credentials that continue the run in `dir`, which authenticates as the GitHub
+    /// App `app_id` (else with a token): they must be of that kind, since the journal keeps
+    /// the App's id and nothing else. Refused (exit 4), the help says what to pass and
+    /// then `again`, the command to run.
+    pub fn credentials_for_run(
+        &self,
+        app_id: Option<u64>,
+        dir: &Path,
+        again: &str,
+    ) -> Result<Credentials, RunError> {
+        let shown = dir.display();
+        let app_needed = |id: u64, instead: &str| {
+            let help = format!(
+                "pass `--app-id {id} --app-key FILE` (or set {APP_ID_VARIABLE}={id} and {APP_KEY_VARIABLE} to its private key), then `{again}`"
+            );
+            RunError::new(format!(
+                "the run in `{shown}` authenticates as GitHub App {id}{instead}"
+            ))
+            .with_help(help)
+            .with_exit(Exit::Refused)
+        };
+        let Some(given) = self.credentials()? else {
+            return Err(match app_id {
+                Some(id) => app_needed(id, ", and its credentials are not given"),
+                None => GitHubError::NoToken {
+                    access: Access::Release,
+                }
+                .into(),
+            });
+        };
+        match (app_id, given.identity()) {
+            (None, Identity::Token) => Ok(given),
+            (Some(id), Identity::App(app)) if app.0 == id => Ok(given),
+            (Some(id), Identity::Token) => {
+                Err(app_needed(id, ", and its credentials are not given"))
+            }
+            (Some(id), Identity::App(app)) => {
+                Err(app_needed(id, &format!(", not as GitHub App {app}")))
+            }
+            (None, app @ Identity::App(_)) => Err(RunError::new(format!(
+                "the run in `{shown}` was started with a token, not as {app}"
+            ))
+            .with_help(format!(
+                "leave out --app-id and --app-key, unset {APP_ID_VARIABLE} and {APP_KEY_VARIABLE}, export GITHUB_TOKEN, then `{again}`"
+            ))
+            .with_exit(Exit::Refused)),
+        }
     }
 }
 
