@@ -1,9 +1,9 @@
 //! What `apply`, `resume`, `retry` and `cancel` share: the connection flags (GitHub's of
 //! `cli/github_client.rs`, the poll interval and list lag), the credentials a run needs
-//! (checked there: of the kind it started with, a token or the same App), the backend a run's
-//! settings name, starting a run in a fresh state directory (adoption first, nothing
-//! written if it fails), driving an opened run with the executor, and what its ending
-//! means as output and exit code.
+//! (checked there: of the kind it started with, a token or the same App), the backend
+//! a run's settings name, starting a run in a fresh state directory (adoption first,
+//! nothing written if it fails), driving an opened run with the executor, and what its
+//! ending means as output and exit code.
 
 use std::future::Future;
 use std::path::Path;
