@@ -5,9 +5,13 @@
 //! timeout, retries, estimate and publish globs, so nothing downstream needs the inputs.
 //! `plan_hash` covers everything that changes behaviour (see [`CompiledPlan::compute_hash`]).
 
-use crate::bounds::{MAX_DURATION_S, MAX_JOBS, MAX_PUBLISH_GLOBS, MAX_RETRIES};
+use crate::bounds::{
+    MAX_ARTIFACT_GLOBS, MAX_DURATION_S, MAX_JOBS, MAX_LOCAL_RUN_BYTES, MAX_PUBLISH_GLOBS,
+    MAX_RETRIES,
+};
 use crate::dag;
 use crate::digest::sha256_hex;
+use crate::glob::artifact_glob;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +95,23 @@ pub struct Job {
     /// Artifact-name globs published into the unified release.
     #[schemars(length(max = MAX_PUBLISH_GLOBS))]
     pub publish: Vec<String>,
+    /// How `apply --backend local` builds the job; absent when the plan does not say (then
+    /// the job cannot be built locally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalBuild>,
+}
+
+/// A build on this machine (`apply --backend local`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalBuild {
+    /// Command line run by `sh -c` in a clean worktree at the job's tag (for a step: in an
+    /// empty directory).
+    #[schemars(length(max = MAX_LOCAL_RUN_BYTES))]
+    pub run: String,
+    /// Globs of the files it leaves, relative to the worktree (see `relplan::glob`).
+    #[schemars(length(max = MAX_ARTIFACT_GLOBS))]
+    pub artifacts: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -292,12 +313,35 @@ fn check_bounds(plan: &CompiledPlan) -> Result<(), String> {
                 "{} publish globs; at most {MAX_PUBLISH_GLOBS}",
                 job.publish.len()
             )
+        } else if let Some(problem) = job.local.as_ref().and_then(local_problem) {
+            problem
         } else {
             continue;
         };
         return Err(format!("job `{}` has {problem}", job.id));
     }
     Ok(())
+}
+
+/// What is wrong with a job's `local` build, which the compiler would have refused.
+fn local_problem(local: &LocalBuild) -> Option<String> {
+    if local.run.trim().is_empty() || local.run.len() > MAX_LOCAL_RUN_BYTES {
+        return Some(format!(
+            "a `local.run` that is empty or longer than {} KiB",
+            MAX_LOCAL_RUN_BYTES / 1024
+        ));
+    }
+    if local.artifacts.len() > MAX_ARTIFACT_GLOBS {
+        return Some(format!(
+            "{} local.artifacts globs; at most {MAX_ARTIFACT_GLOBS}",
+            local.artifacts.len()
+        ));
+    }
+    local.artifacts.iter().find_map(|pattern| {
+        artifact_glob(pattern)
+            .err()
+            .map(|why| format!("an artifact glob `{pattern}` that {why}"))
+    })
 }
 
 /// JSON with object keys sorted at every level, whatever map type serde_json uses.

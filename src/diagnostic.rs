@@ -37,6 +37,7 @@ pub enum Code {
     UnknownPlaceholder,
     PayloadTooLarge,
     IdenticalDispatch,
+    NoLocalBuild,
     ReleaseVersion,
     CompiledPlan,
 }
@@ -66,6 +67,7 @@ impl Code {
             Code::UnknownPlaceholder => "relplan::unknown-placeholder",
             Code::PayloadTooLarge => "relplan::payload-too-large",
             Code::IdenticalDispatch => "relplan::identical-dispatch",
+            Code::NoLocalBuild => "relplan::no-local-build",
             Code::ReleaseVersion => "relplan::release-version",
             Code::CompiledPlan => "relplan::compiled-plan",
         }

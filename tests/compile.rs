@@ -586,3 +586,61 @@ fn output_files_are_readable_by_others() {
     let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
 }
+
+#[test]
+fn local_builds_are_merged_key_by_key_and_steps_keep_their_own() {
+    let plan = r#"
+[release]
+owner = "acme"
+versions = "versions.toml"
+publish_to = "app"
+
+[defaults]
+local = { run = "cargo build --release --locked", artifacts = ["target/release/*"] }
+
+[repo.core]
+stages = ["test", "build"]
+
+[repo.core.stage.test]
+local = { run = "cargo test", artifacts = [] }
+
+[repo.app]
+local = { artifacts = ["target/release/app"] }
+
+[[step]]
+id = "announce"
+after = ["release"]
+trigger = { repository_dispatch = { repo = "app", event_type = "announce" } }
+"#;
+    let c = compile_text(plan, VERSIONS);
+    let plan = c.plan.expect("the plan compiles");
+    let local = |id: &str| {
+        plan.job(id)
+            .and_then(|j| j.local.as_ref())
+            .map(|l| (l.run.as_str(), l.artifacts.join(" ")))
+    };
+    assert_eq!(local("core/test"), Some(("cargo test", String::new())));
+    assert_eq!(
+        local("core/build"),
+        Some(("cargo build --release --locked", "target/release/*".into()))
+    );
+    assert_eq!(
+        local("app"),
+        Some((
+            "cargo build --release --locked",
+            "target/release/app".into()
+        ))
+    );
+    // Steps do not inherit `[defaults].local`; the release job is relplan's own.
+    assert_eq!(local("announce"), None);
+    assert_eq!(local("release"), None);
+}
+
+#[test]
+fn a_plan_without_local_tables_keeps_its_hash() {
+    // `local` is left out of the compiled JSON when no layer sets it, so plans written
+    // before it existed hash as they did.
+    let c = compile_text(PLAN, VERSIONS);
+    let json = c.plan.expect("the plan compiles").to_json();
+    assert!(!json.contains("\"local\""), "{json}");
+}

@@ -47,6 +47,7 @@ fn plan() -> CompiledPlan {
         retries: 1,
         estimate_s: 120,
         publish: Vec::new(),
+        local: None,
     };
     CompiledPlan::assemble(
         Release {

@@ -28,6 +28,9 @@ pub struct PlanArgs {
     /// Show each warning; by default a warning repeated for several entries is shown once.
     #[arg(long)]
     pub all_warnings: bool,
+    /// Set by the command, not on the command line: the plan is for `--backend local`.
+    #[arg(skip)]
+    pub require_local: bool,
 }
 
 impl PlanArgs {
@@ -39,9 +42,22 @@ impl PlanArgs {
                 owner: self.owner.clone(),
                 release_version: self.release_version.clone(),
                 require_pinned: self.require_pinned,
+                require_local: self.require_local,
             },
         }
     }
+}
+
+/// The backends `apply` runs a plan against, and `check --backend` checks it for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendName {
+    /// A simulated world in scaled real time.
+    Sim,
+    /// GitHub Actions.
+    #[value(name = "github")]
+    GitHub,
+    /// This machine: each build in a worktree of a clone under `--workspace`.
+    Local,
 }
 
 /// The style for diagnostics on stderr: colour only on a terminal without NO_COLOR.

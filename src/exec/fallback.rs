@@ -27,5 +27,6 @@ pub fn job(plan: &CompiledPlan) -> Option<Job> {
         retries: 0,
         estimate_s: 0,
         publish: Vec::new(),
+        local: None,
     })
 }
