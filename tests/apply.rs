@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::common::{command, relplan, root, stderr, stdout};
 
 const PLAN: &str = "plans/bitcoin-commons.toml";
-const HASH: &str = "sha256:b2312dace1afcdff6b1701a2c7bf6c030730cd587c07551f5ad8f8054e48739c";
+const HASH: &str = "sha256:9d05abf2fe5a6c2aec382a9febf9b9fda39bdc5a59066cc61deda2dfb25c5d5f";
 
 fn apply(dir: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![

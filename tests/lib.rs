@@ -21,6 +21,7 @@ mod github_release;
 mod github_requests;
 mod github_token;
 mod github_watch;
+mod local;
 mod run_errors;
 mod schedule;
 mod simulate;

@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
+use crate::backend::local::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE, LocalBackend, LocalConfig};
 use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
-use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::input::{BackendName, PlanArgs, compile_and_report};
 use crate::cli::simulate::load_scenario;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
@@ -30,9 +31,10 @@ pub const DEFAULT_STATE_DIR: &str = ".relplan";
 pub struct Args {
     #[command(flatten)]
     plan: PlanArgs,
-    /// What runs the jobs: `sim` is a simulated world in scaled real time.
+    /// What runs the jobs: `sim` is a simulated world in scaled real time, `github` GitHub
+    /// Actions, `local` this machine.
     #[arg(long, value_enum)]
-    backend: Backend,
+    backend: BackendName,
     /// Directory of the run's journal, lock and (sim) world.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
@@ -57,16 +59,14 @@ pub struct Args {
     /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: u64,
+    /// Local: the folder holding one git clone per repository (`DIR/<name>`); missing
+    /// clones are cloned into it.
+    #[arg(long, value_name = "DIR", required_if_eq("backend", "local"))]
+    workspace: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Backend {
-    Sim,
-    #[value(name = "github")]
-    GitHub,
-}
-
-pub fn run(args: Args) -> Result<Exit, RunError> {
+pub fn run(mut args: Args) -> Result<Exit, RunError> {
+    args.plan.require_local = args.backend == BackendName::Local;
     let Some(plan) = compile_and_report(&args.plan, "apply") else {
         return Ok(Exit::Failure);
     };
@@ -93,16 +93,17 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let seed = scenario.seed;
     let settings = Settings {
         backend: match args.backend {
-            Backend::Sim => BackendKind::Sim {
+            BackendName::Sim => BackendKind::Sim {
                 speed: args.speed,
                 scenario,
             },
-            Backend::GitHub => BackendKind::GitHub {
+            BackendName::GitHub => BackendKind::GitHub {
                 api_url: ApiUrl::resolve(args.api_url.as_deref(), |name| std::env::var(name).ok())
                     .as_str()
                     .to_string(),
                 poll_interval_s: args.poll_interval.max(1),
             },
+            BackendName::Local => local_settings(args.workspace.as_deref())?,
         },
         concurrency: args.concurrency.map(|c| c as usize),
         fail_fast: args.fail_fast,
@@ -130,6 +131,31 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
     }
     drive(&args.state_dir, machine, journal)
+}
+
+/// The journaled settings of a local run: the workspace as an absolute path (a resumed run
+/// may start elsewhere) and where missing clones come from.
+fn local_settings(workspace: Option<&Path>) -> Result<BackendKind, RunError> {
+    let Some(workspace) = workspace else {
+        return Err(RunError::new("--backend local needs --workspace DIR")
+            .with_help("give the folder that holds (or will hold) one clone per repository")
+            .with_exit(Exit::Usage));
+    };
+    let workspace = std::path::absolute(workspace).map_err(|e| {
+        RunError::new(format!(
+            "cannot use the workspace `{}`: {e}",
+            workspace.display()
+        ))
+        .with_exit(Exit::Usage)
+    })?;
+    let git_base = std::env::var(GIT_BASE_VARIABLE)
+        .ok()
+        .filter(|base| !base.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_GIT_BASE.to_string());
+    Ok(BackendKind::Local {
+        workspace,
+        git_base,
+    })
 }
 
 /// Runs an opened run until it finishes, pauses or is interrupted.
@@ -171,6 +197,26 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
                 progress.reporter(),
             );
             let poll = Duration::from_secs(1);
+            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
+            execute(&runtime, dir, executor)
+        }
+        BackendKind::Local {
+            workspace,
+            git_base,
+        } => {
+            let supervisor = std::env::current_exe().map_err(|e| {
+                RunError::new(format!(
+                    "cannot find the relplan binary to supervise builds: {e}"
+                ))
+            })?;
+            let config = LocalConfig {
+                state_dir: dir.to_path_buf(),
+                workspace: workspace.clone(),
+                git_base: git_base.clone(),
+                supervisor,
+            };
+            let backend = LocalBackend::new(config, clock, machine.plan(), progress.reporter())?;
+            let poll = Duration::from_millis(200);
             let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
             execute(&runtime, dir, executor)
         }

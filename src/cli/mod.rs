@@ -16,6 +16,7 @@ mod resume;
 mod schema;
 mod simulate;
 mod status;
+mod supervise;
 
 use clap::{Parser, Subcommand};
 
@@ -63,8 +64,20 @@ enum Command {
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let result = match supervise::run_if_asked(&args) {
+        Some(result) => result,
+        None => run_command(Cli::parse_from(args)),
+    };
+    let exit = result.unwrap_or_else(|error| {
+        report(&error);
+        error.exit
+    });
+    exit as i32
+}
+
+fn run_command(cli: Cli) -> Result<Exit, RunError> {
+    match cli.command {
         Command::Check(args) => Ok(check::run(args)),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
@@ -77,12 +90,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => generate::run(args),
         Command::Completions(args) => Ok(completions::run(args)),
         Command::Man(args) => man::run(args),
-    };
-    let exit = result.unwrap_or_else(|error| {
-        report(&error);
-        error.exit
-    });
-    exit as i32
+    }
 }
 
 /// Prints a run-time error on stderr in the one style (`error: …` then `help: …`); only

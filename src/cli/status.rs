@@ -2,12 +2,14 @@
 //! or programs (`--format json`). Reads the journal without taking the lock.
 
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::backend::local::{AttemptDir, LOG_FILE, release_path};
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
+use crate::exec::event::BackendKind;
 use crate::exec::view::{self, JobRow};
 use crate::exec::{journal, session};
 use crate::run_error::RunError;
@@ -35,6 +37,9 @@ struct Status<'a> {
     /// running, paused, interrupted, stopped (the executor died), succeeded or failed.
     status: &'static str,
     published: bool,
+    /// Local backend: the folder holding the published release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release_dir: Option<String>,
     /// Latest time the journal mentions, in seconds since the run began.
     last_event_s: u64,
     jobs: Vec<JobRow>,
@@ -63,14 +68,24 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         "stopped"
     };
     let plan = machine.plan();
+    let mut jobs = view::rows(&machine);
+    let local = matches!(machine.settings().backend, BackendKind::Local { .. });
+    if local {
+        add_local_logs(dir, &mut jobs);
+    }
+    let release_dir = release_path(dir, &plan.release.tag)
+        .ok()
+        .filter(|folder| local && folder.exists())
+        .map(|folder| folder.display().to_string());
     let report = Status {
         plan_hash: &plan.plan_hash,
         release: &plan.release.name,
         tag: &plan.release.tag,
         status,
         published: machine.published(),
+        release_dir,
         last_event_s: machine.last_at(),
-        jobs: view::rows(&machine),
+        jobs,
     };
     match args.format {
         Format::Json => {
@@ -81,6 +96,18 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Text => print!("{}", text(&report, &dir.display().to_string())),
     }
     Ok(Exit::Success)
+}
+
+/// The output log of every attempt the local backend ran (`local/<job>/<attempt>/output.log`).
+fn add_local_logs(dir: &Path, jobs: &mut [JobRow]) {
+    for job in jobs {
+        for attempt in &mut job.history {
+            let log = AttemptDir::new(dir, &job.id, attempt.attempt).file(LOG_FILE);
+            if log.exists() {
+                attempt.log = Some(log.display().to_string());
+            }
+        }
+    }
 }
 
 fn text(report: &Status<'_>, dir: &str) -> String {
@@ -94,11 +121,33 @@ fn text(report: &Status<'_>, dir: &str) -> String {
     };
     let _ = writeln!(out, "{} (tag {}): {explained}", report.release, report.tag);
     let _ = writeln!(out, "  plan {}", report.plan_hash);
-    if report.published {
-        let _ = writeln!(out, "  release published");
+    match (&report.release_dir, report.published) {
+        (Some(folder), true) => {
+            let _ = writeln!(out, "  release published in `{folder}`");
+        }
+        (None, true) => {
+            let _ = writeln!(out, "  release published");
+        }
+        _ => {}
     }
     out.push('\n');
     out.push_str(&view::table(&report.jobs, false));
+    let logs: Vec<(&str, u32, &str)> = report
+        .jobs
+        .iter()
+        .flat_map(|j| {
+            j.history
+                .iter()
+                .filter_map(|a| Some((j.id.as_str(), a.attempt, a.log.as_deref()?)))
+        })
+        .collect();
+    if !logs.is_empty() {
+        let width = logs.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
+        out.push_str("\nlogs\n");
+        for (id, attempt, log) in logs {
+            let _ = writeln!(out, "  {id:width$}  attempt {attempt}  {log}");
+        }
+    }
     match report.status {
         "paused" | "interrupted" | "stopped" => {
             let _ = writeln!(out, "\ncontinue with `relplan resume --state-dir {dir}`");

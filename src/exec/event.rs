@@ -5,6 +5,8 @@
 //! Times (`at`, `started_s`) are seconds since the run began, on the backend's clock
 //! (simulated seconds for the sim backend).
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use crate::compiled::CompiledPlan;
@@ -30,7 +32,7 @@ impl Settings {
     pub fn clock(&self) -> Clock {
         let speed = match &self.backend {
             BackendKind::Sim { speed, .. } => *speed,
-            BackendKind::GitHub { .. } => 1.0,
+            BackendKind::GitHub { .. } | BackendKind::Local { .. } => 1.0,
         };
         Clock {
             origin_unix_ms: self.origin_unix_ms,
@@ -52,6 +54,12 @@ pub enum BackendKind {
     GitHub {
         api_url: String,
         poll_interval_s: u64,
+    },
+    /// This machine: the clones are in `workspace` (an absolute path), missing ones are
+    /// cloned from `<git_base>/<owner>/<name>.git`.
+    Local {
+        workspace: PathBuf,
+        git_base: String,
     },
 }
 

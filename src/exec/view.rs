@@ -1,7 +1,7 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
 //! field names are a contract for programs (never renamed, only added): `id`, `state`,
 //! `attempts`, `start_s`, `end_s`, `history` (`attempt`, `start_s`, `end_s`, `outcome`,
-//! `reason`, `help`).
+//! `reason`, `help`, `log`).
 
 use std::fmt::Write;
 
@@ -35,6 +35,10 @@ pub struct AttemptRow {
     /// What the user can do about `reason`, when the backend knew.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Where the attempt's output is kept, for backends that keep it on this machine
+    /// (filled in by the command that knows the backend: `status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 /// One row per job, in plan order (group, then id).
@@ -62,6 +66,7 @@ pub fn rows(machine: &Machine) -> Vec<JobRow> {
                         outcome: a.outcome,
                         reason: a.reason.clone(),
                         help: a.help.clone(),
+                        log: None,
                     })
                     .collect(),
             }

@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests: running the real binary, paths to inputs;
-//! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer.
+//! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer,
+//! [`local`] makes git repositories and plans for the tests of the local backend.
 
 pub mod executor;
 pub mod github;
+pub mod local;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

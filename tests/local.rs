@@ -1,0 +1,413 @@
+//! `apply --backend local`: a plan of three repositories made on the spot (`core`; `node`,
+//! which requires it; `sdk`, on its own and cloned from the git base), each build a small
+//! shell command. Dependency order, independent builds at the same time, the release
+//! folder that `sha256sum -c` accepts, a moved tag refused, retries and skips, kill -9 of
+//! the executor then `resume` (every build exactly once, also after a crash at every journal
+//! write), and a timed-out build's whole process group killed.
+//!
+//! Nothing waits on the clock: builds announce themselves with files and wait for files.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use relplan::exec::executor::Ending;
+use serde_json::Value;
+
+use crate::common::local::{Fixture, Repo, announce_and_wait, git, move_tag, wait_for_file};
+use crate::common::{stderr, stdout};
+
+/// core, node (requires core) and sdk, building with `run`; core's table gets `extra`;
+/// sdk is only under `remotes/`, so it is cloned.
+fn three(extra: &'static str, run: impl Fn(&Fixture, &str) -> String) -> Fixture {
+    let repo = |name, requires, extra| Repo {
+        name,
+        requires,
+        extra,
+    };
+    Fixture::new(
+        &[
+            repo("core", &[], extra),
+            repo("node", &["core"], ""),
+            repo("sdk", &[], ""),
+        ],
+        "node",
+        &["sdk"],
+        run,
+    )
+}
+
+/// The three repositories with their normal builds.
+fn normal() -> Fixture {
+    three("", |f, name| f.build(name))
+}
+
+fn status(f: &Fixture) -> Value {
+    let out = f.relplan(&["status", "--state-dir", "state", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("status prints JSON")
+}
+
+fn job<'a>(status: &'a Value, id: &str) -> &'a Value {
+    status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == id)
+        .unwrap_or_else(|| panic!("no job {id} in {status}"))
+}
+
+fn states(status: &Value) -> Vec<(String, String, u64)> {
+    status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["id"].as_str().unwrap().to_string(),
+                j["state"].as_str().unwrap().to_string(),
+                j["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn sorted(mut runs: Vec<String>) -> Vec<String> {
+    runs.sort();
+    runs
+}
+
+/// The release folder holds the three builds' files and a SHA256SUMS `sha256sum -c`
+/// accepts; each file names the commit its build checked out.
+fn assert_release(f: &Fixture) {
+    let folder = f.state().join("release/v1.0.0");
+    let mut names: Vec<String> = fs_err::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["SHA256SUMS", "core.txt", "node.txt", "sdk.txt"]);
+    let check = Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(&folder)
+        .output()
+        .expect("sha256sum runs");
+    assert!(check.status.success(), "{}", stdout(&check));
+    for name in ["core", "sdk"] {
+        let commit = git(&f.workspace().join(name), &["rev-parse", "v1.0.0^{commit}"]);
+        let text = fs_err::read_to_string(folder.join(format!("{name}.txt"))).unwrap();
+        assert_eq!(text, format!("{name}@{commit}"));
+    }
+}
+
+/// No worktree is left in any clone: each lists only its own checkout.
+fn assert_no_worktrees(f: &Fixture) {
+    for name in ["core", "node", "sdk"] {
+        let list = git(
+            &f.workspace().join(name),
+            &["worktree", "list", "--porcelain"],
+        );
+        assert_eq!(
+            list.lines().filter(|l| l.starts_with("worktree ")).count(),
+            1,
+            "{name}: {list}"
+        );
+    }
+}
+
+#[test]
+fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
+    // core and sdk each wait until the other has started: they finish only if they run at
+    // the same time. node checks that core's files are there for it.
+    let f = three("", |f, name| match name {
+        "core" | "sdk" => {
+            let other = if name == "core" { "sdk" } else { "core" };
+            format!(
+                "touch {} && while [ ! -e {} ]; do sleep 0.02; done && {}",
+                f.path(&format!("{name}.started")).display(),
+                f.path(&format!("{other}.started")).display(),
+                f.build(name)
+            )
+        }
+        _ => format!(
+            "test -f \"$RELPLAN_NEEDS_DIR/core/out/core.txt\" && {} && cat \"$RELPLAN_NEEDS_DIR/core/out/core.txt\" >> out/node.txt",
+            f.build(name)
+        ),
+    });
+    let mut args = f.apply_args();
+    args.extend(["--expect-hash".into(), f.compiled().plan_hash]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f.relplan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "4 succeeded, 0 failed, 0 skipped, 0 cancelled, release v1.0.0 published; see `relplan status --state-dir state`\n"
+    );
+    // Each build ran once; node after core.
+    let runs = f.runs();
+    assert_eq!(sorted(runs.clone()), ["core 1", "node 1", "sdk 1"]);
+    assert_eq!(runs.last().map(String::as_str), Some("node 1"));
+    assert_release(&f);
+    // node got core's file through its needs.
+    let node = fs_err::read_to_string(f.state().join("release/v1.0.0/node.txt")).unwrap();
+    assert_eq!(
+        node.lines().nth(1),
+        fs_err::read_to_string(f.state().join("release/v1.0.0/core.txt"))
+            .unwrap()
+            .lines()
+            .next()
+    );
+    // sdk was cloned into the workspace from the git base.
+    assert!(f.workspace().join("sdk/.git").exists());
+    assert_no_worktrees(&f);
+    // status names each attempt's log, which holds the build's own lines.
+    let status = status(&f);
+    assert_eq!(status["status"], "succeeded");
+    // Paths are shown as the state directory was given.
+    assert_eq!(status["release_dir"], "state/release/v1.0.0");
+    let log = job(&status, "node")["history"][0]["log"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(log, "state/local/node/1/output.log");
+    let text = fs_err::read_to_string(f.path(&log)).unwrap();
+    assert!(
+        text.contains("relplan: collected 1 file: out/node.txt"),
+        "{text}"
+    );
+    let people = f.relplan(&["status", "--state-dir", "state"]);
+    assert!(
+        stdout(&people).contains(&format!("  node  attempt 1  {log}\n")),
+        "{}",
+        stdout(&people)
+    );
+}
+
+#[test]
+fn a_moved_tag_is_refused_and_what_needs_it_is_skipped() {
+    let f = normal();
+    move_tag(&f.workspace(), "core");
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f.relplan(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = status(&f);
+    assert_eq!(
+        states(&status),
+        [
+            ("core".into(), "failed".into(), 1),
+            ("sdk".into(), "succeeded".into(), 1),
+            ("node".into(), "skipped".into(), 0),
+            ("release".into(), "skipped".into(), 0),
+        ]
+    );
+    let attempt = &job(&status, "core")["history"][0];
+    let reason = attempt["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("tag `v1.0.0` of `acme/core` points at"),
+        "{reason}"
+    );
+    assert!(reason.ends_with("the tag moved"), "{reason}");
+    assert_eq!(
+        attempt["help"],
+        "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again"
+    );
+    // Nothing was checked out or run for it.
+    assert!(!f.state().join("local/core/1").exists());
+    assert_eq!(f.runs(), ["sdk 1"]);
+}
+
+#[test]
+fn a_failing_build_is_retried_then_skips_what_needs_it() {
+    let f = three("retries = 1", |f, name| match name {
+        "core" => format!("{} && echo \"core is broken\" >&2 && exit 3", f.record()),
+        _ => f.build(name),
+    });
+    // A clock 600 times the wall's: the retry's backoff (15 to 30 s) passes in milliseconds.
+    let ending = f
+        .apply_in_process(600.0, None)
+        .expect("the journal is written");
+    assert_eq!(ending, Ending::Finished { succeeded: false });
+    let status = status(&f);
+    assert_eq!(
+        states(&status),
+        [
+            ("core".into(), "failed".into(), 2),
+            ("sdk".into(), "succeeded".into(), 1),
+            ("node".into(), "skipped".into(), 0),
+            ("release".into(), "skipped".into(), 0),
+        ]
+    );
+    assert_eq!(sorted(f.runs()), ["core 1", "core 2", "sdk 1"]);
+    // Both attempts' logs are kept, each with what its build said and how it ended.
+    for attempt in [1, 2] {
+        let log = f.state().join(format!("local/core/{attempt}/output.log"));
+        let text = fs_err::read_to_string(&log).unwrap();
+        assert!(text.contains("core is broken\n"), "{text}");
+        assert!(
+            text.ends_with("relplan: attempt failed: the build exited with status 3\n"),
+            "{text}"
+        );
+        let named = &job(&status, "core")["history"][attempt - 1]["log"];
+        assert_eq!(
+            named,
+            &Value::from(format!("state/local/core/{attempt}/output.log"))
+        );
+    }
+    assert!(!f.state().join("release").exists());
+    assert_no_worktrees(&f);
+}
+
+#[test]
+fn kill_9_of_the_executor_during_builds_then_resume_runs_every_build_once() {
+    let f = three("", |f, name| {
+        let started = f.path(&format!("{name}.started"));
+        format!(
+            "{} && {}",
+            announce_and_wait(&started, &f.path("go")),
+            f.build(name)
+        )
+    });
+    let go = f.path("go");
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut executor = f
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the relplan binary starts");
+    wait_for_file(&f.path("core.started"));
+    wait_for_file(&f.path("sdk.started"));
+    executor.kill().unwrap(); // SIGKILL
+    executor.wait().unwrap();
+    assert_eq!(status(&f)["status"], "stopped");
+    // The builds outlived the executor; let them finish, then resume.
+    fs_err::write(&go, "").unwrap();
+    let out = f.relplan(&["resume", "--state-dir", "state"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sorted(f.runs()), ["core 1", "node 1", "sdk 1"]);
+    let status = status(&f);
+    assert_eq!(status["status"], "succeeded");
+    for (id, state, attempts) in states(&status) {
+        assert_eq!((state.as_str(), attempts), ("succeeded", 1), "{id}");
+    }
+    assert_release(&f);
+    assert_no_worktrees(&f);
+}
+
+#[test]
+fn a_crash_after_any_journal_write_then_resume_runs_every_build_once() {
+    let mut limit = 1;
+    loop {
+        let f = normal();
+        let stopped = f.apply_in_process(1.0, Some(limit));
+        let ending = f
+            .apply_in_process(1.0, None)
+            .expect("the resumed run is journaled");
+        assert_eq!(
+            ending,
+            Ending::Finished { succeeded: true },
+            "crash after {limit} writes"
+        );
+        assert_eq!(
+            sorted(f.runs()),
+            ["core 1", "node 1", "sdk 1"],
+            "crash after {limit} writes"
+        );
+        assert_release(&f);
+        assert_no_worktrees(&f);
+        if stopped.is_ok() {
+            // The limit was past the last write: every place was tried.
+            assert!(limit > 10, "only {limit} journal writes");
+            break;
+        }
+        limit += 1;
+    }
+}
+
+#[test]
+fn a_build_past_its_timeout_has_its_whole_process_group_killed() {
+    let f = three("timeout = \"1s\"", |f, name| match name {
+        // The build starts a process of its own and hangs.
+        "core" => format!(
+            "sleep 600 & echo $! > {} && wait",
+            f.path("grandchild.pid").display()
+        ),
+        _ => f.build(name),
+    });
+    let grandchild = f.path("grandchild.pid");
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f.relplan(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = status(&f);
+    assert_eq!(job(&status, "core")["history"][0]["outcome"], "timed_out");
+    assert_eq!(job(&status, "node")["state"], "skipped");
+    // The executor does not wait for the killed build's supervisor to record its end.
+    wait_for_file(&f.state().join("local/core/1/status"));
+    let pid = fs_err::read_to_string(&grandchild).unwrap();
+    assert_gone(pid.trim());
+    let log = fs_err::read_to_string(f.state().join("local/core/1/output.log")).unwrap();
+    assert!(
+        log.ends_with(
+            "relplan: attempt failed: stopped by relplan (timeout, cancel or --fail-fast)\n"
+        ),
+        "{log}"
+    );
+    assert_no_worktrees(&f);
+}
+
+/// The process `pid` has ended (gone, or a zombie waiting for its parent to reap it).
+fn assert_gone(pid: &str) {
+    let stat = Path::new("/proc").join(pid).join("stat");
+    for _ in 0..500 {
+        match fs_err::read_to_string(&stat) {
+            Err(_) => return,
+            Ok(text)
+                if text
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z')) =>
+            {
+                return;
+            }
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+    panic!("process {pid} still runs");
+}
+
+#[test]
+fn a_plan_without_local_builds_is_refused_before_anything_is_written() {
+    let f = normal();
+    let plan = fs_err::read_to_string(f.plan()).unwrap();
+    let without_node: String = plan
+        .lines()
+        .filter(|l| !(l.starts_with("local = ") && l.contains("out/node.txt")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs_err::write(f.plan(), without_node).unwrap();
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f.relplan(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("job `node` has no `local.run`, so `--backend local` cannot build it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!f.state().exists(), "nothing is written for a refused plan");
+    // Without --workspace the command line is wrong.
+    let out = f.relplan(&[
+        "apply",
+        "plan.toml",
+        "--backend",
+        "local",
+        "--state-dir",
+        "state",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--workspace"), "{}", stderr(&out));
+    assert!(!f.state().exists());
+}
