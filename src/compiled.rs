@@ -20,6 +20,9 @@ pub const FORMAT_VERSION: u32 = 1;
 
 pub type Payload = serde_json::Map<String, serde_json::Value>;
 
+/// The id of the plan's `[fallback]` when it runs as a job ([`CompiledPlan::fallback_job`]).
+pub const FALLBACK_JOB: &str = "fallback";
+
 /// A validated, lowered release plan: an execution DAG with its groups and critical path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -270,6 +273,33 @@ impl CompiledPlan {
 
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id == id)
+    }
+
+    /// The plan's `[fallback]` as a job a backend dispatches like any build (the same
+    /// correlation ids and lookups), carrying the release version and the plan hash for a
+    /// workflow that finishes the release by other means.
+    pub fn fallback_job(&self) -> Option<Job> {
+        let trigger = self.fallback.clone()?;
+        let mut payload = Payload::new();
+        payload.insert("version".into(), self.release.version.clone().into());
+        payload.insert("plan_hash".into(), self.plan_hash.clone().into());
+        Some(Job {
+            id: FALLBACK_JOB.into(),
+            kind: JobKind::Step,
+            repo: trigger.repo().to_string(),
+            git_ref: None,
+            commit: None,
+            version: Some(self.release.version.clone()),
+            needs: Vec::new(),
+            group: 0,
+            trigger: Some(trigger),
+            payload,
+            timeout_s: 0,
+            retries: 0,
+            estimate_s: 0,
+            publish: Vec::new(),
+            local: None,
+        })
     }
 
     /// SHA-256 over the canonical JSON (sorted keys, jobs sorted by id) of what changes

@@ -336,13 +336,13 @@ fn github_annotation(diagnostic: &Diagnostic, sources: &Sources) -> String {
 }
 
 // Escaping rules of GitHub's workflow commands (actions/toolkit `command.ts`).
-fn escape_data(text: &str) -> String {
+pub fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn escape_property(text: &str) -> String {
+pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

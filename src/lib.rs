@@ -12,6 +12,7 @@ pub mod glob;
 pub mod numbers;
 pub mod release_assets;
 pub mod run_error;
+pub mod secrets;
 pub mod snippet;
 pub mod source;
 
@@ -32,8 +33,12 @@ pub mod exec;
 pub mod scenario;
 pub mod simulate;
 
-// Talking to GitHub.
+// Talking to GitHub, and checking before a release that its repositories are wired.
 pub mod github;
+pub mod preflight;
+
+// Freezing what gets built: the manifest's commits from its tags.
+pub mod pin;
 
 // Command line and output files.
 pub mod atomic_file;

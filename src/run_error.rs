@@ -16,6 +16,8 @@
 
 use std::fmt;
 
+use crate::secrets;
+
 /// The documented exit codes of every command (docs/exit-codes.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -73,12 +75,14 @@ impl RunError {
         }
     }
 
-    /// `error: …` then, when there is one, `help: …`, each line ending in a newline.
+    /// `error: …` then, when there is one, `help: …`, each line ending in a newline, with
+    /// every secret masked ([`secrets::redact`]).
     pub fn render(&self) -> String {
-        match &self.help {
+        let text = match &self.help {
             Some(help) => format!("error: {}\nhelp: {help}\n", self.message),
             None => format!("error: {}\n", self.message),
-        }
+        };
+        secrets::redact(&text).into_owned()
     }
 }
 

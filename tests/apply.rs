@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use relplan::backend::sim::{RELEASE_DIR, load_world};
 use relplan::exec::event::Event;
 use relplan::exec::journal::{self, Journal};
+use relplan::exec::temp_dir::TMP_DIR;
 use serde_json::Value;
 
 use crate::common::{command, relplan, root, stderr, stdout};
@@ -109,6 +110,32 @@ fn assert_clean_release(dir: &Path) {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
+    assert_only_published_files(dir);
+}
+
+/// The release directory holds exactly the files SHA256SUMS names and SHA256SUMS, and the
+/// run's temporary directory is empty.
+fn assert_only_published_files(dir: &Path) {
+    let release = dir.join(RELEASE_DIR).join("v0.1.0");
+    let sums = fs_err::read_to_string(release.join("SHA256SUMS")).unwrap();
+    let mut expected: Vec<String> = sums
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(_, name)| name.to_string()))
+        .collect();
+    expected.push("SHA256SUMS".into());
+    expected.sort();
+    assert_eq!(names_in(&release), expected);
+    assert_eq!(names_in(&dir.join(TMP_DIR)), Vec::<String>::new());
+}
+
+/// The names in a directory, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs_err::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
@@ -473,4 +500,43 @@ fn runs_lost_from_the_world_fail_their_attempt_instead_of_hanging() {
         .filter(|j| j["attempts"] == 2)
         .collect();
     assert!(!retried.is_empty());
+}
+
+#[test]
+fn a_journal_without_an_event_is_a_run_that_never_started() {
+    // A kill right after an older relplan created the file, or one cut in its first line.
+    for left in ["", "{\"event\":\"started\",\"plan\":{\"rel"] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().to_str().unwrap();
+        fs_err::write(journal::journal_path(dir.path()), left).unwrap();
+        for command in ["resume", "status"] {
+            let out = relplan(&[command, "--state-dir", state]);
+            assert_eq!(out.status.code(), Some(1), "{command}");
+            assert!(
+                stderr(&out).contains("error: nothing was started in `"),
+                "{command}: {}",
+                stderr(&out)
+            );
+        }
+        let out = apply(dir.path(), &["--speed", "1000000"]);
+        assert_eq!(out.status.code(), Some(0), "{left:?}: {}", stderr(&out));
+        assert_clean_release(dir.path());
+    }
+}
+
+#[test]
+fn temporary_files_left_by_a_crash_are_removed_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let mut child = running_apply(dir.path(), "2000", "tests/scenarios/short.toml");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // What a kill in the middle of writing a file leaves behind.
+    let tmp = dir.path().join(TMP_DIR);
+    fs_err::write(tmp.join(".tmpQx3Zr1"), b"half a world file").unwrap();
+    fs_err::create_dir_all(tmp.join("artifacts/blvm-node")).unwrap();
+    fs_err::write(tmp.join("artifacts/blvm-node/0"), b"half an asset").unwrap();
+    let out = relplan(&["resume", "--state-dir", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean_release(dir.path());
 }

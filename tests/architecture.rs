@@ -33,12 +33,23 @@ const COMPILE_STAGE: &[&str] = &[
 
 /// Everything that runs a plan or talks about a run, which no lower layer may know.
 const ABOVE_THE_PLAN: &[&str] = &[
-    "cli", "exec", "backend", "github", "simulate", "scenario", "diff", "render", "schema",
+    "cli",
+    "exec",
+    "backend",
+    "github",
+    "simulate",
+    "scenario",
+    "diff",
+    "render",
+    "schema",
     "generate",
+    "preflight",
+    "pin",
 ];
 
-/// Flow: `cli` → {exec, simulate, diff, render, compile} → the compiled plan; `backend` →
-/// exec; `backend/github.rs` → github; github knows neither the executor nor backends.
+/// Flow: `cli` → {exec, simulate, diff, render, compile, preflight, pin} → the compiled
+/// plan; `backend` → exec; `backend/github.rs` → github; github knows neither the executor
+/// nor backends; preflight and pin read GitHub through `github` and know no executor.
 const LAYERS: &[Layer] = &[
     Layer {
         name: "command line",
@@ -53,12 +64,37 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "executor",
         modules: &["exec"],
-        must_not_import: &["cli", "backend", "github", "simulate", "diff", "render"],
+        must_not_import: &[
+            "cli",
+            "backend",
+            "github",
+            "simulate",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+        ],
     },
     Layer {
         name: "GitHub protocol",
         modules: &["github"],
-        must_not_import: &["cli", "exec", "backend", "simulate", "diff", "render"],
+        must_not_import: &[
+            "cli",
+            "exec",
+            "backend",
+            "simulate",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+        ],
+    },
+    Layer {
+        name: "checks before a release",
+        modules: &["preflight", "pin"],
+        must_not_import: &[
+            "cli", "exec", "backend", "simulate", "scenario", "diff", "render",
+        ],
     },
     Layer {
         name: "simulation",
@@ -88,7 +124,15 @@ const LAYERS: &[Layer] = &[
         name: "workflow generation",
         modules: &["generate"],
         must_not_import: &[
-            "cli", "exec", "backend", "simulate", "scenario", "diff", "render",
+            "cli",
+            "exec",
+            "backend",
+            "simulate",
+            "scenario",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
         ],
     },
     Layer {
@@ -110,6 +154,7 @@ const LAYERS: &[Layer] = &[
             "bounds",
             "numbers",
             "snippet",
+            "secrets",
         ],
         must_not_import: ABOVE_THE_PLAN,
     },

@@ -2,7 +2,9 @@
 //! journal write in turn (a journal that refuses every append past the Nth, as if the process
 //! died there, right before or right after a side effect), then resumed from the state
 //! directory alone. Every run must end as the uninterrupted one does: the same states and
-//! attempts, no attempt dispatched twice, one publication, the same SHA256SUMS.
+//! attempts, no attempt dispatched twice, one publication, the same SHA256SUMS. Each stop
+//! also leaves a half-written temporary file behind, as a kill mid-write would; the resumed
+//! run must remove it and publish nothing but the assets and SHA256SUMS.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +16,7 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
 use relplan::exec::reporter::Reporter;
+use relplan::exec::temp_dir::TMP_DIR;
 use relplan::exec::view;
 use relplan::scenario::{JobBehaviour, Outcome, Scenario};
 
@@ -99,6 +102,7 @@ struct RunResult {
 }
 
 fn outcome(dir: &Path) -> RunResult {
+    assert_no_stray_files(dir);
     let events = relplan::exec::journal::read(dir).unwrap();
     let machine = relplan::exec::machine::Machine::replay(&events).unwrap();
     assert!(machine.is_finished());
@@ -146,6 +150,41 @@ fn outcome(dir: &Path) -> RunResult {
     }
 }
 
+/// The run's temporary directory is empty, and the release directory (if any) holds
+/// exactly SHA256SUMS and the files it names.
+fn assert_no_stray_files(dir: &Path) {
+    let names = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = fs_err::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&dir.join(TMP_DIR)), Vec::<String>::new());
+    let release = dir.join(RELEASE_DIR).join("v0.1.0");
+    if let Ok(sums) = fs_err::read_to_string(release.join("SHA256SUMS")) {
+        let mut expected: Vec<String> = sums
+            .lines()
+            .filter_map(|l| l.split_once("  ").map(|(_, name)| name.to_string()))
+            .chain(["SHA256SUMS".to_string()])
+            .collect();
+        expected.sort();
+        assert_eq!(names(&release), expected);
+    }
+}
+
+/// What a kill in the middle of writing a file leaves: a temporary file in the run's
+/// temporary directory.
+fn leave_a_half_written_file(dir: &Path) {
+    let tmp = dir.join(TMP_DIR);
+    fs_err::create_dir_all(&tmp).unwrap();
+    fs_err::write(tmp.join(".tmpX7kQ2p"), b"half a file").unwrap();
+}
+
 /// Runs `scenario` once without interruption, then once per journal write N: stopped after
 /// N writes and resumed. Every resumed run must end like the uninterrupted one.
 fn every_stop_ends_the_same(
@@ -168,6 +207,7 @@ fn every_stop_ends_the_same(
         let dir = tempfile::tempdir().unwrap();
         let first = run(dir.path(), plan, scenario, Some(limit));
         assert!(first.is_err(), "stopped after {limit} writes");
+        leave_a_half_written_file(dir.path());
         let second = run(dir.path(), plan, scenario, None).unwrap();
         assert_eq!(
             second,

@@ -60,3 +60,23 @@ fn the_docs_index_lists_every_document_and_the_readme_links_it() {
     assert!(readme.contains("(docs/README.md)"));
     assert!(readme.contains("## Adopting relplan in an organisation"));
 }
+
+#[test]
+fn every_preflight_code_is_documented() {
+    let source = std::fs::read_to_string(root().join("src/preflight/finding.rs")).unwrap();
+    let codes: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.starts_with("preflight::"))
+        .collect();
+    assert_eq!(codes.len(), 32);
+    let docs = std::fs::read_to_string(root().join("docs/preflight.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for code in codes {
+        assert!(
+            docs.contains(&format!("`{code}`")),
+            "docs/preflight.md lists {code}"
+        );
+        let name = code.trim_start_matches("preflight::");
+        assert!(readme.contains(&format!("`{name}`")), "README lists {code}");
+    }
+}

@@ -3,13 +3,13 @@
 //! which must dispatch every job once and publish one release.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::github::{assert_one_release, tagged_build};
-use crate::common::{command, stderr, stdout};
+use crate::common::github::{assert_one_release, output, relplan_with_token, tagged_build};
+use crate::common::{stderr, stdout};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, SECRET, Script};
+use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script};
 
 const COMMIT: &str = "c0ffee0000000000000000000000000000000001";
 
@@ -43,17 +43,6 @@ fn world(fake: &FakeGitHub) {
     }
 }
 
-/// The relplan binary in `dir`, logging lines (CI), with the test token unless `token` is
-/// false.
-fn relplan(dir: &Path, args: &[&str], token: bool) -> Command {
-    let mut command = command(dir, args);
-    command.env("CI", "1");
-    if token {
-        command.env("GITHUB_TOKEN", SECRET);
-    }
-    command
-}
-
 fn apply_args(url: &str) -> Vec<String> {
     [
         "apply",
@@ -69,13 +58,6 @@ fn apply_args(url: &str) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-/// Runs a command to its end without blocking the fake server.
-async fn output(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
-        .await
-        .expect("the command's thread ends")
 }
 
 fn check_one_release(fake: &FakeGitHub) {
@@ -96,7 +78,7 @@ async fn apply_releases_the_plan_and_never_prints_the_token() {
     write_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, true)).await;
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
     let (stdout, stderr) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
@@ -119,7 +101,7 @@ async fn apply_without_a_token_says_how_to_give_one() {
     write_plan(dir.path());
     let args = apply_args(&fake.url);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = output(relplan(dir.path(), &args, false)).await;
+    let out = output(relplan_with_token(dir.path(), &args, false)).await;
     assert_eq!(out.status.code(), Some(1));
     let stderr = stderr(&out);
     let tail: Vec<&str> = stderr
@@ -142,7 +124,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         let path = dir.path().to_path_buf();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let mut child = relplan(&path, &args, true)
+            let mut child = relplan_with_token(&path, &args, true)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -161,7 +143,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         })
         .await
         .expect("the killing thread ends");
-        let out = output(relplan(
+        let out = output(relplan_with_token(
             dir.path(),
             &["resume", "--state-dir", "state"],
             true,
@@ -176,5 +158,91 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         );
         check_one_release(&fake);
         clock.abort();
+    }
+}
+
+/// Every file under `dir`, recursively, with its contents.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs_err::read_dir(&next).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs_err::read(&path).expect("a readable file");
+                files.push((path, bytes));
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_token_echoed_back_by_the_server_is_masked_in_output_and_state() {
+    let fake = FakeGitHub::start().await;
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let versions: String = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            format!(
+                "{name} = {{ version = \"0.1.0\", git_tag = \"v0.1.0\", git_commit = \"{COMMIT}\" }}\n"
+            )
+        })
+        .collect();
+    fs_err::write(
+        dir.path().join("versions.toml"),
+        format!("[versions]\n{versions}"),
+    )
+    .expect("versions written");
+    let plan = "[release]\nname = \"Test\"\nowner = \"o\"\nversions = \"versions.toml\"\n\
+                version = \"0.1.0\"\npublish_to = \"c\"\n\n\
+                [defaults]\ntrigger = { repository_dispatch = { event_type = \"build-chain\" } }\n\
+                timeout = \"24h\"\nretries = 0\nestimate = \"1s\"\npublish = [\"*\"]\n";
+    fs_err::write(dir.path().join("plan.toml"), plan).expect("plan written");
+    for repo in ["o/a", "o/b", "o/c"] {
+        tagged_build(&fake, repo, "v0.1.0", COMMIT, Script::default());
+    }
+    fake.fault(
+        "GET",
+        "/repos/o/a/git/ref/tags/",
+        FaultKind::EchoToken(403),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/b/dispatches",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    // Without the preflight, whose own reading of the tag would meet the echo first: the
+    // echoed answers must reach the journal's reasons, masked.
+    let mut args = apply_args(&fake.url);
+    args.push("--no-preflight".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    let status = output(relplan_with_token(
+        dir.path(),
+        &["status", "--state-dir", "state"],
+        true,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();
+    assert_eq!(
+        journal.matches("Authorization: Bearer ***").count(),
+        2,
+        "both echoing answers reached the journal, masked: {journal}"
+    );
+    for text in [stdout(&out), stderr(&out), stdout(&status), stderr(&status)] {
+        assert!(!text.contains(SECRET), "the token leaked: {text}");
+    }
+    assert!(stderr(&out).contains("Authorization: Bearer ***"));
+    for (path, bytes) in files_under(&dir.path().join("state")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(SECRET), "the token is in {}", path.display());
     }
 }

@@ -1,6 +1,6 @@
-//! Artifacts against the fake GitHub: selection of files by publish globs, digests, the zip checks
-//! (path escapes, symlinks, size caps), asset naming and name conflicts, and the token
-//! staying on the API host when downloads redirect to storage.
+//! Artifacts against the fake GitHub: selection of files by publish globs, digests, the zip
+//! checks (path escapes, symlinks, two entries of one name, size caps), asset naming and name
+//! conflicts, and the token staying on the API host when downloads redirect to storage.
 
 use relplan::github::GitHubError;
 use relplan::github::assets::{JobOutput, name_assets};
@@ -8,7 +8,7 @@ use relplan::github::zip_check::{ZipFile, ZipLimits};
 use relplan::run_error::RunError;
 
 use crate::common::github::dispatch_and_find;
-use crate::fake_github::world::{zip_of, zip_with_symlink};
+use crate::fake_github::world::{zip_of, zip_with_duplicate, zip_with_symlink};
 use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, job};
 
 /// Dispatches `o/<name>` with these artifacts, lets it succeed, returns its output.
@@ -165,6 +165,10 @@ async fn zip_slip_symlinks_and_oversized_entries_are_refused() {
         ("absolute", zip_of(&[("/etc/passwd", b"x")])),
         ("link", zip_with_symlink("node", "/etc/shadow")),
         ("big", zip_of(&[("huge.bin", &[0u8; 4096])])),
+        (
+            "twice",
+            zip_with_duplicate("node-0.1.0.tar.gz", b"reviewed build", b"another build"),
+        ),
     ];
     let fake = FakeGitHub::start().await;
     let mut problems = Vec::new();

@@ -16,7 +16,9 @@ use relplan::exec::reporter::Reporter;
 use crate::common::executor;
 use crate::common::github::{assert_one_release, tagged_build};
 use crate::fake_github::world::zip_of;
-use crate::fake_github::{FakeGitHub, FaultKind, Script, TagTarget, Workflow, build_chain, job};
+use crate::fake_github::{
+    FakeGitHub, FaultKind, SECRET, Script, TagTarget, Workflow, build_chain, job,
+};
 
 /// Backend seconds per real second; the fake's clock runs as fast.
 const SPEED: f64 = 500.0;
@@ -607,4 +609,115 @@ async fn a_crash_around_the_fallback_never_dispatches_it_twice() {
         },
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_token_echoed_back_in_error_answers_is_masked_in_the_journal_and_the_log() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["success"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    fake.fault(
+        "GET",
+        "/repos/o/node/git/ref/tags/",
+        FaultKind::EchoToken(403),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/sdk/dispatches",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    fake.fault(
+        "POST",
+        "/repos/o/blvm/releases",
+        FaultKind::EchoToken(422),
+        1,
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let reporter = Reporter::memory();
+    let ending = apply_reporting(&fake, dir.path(), &plan(), None, reporter.clone()).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: true }));
+    let journal = fs_err::read_to_string(dir.path().join("journal.jsonl")).expect("a journal");
+    assert!(!journal.contains(SECRET), "{journal}");
+    assert_eq!(
+        journal.matches("Authorization: Bearer ***").count(),
+        3,
+        "the tag check, the dispatch and the draft were refused, masked: {journal}"
+    );
+    let lines = reporter.lines().join("\n");
+    assert!(!lines.contains(SECRET), "{lines}");
+    assert!(lines.contains("Authorization: Bearer ***"), "{lines}");
+}
+
+#[tokio::test]
+async fn transient_answers_inside_the_release_are_waited_out_even_without_retries() {
+    let fake = FakeGitHub::start().await;
+    world_with(&fake, &["success"]);
+    let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    fake.fault("POST", "/uploads/", FaultKind::BadGatewayAfter, 1);
+    fake.fault(
+        "PATCH",
+        "/repos/o/blvm/releases/",
+        FaultKind::SecondaryLimit(2),
+        1,
+    );
+    let plan = plan();
+    let jobs = plan
+        .jobs
+        .iter()
+        .cloned()
+        .map(|mut job| {
+            job.retries = 0;
+            job
+        })
+        .collect();
+    let plan = CompiledPlan::assemble(plan.release.clone(), jobs, None)
+        .unwrap_or_else(|cycles| panic!("cycles: {cycles:?}"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ending = apply(&fake, dir.path(), &plan, None).await;
+    assert_eq!(ending.ok(), Some(Ending::Finished { succeeded: true }));
+    assert_one_release(
+        &fake,
+        &["o/node", "o/sdk"],
+        &["blvm-node-0.1.0.tar.gz", "blvm-sdk-0.1.0.tar.gz"],
+    );
+    assert_eq!(
+        fake.count("POST", "/uploads/"),
+        3,
+        "no asset uploaded twice"
+    );
+}
+
+#[tokio::test]
+async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft() {
+    use relplan::exec::backend::Backend;
+    use relplan::release_assets::Asset;
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    fake.add_tag("o/blvm", "v0.1.0-test.1", TagTarget::Commit("beef".into()));
+    let mut release = plan().release.clone();
+    release.commit = Some("c0ffee".into());
+    let mut backend = backend(&fake, Reporter::memory());
+    let assets = [Asset::new(
+        "blvm-node-0.1.0.tar.gz",
+        b"node".to_vec(),
+        "a test",
+    )];
+    let err = backend
+        .publish(&release, &assets)
+        .await
+        .expect_err("refused");
+    assert!(err.permanent, "asking again cannot fix a moved tag");
+    assert_eq!(
+        err.message,
+        "tag `v0.1.0-test.1` of `o/blvm` points at beef, but the manifest pins c0ffee; the tag moved"
+    );
+    let releases = fake.releases();
+    assert_eq!(releases.len(), 1);
+    assert!(
+        releases[0].draft,
+        "the draft is left for when the tag is back"
+    );
 }

@@ -96,6 +96,15 @@ fn no_journal_in_the_state_directory() {
 }
 
 #[test]
+fn a_journal_without_an_event() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    fs_err::write(journal::journal_path(dir.path()), "").expect("written");
+    let state = dir.path().to_str().expect("a UTF-8 path");
+    let out = relplan(&["resume", "--state-dir", state]);
+    insta::assert_snapshot!(shown(&out, dir.path()));
+}
+
+#[test]
 fn a_journal_that_does_not_begin_with_a_plan() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs_err::write(

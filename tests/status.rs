@@ -29,7 +29,7 @@ fn journal_of(dir: &Path, take: usize) {
         },
     );
     let events = simulate(plan, scenario, Some(2), false).events;
-    let mut journal = Journal::create(dir, &events[0]).unwrap();
+    let mut journal = Journal::open_or_create(dir, &events[0]).unwrap().0;
     for event in events.iter().skip(1).take(take) {
         journal.append(event).unwrap();
     }

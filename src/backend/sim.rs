@@ -5,7 +5,8 @@
 //! Every dispatch is recorded (`dispatches`, duplicates included) so tests can prove that no
 //! attempt was dispatched twice. Artifacts are deterministic bytes per job. A published
 //! release is written to `<state-dir>/sim-release/<tag>/`, SHA256SUMS included, where
-//! `sha256sum -c SHA256SUMS` checks it.
+//! `sha256sum -c SHA256SUMS` checks it. Every file is written through the run's temporary
+//! directory ([`temp_dir`]), so a crash mid-write leaves nothing beside the assets.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use crate::atomic_file;
 use crate::compiled::{Job, Release};
 use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::{AssetDigest, RunRef};
+use crate::exec::temp_dir;
 use crate::release_assets::{Asset, sha256sums};
 use crate::scenario::{self, Outcome, Scenario};
 
@@ -53,6 +55,8 @@ pub struct SimRelease {
 
 pub struct SimBackend {
     dir: PathBuf,
+    /// The run's temporary directory, where files are written before they are renamed.
+    tmp: PathBuf,
     clock: Clock,
     scenario: Scenario,
     world: World,
@@ -61,8 +65,10 @@ pub struct SimBackend {
 impl SimBackend {
     /// Opens (or starts) the world of the state directory `dir`.
     pub fn open(dir: &Path, clock: Clock, scenario: Scenario) -> Result<SimBackend, BackendError> {
+        let tmp = temp_dir::ensure(dir).map_err(|e| BackendError::new(e.to_string()))?;
         Ok(SimBackend {
             dir: dir.to_path_buf(),
+            tmp,
             clock,
             scenario,
             world: load_world(dir)?,
@@ -72,7 +78,7 @@ impl SimBackend {
     fn save(&self) -> Result<(), BackendError> {
         let text = serde_json::to_string_pretty(&self.world)
             .map_err(|e| BackendError::new(e.to_string()))?;
-        atomic_file::write(&self.dir.join(WORLD_FILE), text.as_bytes())
+        atomic_file::write_through(&self.tmp, &self.dir.join(WORLD_FILE), &mut text.as_bytes())
             .map_err(|e| BackendError::new(e.to_string()))
     }
 }
@@ -224,8 +230,12 @@ impl Backend for SimBackend {
                 None => {
                     fs_err::create_dir_all(&folder)
                         .map_err(|e| BackendError::new(e.to_string()))?;
-                    atomic_file::write(&folder.join(name), &asset.bytes)
-                        .map_err(|e| BackendError::new(e.to_string()))?;
+                    atomic_file::write_through(
+                        &self.tmp,
+                        &folder.join(name),
+                        &mut asset.bytes.as_slice(),
+                    )
+                    .map_err(|e| BackendError::new(e.to_string()))?;
                     draft.assets.push(AssetDigest::from(asset));
                     changed = true;
                 }

@@ -1,5 +1,7 @@
-//! `relplan apply`: run a plan against a backend, journaled in a state directory. Also holds
-//! the part `resume` shares: driving an opened run to its end and choosing the exit code.
+//! `relplan apply`: run a plan against a backend, journaled in a state directory. A new run
+//! on GitHub starts with the preflight (`--no-preflight` skips it); one that continues a
+//! journaled run does not repeat it, nor does `resume`. Also holds the part `resume`
+//! shares: driving an opened run to its end and choosing the exit code.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -11,11 +13,13 @@ use crate::backend::local::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE, LocalBackend, L
 use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
 use crate::cli::input::{BackendName, PlanArgs, compile_and_report};
+use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
+use crate::compiled::CompiledPlan;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
-use crate::exec::journal::Journal;
+use crate::exec::journal::{Journal, journal_path};
 use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
@@ -59,6 +63,9 @@ pub struct Args {
     /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: u64,
+    /// GitHub: start a new run without the preflight checks (`relplan preflight`).
+    #[arg(long)]
+    no_preflight: bool,
     /// Local: the folder holding one git clone per repository (`DIR/<name>`); missing
     /// clones are cloned into it.
     #[arg(long, value_name = "DIR", required_if_eq("backend", "local"))]
@@ -110,6 +117,11 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
         seed,
         origin_unix_ms: unix_ms(),
     };
+    if let BackendKind::GitHub { api_url, .. } = &settings.backend
+        && !journal_path(&args.state_dir).exists()
+    {
+        before_new_github_run(&plan, api_url, args.no_preflight)?;
+    }
     let (machine, journal, continued) =
         session::open_for_apply(&args.state_dir, &plan, settings.clone())?;
     if continued {
@@ -156,6 +168,20 @@ fn local_settings(workspace: Option<&Path>) -> Result<BackendKind, RunError> {
         workspace,
         git_base,
     })
+}
+
+/// Before a new run on GitHub writes anything: the token is there, and (unless skipped) the
+/// preflight passes; otherwise the run is refused.
+fn before_new_github_run(
+    plan: &CompiledPlan,
+    api_url: &str,
+    no_preflight: bool,
+) -> Result<(), RunError> {
+    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
+    if no_preflight {
+        return Ok(());
+    }
+    preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
 }
 
 /// Runs an opened run until it finishes, pauses or is interrupted.

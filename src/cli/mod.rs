@@ -9,9 +9,12 @@ mod compile;
 mod completions;
 mod diff;
 mod generate;
+mod github_client;
 mod input;
 mod man;
 mod pause;
+mod pin;
+mod preflight;
 mod resume;
 mod schema;
 mod simulate;
@@ -20,6 +23,7 @@ mod supervise;
 
 use clap::{Parser, Subcommand};
 
+use crate::github::Token;
 pub use crate::run_error::Exit;
 use crate::run_error::RunError;
 
@@ -46,6 +50,10 @@ enum Command {
     Schema(schema::Args),
     /// Dry-run a plan on a virtual clock: timeline, makespan, failures, skips.
     Simulate(simulate::Args),
+    /// Check on GitHub, reading only, that the repositories a plan touches are wired for it.
+    Preflight(preflight::Args),
+    /// Fill each manifest entry's empty `git_commit` with the commit its `git_tag` points at.
+    Pin(pin::Args),
     /// Run a plan against a backend, journaled in a state directory (default `.relplan/`).
     Apply(apply::Args),
     /// Show where the run in a state directory stands.
@@ -64,6 +72,9 @@ enum Command {
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> i32 {
+    // Making the token registers it as a secret, so that whatever any command prints has
+    // it masked, whether or not that command talks to GitHub.
+    let _registered = Token::from_env();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let result = match supervise::run_if_asked(&args) {
         Some(result) => result,
@@ -83,6 +94,8 @@ fn run_command(cli: Cli) -> Result<Exit, RunError> {
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Preflight(args) => preflight::run(args),
+        Command::Pin(args) => pin::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
@@ -94,7 +107,8 @@ fn run_command(cli: Cli) -> Result<Exit, RunError> {
 }
 
 /// Prints a run-time error on stderr in the one style (`error: …` then `help: …`); only
-/// `diff`, which reports both invalid sides, calls it besides [`run`].
+/// `diff`, which reports both invalid sides, and `pin`, which reports every entry it
+/// cannot pin, call it besides [`run`].
 pub(crate) fn report(error: &RunError) {
     eprint!("{}", error.render());
 }

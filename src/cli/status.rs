@@ -13,6 +13,7 @@ use crate::exec::event::BackendKind;
 use crate::exec::view::{self, JobRow};
 use crate::exec::{journal, session};
 use crate::run_error::RunError;
+use crate::secrets;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -91,9 +92,12 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Json => {
             let text = serde_json::to_string_pretty(&report)
                 .map_err(|e| RunError::new(format!("cannot write the status as JSON: {e}")))?;
-            println!("{text}");
+            println!("{}", secrets::redact(&text));
         }
-        Format::Text => print!("{}", text(&report, &dir.display().to_string())),
+        Format::Text => print!(
+            "{}",
+            secrets::redact(&text(&report, &dir.display().to_string()))
+        ),
     }
     Ok(Exit::Success)
 }

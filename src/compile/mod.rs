@@ -60,6 +60,8 @@ pub struct Compilation {
     pub sources: Sources,
     pub diagnostics: Diagnostics,
     pub plan: Option<CompiledPlan>,
+    /// The manifest that was read (none for a compiled plan JSON).
+    pub manifest: Option<PathBuf>,
 }
 
 /// Reads a file's text; errors are reported as diagnostics naming the path.
@@ -142,6 +144,7 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
         return c;
     };
     let manifest_file = c.sources.add(display(&versions_path), text.as_str());
+    c.manifest = Some(versions_path.clone());
     let mut cx = Cx {
         file: manifest_file,
         diags: &mut c.diagnostics,

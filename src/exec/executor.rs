@@ -15,7 +15,6 @@ use std::time::Duration;
 use crate::compiled::{Job, JobKind};
 use crate::exec::backend::{Backend, Clock, RunStatus};
 use crate::exec::event::{AssetDigest, AttemptOutcome, Event, RunRef};
-use crate::exec::fallback;
 use crate::exec::journal::{Journal, JournalError};
 use crate::exec::machine::Fallback;
 use crate::exec::machine::Machine;
@@ -208,7 +207,7 @@ impl<B: Backend> Executor<B> {
     /// journaled the intent) and journals the result. A temporary backend error leaves the
     /// intent open, so the next turn asks again.
     async fn fallback(&mut self, correlation_id: &str, fresh: bool) -> Result<(), JournalError> {
-        let Some(job) = fallback::job(self.machine.plan()) else {
+        let Some(job) = self.machine.plan().fallback_job() else {
             return Ok(());
         };
         let found = match fresh {

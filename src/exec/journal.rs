@@ -4,15 +4,24 @@
 //!
 //! A crash can leave a torn last line; reading drops it (and opening for writing cuts it off)
 //! because its event never took effect. Any other unreadable line is corruption and is
-//! reported with its line number. `<state-dir>/lock` is held (an OS file lock, released by
-//! the OS when the process dies) for as long as an executor writes to the journal.
+//! reported with its line number. The first line is written to a temporary file and renamed
+//! into place, so a journal never exists without it; a journal without one complete event
+//! (empty, or only a torn first line, as an older relplan could leave) is a run that never
+//! started: `apply` starts it anew, `resume` and `status` say nothing was started.
+//!
+//! `<state-dir>/lock` is held (an OS file lock, released by the OS when the process dies)
+//! for as long as an executor writes to the journal. Whoever takes it first empties the
+//! run's temporary directory ([`temp_dir`]): what is there was left by a process that died.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::atomic_file;
 use crate::exec::event::Event;
+use crate::exec::temp_dir;
 use crate::run_error::{Exit, RunError};
+use crate::secrets;
 
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 const LOCK_FILE: &str = "lock";
@@ -23,6 +32,8 @@ pub enum JournalError {
     Locked(PathBuf),
     #[error("no journal in `{0}`")]
     Missing(PathBuf),
+    #[error("nothing was started in `{0}`: its journal holds no event")]
+    NeverStarted(PathBuf),
     #[error("`{path}` line {line} is not a journal event: {message}")]
     Corrupt {
         path: PathBuf,
@@ -42,6 +53,10 @@ impl miette::Diagnostic for JournalError {
             ),
             JournalError::Missing(dir) => format!(
                 "give the --state-dir of a run started with `relplan apply`, or start one with `relplan apply PLAN --backend sim --state-dir {}`",
+                dir.display()
+            ),
+            JournalError::NeverStarted(dir) => format!(
+                "the `apply` that created it stopped before it began; start the run with `relplan apply PLAN --state-dir {}`",
                 dir.display()
             ),
             JournalError::Corrupt { path, .. } => format!(
@@ -89,26 +104,44 @@ pub fn journal_path(dir: &Path) -> PathBuf {
 }
 
 impl Journal {
-    /// Starts a new journal in `dir` (created if needed) whose first event is `first`.
-    pub fn create(dir: &Path, first: &Event) -> Result<Journal, JournalError> {
+    /// The journal of `dir` for appending, with every event it holds; when there is none,
+    /// or it holds no event (a run that never started), a new journal whose first event is
+    /// `first` (then the events are `[first]` and the flag is true). A torn last line is cut
+    /// off.
+    pub fn open_or_create(
+        dir: &Path,
+        first: &Event,
+    ) -> Result<(Journal, Vec<Event>, bool), JournalError> {
         fs_err::create_dir_all(dir)?;
+        match Journal::open(dir) {
+            Err(JournalError::Missing(_) | JournalError::NeverStarted(_)) => {}
+            opened => return opened.map(|(journal, events)| (journal, events, false)),
+        }
         let lock = lock(dir)?;
+        temp_dir::clean(dir)?;
         let path = journal_path(dir);
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(&path)
+        // Under the lock: another executor may have started the run in between.
+        if path.exists() && !parse(&path, &fs_err::read(&path)?)?.0.is_empty() {
+            drop(lock);
+            let (journal, events) = Journal::open(dir)?;
+            return Ok((journal, events, false));
+        }
+        let line = encode(first)?;
+        atomic_file::write_through(&temp_dir::ensure(dir)?, &path, &mut line.as_bytes())
             .map_err(|e| JournalError::Io(format!("cannot create `{}`: {e}", path.display())))?;
         sync_dir(dir);
-        let mut journal = Journal {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| JournalError::Io(format!("cannot open `{}`: {e}", path.display())))?;
+        let journal = Journal {
             path,
             file,
             _lock: lock,
-            appended: 0,
+            appended: 1,
             append_limit: None,
         };
-        journal.append(first)?;
-        Ok(journal)
+        Ok((journal, vec![first.clone()], true))
     }
 
     /// Opens the journal in `dir` for appending, with every event it holds. A torn last line
@@ -121,6 +154,10 @@ impl Journal {
         let lock = lock(dir)?;
         let text = fs_err::read(&path)?;
         let (events, good_len) = parse(&path, &text)?;
+        if events.is_empty() {
+            return Err(JournalError::NeverStarted(dir.to_path_buf()));
+        }
+        temp_dir::clean(dir)?;
         let file = OpenOptions::new()
             .write(true)
             .open(&path)
@@ -150,7 +187,8 @@ impl Journal {
         self.append_limit = Some(limit);
     }
 
-    /// Writes one event and waits until it is on disk.
+    /// Writes one event, secrets masked ([`secrets::redact`]), and waits until it is on
+    /// disk.
     pub fn append(&mut self, event: &Event) -> Result<(), JournalError> {
         if self
             .append_limit
@@ -160,8 +198,7 @@ impl Journal {
                 "stopped by the append limit (simulated crash)".into(),
             ));
         }
-        let mut line = serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?;
-        line.push('\n');
+        let line = encode(event)?;
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.sync_data())
@@ -173,6 +210,14 @@ impl Journal {
     }
 }
 
+/// One journal line: the event as JSON, secrets masked, and a newline.
+fn encode(event: &Event) -> Result<String, JournalError> {
+    let json = serde_json::to_string(event).map_err(|e| JournalError::Io(e.to_string()))?;
+    let mut line = secrets::redact(&json).into_owned();
+    line.push('\n');
+    Ok(line)
+}
+
 /// Reads every event without locking (for `status`).
 pub fn read(dir: &Path) -> Result<Vec<Event>, JournalError> {
     let path = journal_path(dir);
@@ -180,7 +225,11 @@ pub fn read(dir: &Path) -> Result<Vec<Event>, JournalError> {
         return Err(JournalError::Missing(dir.to_path_buf()));
     }
     let text = fs_err::read(&path)?;
-    Ok(parse(&path, &text)?.0)
+    let events = parse(&path, &text)?.0;
+    if events.is_empty() {
+        return Err(JournalError::NeverStarted(dir.to_path_buf()));
+    }
+    Ok(events)
 }
 
 /// Whether an executor holds the lock of `dir` right now.
@@ -252,7 +301,7 @@ mod tests {
     #[test]
     fn a_torn_last_line_is_dropped_and_cut_off() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::create(dir.path(), &finished(1)).unwrap();
+        let mut journal = Journal::open_or_create(dir.path(), &finished(1)).unwrap().0;
         journal.append(&finished(2)).unwrap();
         drop(journal);
         let path = journal_path(dir.path());
@@ -273,7 +322,7 @@ mod tests {
     #[test]
     fn a_bad_line_in_the_middle_is_corruption() {
         let dir = tempfile::tempdir().unwrap();
-        drop(Journal::create(dir.path(), &finished(1)).unwrap());
+        drop(Journal::open_or_create(dir.path(), &finished(1)).unwrap().0);
         let path = journal_path(dir.path());
         let text = fs_err::read_to_string(&path).unwrap();
         fs_err::write(&path, format!("{text}garbage\n{text}")).unwrap();
@@ -287,7 +336,7 @@ mod tests {
     #[test]
     fn a_second_executor_is_kept_out() {
         let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::create(dir.path(), &finished(1)).unwrap();
+        let journal = Journal::open_or_create(dir.path(), &finished(1)).unwrap().0;
         assert!(is_locked(dir.path()));
         assert!(matches!(
             Journal::open(dir.path()),

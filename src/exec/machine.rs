@@ -148,7 +148,7 @@ pub enum Fallback {
 }
 
 /// The job id the fallback is dispatched under (for correlation ids and backends).
-pub const FALLBACK_JOB: &str = "fallback";
+pub use crate::compiled::FALLBACK_JOB;
 
 /// The reason of every attempt that ran past its deadline.
 const TIMED_OUT: &str = "the job's timeout passed";

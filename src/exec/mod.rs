@@ -1,17 +1,18 @@
 //! The executor: a pure scheduling state machine ([`machine`]) fed by journaled events
 //! ([`event`], [`journal`]), driven in real time against a [`backend`] ([`executor`]) or on a
 //! virtual clock by [`crate::simulate`]. [`session`] opens a state directory for `apply` and
-//! `resume`; [`view`] is what `status` and `simulate` show per job; [`progress`] and
-//! [`reporter`] are what a run tells the person watching it.
+//! `resume`; [`temp_dir`] is where a run keeps its temporary files; [`view`] is what
+//! `status` and `simulate` show per job; [`progress`] and [`reporter`] are what a run tells
+//! the person watching it.
 
 pub mod backend;
 pub mod backoff;
 pub mod event;
 pub mod executor;
-pub mod fallback;
 pub mod journal;
 pub mod machine;
 pub mod progress;
 pub mod reporter;
 pub mod session;
+pub mod temp_dir;
 pub mod view;

@@ -3,12 +3,15 @@
 //! them. Where the text goes is fixed when a [`Reporter`] is made: stderr, above the
 //! progress bars on a terminal (printed through indicatif, so the bars are not garbled), or
 //! a list a test reads. It is a cheap handle: the executor and every backend hold a clone.
+//! Every line passes [`secrets::redact`] first.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
 use indicatif::MultiProgress;
+
+use crate::secrets;
 
 #[derive(Clone, Debug)]
 pub struct Reporter {
@@ -54,8 +57,10 @@ impl Reporter {
         }
     }
 
-    /// Text as it is, one or more lines (a log line of the run).
+    /// Text as it is, one or more lines (a log line of the run), secrets masked.
     pub fn line(&self, text: &str) {
+        let text = secrets::redact(text);
+        let text = text.as_ref();
         match &self.target {
             // Nothing useful can be done when stderr is gone.
             Target::Stderr => {

@@ -1,6 +1,6 @@
-//! Opening a state directory: a new journal for `apply`, the existing one (locked,
-//! replayed) for `resume` and for an `apply` of the same plan, or a look without the lock
-//! for `status`. Refusals (another executor holds the lock, the journal belongs to another
+//! Opening a state directory: a new journal for `apply` (also over a journal of a run that
+//! never started), the existing one (locked, replayed) for `resume` and for an `apply` of
+//! the same plan, or a look without the lock for `status`. Refusals (another executor holds the lock, the journal belongs to another
 //! plan) exit 4; every other problem exits 1.
 
 use std::path::Path;
@@ -18,30 +18,30 @@ pub fn open_for_apply(
     plan: &CompiledPlan,
     settings: Settings,
 ) -> Result<(Machine, Journal, bool), RunError> {
-    if journal::journal_path(dir).exists() {
-        let (machine, journal) = open_existing(dir)?;
-        if machine.plan().plan_hash != plan.plan_hash {
-            let message = format!(
-                "`{}` holds a run of another plan ({}), not {}",
-                dir.display(),
-                machine.plan().plan_hash,
-                plan.plan_hash
-            );
-            return Err(RunError::new(message)
-                .with_help(format!(
-                    "use another --state-dir for this plan, or `relplan resume --state-dir {}` to finish the run that is there",
-                    dir.display()
-                ))
-                .with_exit(Exit::Refused));
-        }
-        return Ok((machine, journal, true));
-    }
     let first = Event::Started {
         plan: Box::new(plan.clone()),
         settings: settings.clone(),
     };
-    let journal = Journal::create(dir, &first)?;
-    Ok((Machine::new(plan.clone(), settings), journal, false))
+    let (journal, events, created) = Journal::open_or_create(dir, &first)?;
+    if created {
+        return Ok((Machine::new(plan.clone(), settings), journal, false));
+    }
+    let machine = replay(dir, &events)?;
+    if machine.plan().plan_hash != plan.plan_hash {
+        let message = format!(
+            "`{}` holds a run of another plan ({}), not {}",
+            dir.display(),
+            machine.plan().plan_hash,
+            plan.plan_hash
+        );
+        return Err(RunError::new(message)
+            .with_help(format!(
+                "use another --state-dir for this plan, or `relplan resume --state-dir {}` to finish the run that is there",
+                dir.display()
+            ))
+            .with_exit(Exit::Refused));
+    }
+    Ok((machine, journal, true))
 }
 
 /// For `resume`: the run in `dir`, locked and replayed.

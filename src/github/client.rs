@@ -95,6 +95,9 @@ pub struct GitHubConfig {
     pub transfer_timeout: Duration,
     /// Reads are tried at most this often.
     pub read_attempts: u32,
+    /// The release transaction is run at most this often when its answers are transient
+    /// (see [`crate::github::release`]).
+    pub release_attempts: u32,
     /// Largest artifact or asset download, in bytes.
     pub max_download_bytes: usize,
     pub pacer: Pacer,
@@ -108,6 +111,7 @@ impl GitHubConfig {
             request_timeout: Duration::from_secs(60),
             transfer_timeout: Duration::from_secs(30 * 60),
             read_attempts: 6,
+            release_attempts: 6,
             max_download_bytes: 2 << 30,
             pacer: Pacer::default(),
         }
@@ -229,6 +233,10 @@ impl GitHub {
 
     pub fn pacer(&self) -> &Pacer {
         &self.config.pacer
+    }
+
+    pub fn config(&self) -> &GitHubConfig {
+        &self.config
     }
 
     /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
@@ -490,7 +498,7 @@ fn reset_time(reply: &Reply) -> Option<SystemTime> {
 }
 
 /// 1 s, 2 s, 4 s, … capped.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP)
 }
 

@@ -15,8 +15,18 @@
 //! - [`tag`]: resolving a job's tag to a commit (annotated tags dereferenced).
 //! - [`artifacts`]: listing, downloading and verifying a run's artifacts.
 //! - [`zip_check`]: the safety checks every entry of every artifact zip goes through.
+//! - [`zip_directory`]: the entries' names read from the zip's central directory itself.
 //! - [`assets`]: how selected artifacts become release assets, and their names.
 //! - [`release`]: the unified release as a resumable transaction.
+//!
+//! Read-only facts for `relplan preflight` (and `relplan pin`):
+//! - [`rate_limit`]: the token's request budget, which also tells whether it is accepted.
+//! - [`server`]: github.com or GitHub Enterprise Server (`/meta`), and what that changes.
+//! - [`repository`]: a repository's default branch, archived flag and permissions.
+//! - [`workflows`]: the workflows of a repository and their states.
+//! - [`contents`]: a file at a ref (workflow files), through the contents API.
+//! - [`releases_of_tag`]: the releases (drafts included) a tag already has; the release
+//!   transaction continues the oldest of them.
 //!
 //! Nothing here keeps state between calls except ETags and the rate-limit window: what was
 //! dispatched, found and uploaded is the executor's to journal. Every mutation is either
@@ -26,15 +36,22 @@
 pub mod artifacts;
 pub mod assets;
 pub mod client;
+pub mod contents;
 pub mod dispatch;
 pub mod error;
 pub mod pacer;
+pub mod rate_limit;
 pub mod release;
+pub mod releases_of_tag;
+pub mod repository;
 pub mod run_state;
 pub mod runs;
+pub mod server;
 pub mod tag;
 pub mod token;
+pub mod workflows;
 pub mod zip_check;
+pub mod zip_directory;
 
 pub use client::{ApiUrl, GitHub, GitHubConfig};
 pub use error::GitHubError;

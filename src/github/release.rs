@@ -7,22 +7,33 @@
 //!    with another digest is [`GitHubError::AssetDiffers`], never overwritten; an upload
 //!    that broke off (state other than `uploaded`) is deleted and sent again.
 //! 3. Upload each missing asset, then `SHA256SUMS`.
-//! 4. Publish: `draft: false` with the plan's prerelease flag.
+//! 4. Check the tag again: when the plan pins the release commit and the tag now exists at
+//!    another commit (it moved since the builds were dispatched), publishing would attach
+//!    the release to the moved tag, so the draft is left as it is and
+//!    [`GitHubError::TagMoved`] names the tag, the pinned and the actual commit.
+//! 5. Publish: `draft: false` with the plan's prerelease flag.
 //!
-//! Every step is found again by tag and by asset name, so running the whole function again
-//! after any failure (including an [`GitHubError::Uncertain`] answer) finishes the same
-//! release without duplicating anything. A release that is already published is accepted
-//! when it holds exactly these assets, and refused otherwise (published assets are
-//! immutable on GitHub).
+//! Every step is found again by tag and by asset name, so running the whole transaction
+//! again after any failure finishes the same release without duplicating anything. That is
+//! what happens to transient answers inside it: a mutation whose answer was lost
+//! ([`GitHubError::Uncertain`]: a 5xx, a timeout, a dropped connection) or that a rate
+//! limit refused ([`GitHubError::Rejected`], after its `retry-after`) is waited out and the
+//! transaction runs again from its lookups, up to `release_attempts` times
+//! ([`GitHubConfig`](crate::github::GitHubConfig)). Only what asking again cannot fix, or
+//! trouble that outlasts those attempts, ends it with an error. A release that is already
+//! published is accepted when it holds exactly these assets, and refused otherwise
+//! (published assets are immutable on GitHub).
 
 use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::digest::sha256_hex;
-use crate::github::client::GitHub;
+use crate::github::client::{GitHub, backoff};
 use crate::github::error::GitHubError;
+use crate::github::releases_of_tag::ReleaseInfo;
 use crate::github::split_repo;
+use crate::github::tag::same_commit;
 use crate::release_assets::{Asset, sha256sums};
 
 const PAGE_SIZE: usize = 100;
@@ -52,16 +63,6 @@ pub struct Published {
 }
 
 #[derive(Clone, Debug, Deserialize)]
-struct GhRelease {
-    id: u64,
-    tag_name: String,
-    draft: bool,
-    #[serde(default)]
-    html_url: String,
-    upload_url: String,
-}
-
-#[derive(Clone, Debug, Deserialize)]
 struct GhAsset {
     id: u64,
     name: String,
@@ -72,18 +73,50 @@ struct GhAsset {
 }
 
 impl GitHub {
-    /// Runs (or finishes) the release transaction for `assets` plus SHA256SUMS.
+    /// Runs (or finishes) the release transaction for `assets` plus SHA256SUMS, running it
+    /// again after transient answers (see the module documentation).
     pub async fn publish_release(
         &self,
         spec: &ReleaseSpec,
         assets: &[Asset],
+    ) -> Result<Published, GitHubError> {
+        let attempts = self.config().release_attempts.max(1);
+        // Uploads of earlier rounds, which a later round finds and keeps.
+        let mut uploaded = Vec::new();
+        let mut round = 1;
+        loop {
+            match self.release_round(spec, assets, &mut uploaded).await {
+                Err(e) if round < attempts && (e.is_uncertain() || e.is_rejected()) => {
+                    let wait = match &e {
+                        GitHubError::Rejected { retry_after, .. } => *retry_after,
+                        _ => backoff(round),
+                    };
+                    self.pacer().wait(wait).await;
+                    round += 1;
+                }
+                Err(e) => return Err(e),
+                Ok(mut published) => {
+                    published.kept.retain(|name| !uploaded.contains(name));
+                    published.uploaded = uploaded;
+                    return Ok(published);
+                }
+            }
+        }
+    }
+
+    /// One run of the whole transaction; the names it uploads are added to `uploaded`.
+    async fn release_round(
+        &self,
+        spec: &ReleaseSpec,
+        assets: &[Asset],
+        uploaded: &mut Vec<String>,
     ) -> Result<Published, GitHubError> {
         let (owner, name) = split_repo(&spec.repo)?;
         let base = format!("/repos/{owner}/{name}/releases");
         let mut all: Vec<Asset> = assets.to_vec();
         all.push(sha256sums(assets));
 
-        let release = match self.find_release(spec, &base).await? {
+        let release = match self.find_release(spec).await? {
             Some(release) => release,
             None => {
                 let mut body = json!({
@@ -101,7 +134,7 @@ impl GitHub {
                 );
                 self.send_json(Method::POST, &action, &base, &body)
                     .await?
-                    .json::<GhRelease>(&action)?
+                    .json::<ReleaseInfo>(&action)?
             }
         };
 
@@ -146,9 +179,10 @@ impl GitHub {
                 );
             }
             self.upload_asset(spec, &release, asset).await?;
-            published.uploaded.push(asset.name.clone());
+            uploaded.push(asset.name.clone());
         }
         if release.draft {
+            self.check_tag_unmoved(spec).await?;
             let action = format!("publishing the release `{}` of `{}`", spec.tag, spec.repo);
             self.send_json(
                 Method::PATCH,
@@ -161,34 +195,34 @@ impl GitHub {
         Ok(published)
     }
 
-    /// The release of the tag, draft or not (the lowest id if there are several).
-    async fn find_release(
-        &self,
-        spec: &ReleaseSpec,
-        base: &str,
-    ) -> Result<Option<GhRelease>, GitHubError> {
-        let action = format!("looking for the release `{}` in `{}`", spec.tag, spec.repo);
-        let mut found: Option<GhRelease> = None;
-        for page in 1..=MAX_PAGES {
-            let reply = self
-                .get(&action, &format!("{base}?per_page={PAGE_SIZE}&page={page}"))
-                .await?
-                .ok_or_else(|| GitHubError::Input {
-                    message: format!("`{}` does not exist or the token cannot see it", spec.repo),
-                    help: "check `publish_to` in the plan and the token's access".into(),
-                })?;
-            let releases: Vec<GhRelease> = reply.json(&action)?;
-            let full = releases.len() == PAGE_SIZE;
-            for release in releases.into_iter().filter(|r| r.tag_name == spec.tag) {
-                if found.as_ref().is_none_or(|f| release.id < f.id) {
-                    found = Some(release);
-                }
-            }
-            if !full {
-                break;
-            }
+    /// Refuses to publish when the plan pins the release commit and the tag exists at
+    /// another commit. A tag that does not exist yet is created at the pinned commit (the
+    /// draft's `target_commitish`) by publishing.
+    async fn check_tag_unmoved(&self, spec: &ReleaseSpec) -> Result<(), GitHubError> {
+        let Some(pinned) = spec.commit.as_deref().filter(|c| !c.is_empty()) else {
+            return Ok(());
+        };
+        match self.tag_commit(&spec.repo, &spec.tag).await? {
+            Some(actual) if !same_commit(&actual, pinned) => Err(GitHubError::TagMoved {
+                repo: spec.repo.clone(),
+                tag: spec.tag.clone(),
+                pinned: pinned.to_string(),
+                actual,
+            }),
+            _ => Ok(()),
         }
-        Ok(found)
+    }
+
+    /// The release of the tag, draft or not (the lowest id if there are several).
+    async fn find_release(&self, spec: &ReleaseSpec) -> Result<Option<ReleaseInfo>, GitHubError> {
+        let releases = self
+            .releases_of_tag(&spec.repo, &spec.tag)
+            .await?
+            .ok_or_else(|| GitHubError::Input {
+                message: format!("`{}` does not exist or the token cannot see it", spec.repo),
+                help: "check `publish_to` in the plan and the token's access".into(),
+            })?;
+        Ok(releases.into_iter().next())
     }
 
     async fn release_assets(
@@ -247,7 +281,7 @@ impl GitHub {
     async fn upload_asset(
         &self,
         spec: &ReleaseSpec,
-        release: &GhRelease,
+        release: &ReleaseInfo,
         asset: &Asset,
     ) -> Result<(), GitHubError> {
         let upload = release

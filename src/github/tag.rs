@@ -2,7 +2,9 @@
 //! `GET /repos/{o}/{r}/git/ref/tags/{tag}` gives a commit (lightweight tag) or a tag
 //! object (annotated tag), which `GET /repos/{o}/{r}/git/tags/{sha}` dereferences, possibly
 //! several levels deep. When the manifest pins a commit and the tag now points elsewhere,
-//! the job is refused before anything is dispatched.
+//! the job is refused before anything is dispatched, and the release is refused before it
+//! is published. `preflight` and `pin` read the same commit ([`GitHub::tag_commit`], which
+//! reads the tag without refusing) to check or fill the pin ahead of time.
 
 use serde::Deserialize;
 
@@ -34,35 +36,42 @@ impl GitHub {
         tag: &str,
         pinned: Option<&str>,
     ) -> Result<String, GitHubError> {
-        let (owner, name) = split_repo(repo)?;
-        let action = format!("resolving tag `{tag}` of `{repo}`");
-        let reply = self
-            .get(
-                &action,
-                &format!("/repos/{owner}/{name}/git/ref/tags/{tag}"),
-            )
+        let commit = self
+            .tag_commit(repo, tag)
             .await?
             .ok_or_else(|| GitHubError::Input {
                 message: format!("`{repo}` has no tag `{tag}`"),
                 help: "push the tag named by git_tag in the manifest, then resume".into(),
             })?;
+        match pinned.filter(|p| !p.is_empty()) {
+            Some(pinned) if !same_commit(&commit, pinned) => Err(GitHubError::TagMoved {
+                repo: repo.to_string(),
+                tag: tag.to_string(),
+                pinned: pinned.to_string(),
+                actual: commit,
+            }),
+            _ => Ok(commit),
+        }
+    }
+
+    /// The commit `tag` of `repo` points at (annotated tags dereferenced), or `None` when
+    /// the repository has no such tag.
+    pub async fn tag_commit(&self, repo: &str, tag: &str) -> Result<Option<String>, GitHubError> {
+        let (owner, name) = split_repo(repo)?;
+        let action = format!("resolving tag `{tag}` of `{repo}`");
+        let Some(reply) = self
+            .get(
+                &action,
+                &format!("/repos/{owner}/{name}/git/ref/tags/{tag}"),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
         let mut object = reply.json::<Ref>(&action)?.object;
         for _ in 0..MAX_DEPTH {
             match object.kind.as_str() {
-                "commit" => {
-                    let commit = object.sha;
-                    if let Some(pinned) = pinned.filter(|p| !p.is_empty())
-                        && !commit.starts_with(&pinned.to_ascii_lowercase())
-                    {
-                        return Err(GitHubError::TagMoved {
-                            repo: repo.to_string(),
-                            tag: tag.to_string(),
-                            pinned: pinned.to_string(),
-                            actual: commit,
-                        });
-                    }
-                    return Ok(commit);
-                }
+                "commit" => return Ok(Some(object.sha)),
                 "tag" => {
                     let reply = self
                         .get(
@@ -91,4 +100,9 @@ impl GitHub {
             detail: format!("more than {MAX_DEPTH} nested tag objects"),
         })
     }
+}
+
+/// Whether `pinned` (a full or abbreviated sha, any case) names `commit`.
+pub fn same_commit(commit: &str, pinned: &str) -> bool {
+    !pinned.is_empty() && commit.starts_with(&pinned.to_ascii_lowercase())
 }

@@ -1,8 +1,12 @@
 //! The API token. It is read from the environment once and kept in a type whose `Debug`
 //! and `Display` print `***`, so it cannot leak through an error, a log line or the journal;
 //! the only way to the secret is [`Token::expose`], called where the client is built.
+//! Making a token registers it with [`crate::secrets`], so should it come back in an
+//! answer from GitHub, it is masked wherever relplan would print or journal it.
 
 use std::fmt;
+
+use crate::secrets;
 
 /// Environment variables tried in order.
 pub const TOKEN_VARIABLES: [&str; 2] = ["GITHUB_TOKEN", "GH_TOKEN"];
@@ -12,7 +16,9 @@ pub struct Token(String);
 
 impl Token {
     pub fn new(secret: impl Into<String>) -> Token {
-        Token(secret.into())
+        let secret = secret.into();
+        secrets::register(&secret);
+        Token(secret)
     }
 
     /// The first non-empty of `GITHUB_TOKEN`, `GH_TOKEN`, through `lookup` (the process
@@ -23,7 +29,7 @@ impl Token {
             .filter_map(|name| lookup(name))
             .map(|value| value.trim().to_string())
             .find(|value| !value.is_empty())
-            .map(Token)
+            .map(Token::new)
     }
 
     /// [`Token::from_lookup`] over the process environment.

@@ -1,11 +1,15 @@
 //! The checks every entry of every artifact zip goes through, whether or not it ends up in
 //! the release: a relative path without `..`, no absolute or drive paths, no backslashes,
-//! no symlinks, no two entries with one path, and caps on the number of entries, on each
-//! entry's size and on the total (checked against the bytes actually inflated, not only the
-//! sizes the archive declares, so a zip bomb stops at the cap).
+//! no symlinks, no two entries with one path (names read from the central directory
+//! itself, [`zip_directory`], since the zip crate keeps one entry per name), and caps on
+//! the number of entries, on each entry's size and on the total (checked against the bytes
+//! actually inflated, not only the sizes the archive declares, so a zip bomb stops at the
+//! cap).
 
 use std::collections::HashSet;
 use std::io::{Cursor, Read};
+
+use crate::github::zip_directory;
 
 /// Caps applied to one archive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,14 +41,33 @@ pub struct ZipFile {
 pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive))
         .map_err(|e| format!("not a readable zip archive: {e}"))?;
-    if zip.len() > limits.max_entries {
+    let recorded = zip_directory::names(
+        &mut Cursor::new(archive),
+        zip.central_directory_start(),
+        limits.max_entries,
+    )
+    .map_err(|e| format!("its central directory cannot be read: {e}"))?;
+    if recorded.len() > limits.max_entries {
         return Err(format!(
-            "{} entries, more than the {} allowed",
-            zip.len(),
+            "more than the {} entries allowed",
             limits.max_entries
         ));
     }
     let mut seen = HashSet::new();
+    for name in &recorded {
+        let path = String::from_utf8_lossy(name).into_owned();
+        check_path(&path)?;
+        if !path.ends_with('/') && !seen.insert(path.clone()) {
+            return Err(format!("entry `{path}` appears twice"));
+        }
+    }
+    if recorded.len() != zip.len() {
+        return Err(format!(
+            "its central directory holds {} entries, but the archive says {}",
+            recorded.len(),
+            zip.len()
+        ));
+    }
     let mut files = Vec::new();
     let mut total: u64 = 0;
     for index in 0..zip.len() {
@@ -52,7 +75,6 @@ pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, S
             .by_index(index)
             .map_err(|e| format!("entry {index} cannot be read: {e}"))?;
         let path = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        check_path(&path)?;
         let is_symlink = entry
             .unix_mode()
             .is_some_and(|mode| mode & 0o170_000 == 0o120_000);
@@ -61,9 +83,6 @@ pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, S
         }
         if entry.is_dir() {
             continue;
-        }
-        if !seen.insert(path.clone()) {
-            return Err(format!("entry `{path}` appears twice"));
         }
         if entry.size() > limits.max_entry_bytes {
             return Err(format!(

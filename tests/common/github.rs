@@ -1,12 +1,17 @@
 //! Helpers of the GitHub tests over the fake GitHub: the attempt every protocol test
 //! dispatches, a dispatch followed by finding its runs, repositories with a tagged build,
-//! and the check that a release happened exactly once.
+//! the check that a release happened exactly once, and the binary run as a user runs it
+//! against the fake.
+
+use std::path::Path;
+use std::process::{Command, Output};
 
 use relplan::compiled::Job;
 use relplan::github::GitHub;
 use relplan::github::dispatch::Attempt;
 
-use crate::fake_github::{FakeGitHub, Release, Script, TagTarget};
+use crate::common::command;
+use crate::fake_github::{FakeGitHub, Release, SECRET, Script, TagTarget};
 
 /// Attempt `correlation_id` of `job`, for plan `sha256:abc` of release 0.1.0.
 pub fn attempt<'a>(job: &'a Job, correlation_id: &'a str) -> Attempt<'a> {
@@ -68,4 +73,22 @@ pub fn assert_one_release(fake: &FakeGitHub, repos: &[&str], assets: &[&str]) ->
     wanted.push("SHA256SUMS");
     assert_eq!(names, wanted);
     release
+}
+
+/// The relplan binary in `dir`, logging lines (CI), with the test token unless `token` is
+/// false.
+pub fn relplan_with_token(dir: &Path, args: &[&str], token: bool) -> Command {
+    let mut command = command(dir, args);
+    command.env("CI", "1");
+    if token {
+        command.env("GITHUB_TOKEN", SECRET);
+    }
+    command
+}
+
+/// Runs a command to its end without blocking the fake server.
+pub async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("relplan runs"))
+        .await
+        .expect("the command's thread ends")
 }

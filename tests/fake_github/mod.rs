@@ -3,9 +3,11 @@
 //! in_progress to completed as the test advances the fake clock (with scripted outcomes per
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
 //! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
-//! log of every request (for counting what the rate limit would charge).
+//! log of every request (for counting what the rate limit would charge). [`wiring`] adds
+//! what the preflight reads: repository metadata, workflow states and files per ref.
 
 pub mod routes;
+pub mod wiring;
 pub mod world;
 
 use std::sync::{Arc, Mutex};
@@ -61,6 +63,11 @@ impl FakeGitHub {
 
     /// A client for this fake: the test token, no real waiting, short timeouts.
     pub fn client(&self) -> GitHub {
+        self.client_with(|_| {})
+    }
+
+    /// [`FakeGitHub::client`], with `change` made to its configuration.
+    pub fn client_with(&self, change: impl FnOnce(&mut GitHubConfig)) -> GitHub {
         let mut config = GitHubConfig::new(
             ApiUrl::resolve(Some(&self.url), |_| None),
             Token::new(SECRET),
@@ -68,10 +75,13 @@ impl FakeGitHub {
         config.pacer = Pacer::scaled(0.0);
         config.request_timeout = Duration::from_millis(500);
         config.transfer_timeout = Duration::from_millis(500);
+        change(&mut config);
         GitHub::new(config).expect("a client for the fake")
     }
 
+    /// A workflow; one that listens to an event type gets its file on the default branch.
     pub fn add_workflow(&self, repo: &str, workflow: Workflow) {
+        self.wire_listener(repo, &workflow);
         self.with(|w| {
             w.repos
                 .entry(repo.into())

@@ -76,6 +76,7 @@ pub fn router(shared: Shared) -> Router {
             "/uploads/repos/{owner}/{repo}/releases/{id}/assets",
             post(upload_asset),
         )
+        .merge(super::wiring::routes())
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             faults_and_log,
@@ -90,6 +91,12 @@ async fn faults_and_log(State(shared): State<Shared>, request: Request, next: Ne
         .path_and_query()
         .map_or_else(String::new, |p| p.to_string());
     let authorized = request.headers().contains_key(header::AUTHORIZATION);
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let fault = lock(&shared).take_fault(&method, &path);
     let mut response = match fault {
         None => next.run(request).await,
@@ -119,6 +126,7 @@ async fn faults_and_log(State(shared): State<Shared>, request: Request, next: Ne
         ),
         Some(FaultKind::LastRequest(seconds)) => exhausted(next.run(request).await, seconds),
         Some(FaultKind::Hang) => std::future::pending::<Response>().await,
+        Some(FaultKind::EchoToken(status)) => echo_token(status, &authorization),
     };
     let mut world = lock(&shared);
     let counted = world.log.iter().filter(|l| l.status != 304).count();
@@ -146,6 +154,13 @@ fn exhausted(mut response: Response, seconds: u64) -> Response {
     headers.insert("x-ratelimit-remaining", 0.into());
     headers.insert("x-ratelimit-reset", reset.into());
     response
+}
+
+/// An error answer whose message repeats the request's credentials.
+fn echo_token(status: u16, authorization: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    let message = format!("Request refused by the gateway (Authorization: {authorization})");
+    (status, Json(json!({ "message": message }))).into_response()
 }
 
 fn repo_name(owner: &str, repo: &str) -> String {

@@ -110,6 +110,9 @@ pub enum FaultKind {
     LastRequest(u64),
     /// Never answers.
     Hang,
+    /// Answers this status with a `message` that echoes the request's `Authorization`
+    /// header, as some proxies and Enterprise front ends do.
+    EchoToken(u16),
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +151,8 @@ pub struct World {
     pub reject_run_details: bool,
     /// Leave `digest` out of release assets (older servers).
     pub hide_asset_digests: bool,
+    /// How the repositories are wired: metadata, workflow files, immutable releases.
+    pub wiring: super::wiring::Wiring,
 }
 
 impl World {
@@ -262,6 +267,7 @@ impl World {
             "draft": release.draft,
             "prerelease": release.prerelease,
             "target_commitish": release.target_commitish,
+            "immutable": self.wiring.immutable_releases.contains(&release.id),
             "html_url": format!("https://github.com/{}/releases/tag/{}", release.repo, release.tag),
             "upload_url": format!(
                 "http://127.0.0.1:{}/uploads/repos/{}/releases/{}/assets{{?name,label}}",
@@ -323,4 +329,23 @@ pub fn zip_with_symlink(link: &str, target: &str) -> Vec<u8> {
         .add_symlink(link, target, zip::write::SimpleFileOptions::default())
         .expect("a symlink entry is written");
     writer.finish().expect("a zip is finished").into_inner()
+}
+
+/// A zip holding two entries named `name` (the first with `first`, the second with
+/// `second`), as a zip tool that does not check names can write: the zip crate refuses to
+/// write such an archive, so the second entry is written under a stand-in name of the
+/// same length, which is then replaced in its local header and central directory record.
+pub fn zip_with_duplicate(name: &str, first: &[u8], second: &[u8]) -> Vec<u8> {
+    let stand_in: String = name
+        .chars()
+        .map(|c| if c == '#' { '%' } else { '#' })
+        .collect();
+    let mut zip = zip_of(&[(name, first), (stand_in.as_str(), second)]);
+    let (from, to) = (stand_in.as_bytes(), name.as_bytes());
+    let mut at = 0;
+    while let Some(found) = zip[at..].windows(from.len()).position(|w| w == from) {
+        zip[at + found..at + found + to.len()].copy_from_slice(to);
+        at += found + to.len();
+    }
+    zip
 }

@@ -1,6 +1,9 @@
 //! Where the local backend keeps each attempt, inside the state directory, and the small
 //! files through which the executor and an attempt's supervisor talk. Everything here is
 //! written atomically (temporary file, sync, rename), so a reader sees a whole file or none.
+//! The temporary files are made inside the attempt folder, not in the run's `tmp/`: a
+//! supervisor outlives the executor that started it, and the next executor empties `tmp/`
+//! when it takes the state directory, possibly while a supervisor is writing.
 //!
 //! ```text
 //! <state-dir>/local/<job>/<attempt>/

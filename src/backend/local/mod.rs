@@ -39,10 +39,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, UNIX_EPOCH};
 
-use crate::compiled::{CompiledPlan, Job, JobKind, LocalBuild, Release};
+use crate::compiled::{CompiledPlan, FALLBACK_JOB, Job, JobKind, LocalBuild, Release};
 use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::RunRef;
-use crate::exec::machine::FALLBACK_JOB;
 use crate::exec::reporter::Reporter;
 use crate::release_assets::Asset;
 

@@ -2,7 +2,8 @@
 //! and `SHA256SUMS`, so `sha256sum -c SHA256SUMS` passes there.
 //!
 //! It appears whole or not at all: the files are written (and synced) into a temporary
-//! folder next to it, `release/.<tag>.partial-…`, which is then renamed to `<tag>`. A
+//! folder in the run's `tmp/` ([`temp_dir`]), which is then renamed to `<tag>`; a crash
+//! leaves nothing beside published files. A
 //! release folder that is already there is checked instead: the same files with the same
 //! bytes is a release already published (a resumed run publishes again harmlessly); any
 //! difference is an error, and nothing in it is ever overwritten.
@@ -14,6 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::digest::sha256_hex;
 use crate::exec::backend::BackendError;
+use crate::exec::temp_dir;
 use crate::release_assets::{Asset, sha256sums};
 
 /// The folder of published releases in the state directory.
@@ -49,12 +51,8 @@ pub fn publish(state_dir: &Path, tag: &str, assets: &[Asset]) -> Result<(), Back
     }
     let parent = folder.parent().unwrap_or(state_dir);
     fs_err::create_dir_all(parent).map_err(|e| BackendError::new(e.to_string()))?;
-    let name = folder
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let partial = tempfile::Builder::new()
-        .prefix(&format!(".{name}.partial-"))
-        .tempdir_in(parent)
+    let partial = temp_dir::ensure(state_dir)
+        .and_then(|tmp| tempfile::Builder::new().prefix("release-").tempdir_in(tmp))
         .map_err(|e| BackendError::new(format!("cannot write the release: {e}")))?;
     for asset in assets.iter().chain([&sums]) {
         let path = partial.path().join(&asset.name);
@@ -129,12 +127,16 @@ mod tests {
         let error = publish(state.path(), "v1.0.0", &other).unwrap_err();
         assert!(error.permanent);
         assert_eq!(fs_err::read(folder.join("app")).unwrap(), b"bin");
-        // No temporary folder is left next to it.
+        // No temporary folder is left next to it, nor in `tmp/`.
         let left: Vec<_> = fs_err::read_dir(state.path().join("release"))
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, ["v1.0.0"]);
+        assert_eq!(
+            fs_err::read_dir(state.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 
     #[test]

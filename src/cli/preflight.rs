@@ -1,0 +1,94 @@
+//! `relplan preflight`: the read-only checks of [`crate::preflight`] on a plan, printed as
+//! text, JSON or GitHub annotations; exit 0 when all hold, 1 otherwise. Also the part
+//! `apply` runs before a new run on GitHub.
+
+use crate::cli::Exit;
+use crate::cli::github_client::{api_url, with_github};
+use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::compiled::CompiledPlan;
+use crate::exec::reporter::Reporter;
+use crate::github::{ApiUrl, Token};
+use crate::preflight::finding::Report;
+use crate::preflight::{self, render};
+use crate::run_error::RunError;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// The REST API root (default: GITHUB_API_URL, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// `text` for people, `json` for programs, `github` for workflow annotations.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Github,
+}
+
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    let Some(plan) = compile_and_report(&args.plan, "preflight") else {
+        return Ok(Exit::Failure);
+    };
+    let report = match Token::from_env() {
+        Some(token) => preflight_on_github(&plan, &api_url(args.api_url.as_deref()), token)?,
+        // A missing token is one of the findings.
+        None => preflight::without_token(&plan),
+    };
+    match args.format {
+        Format::Text => println!("{}", render::text(&report)),
+        Format::Json => print!("{}", render::json(&report)),
+        Format::Github => print!("{}", render::github(&report)),
+    }
+    if !report.passed() {
+        return Err(
+            RunError::new(format!("the preflight failed: {}", render::counts(&report)))
+                .with_help("fix what it found, then run `relplan preflight` again"),
+        );
+    }
+    if let Format::Text = args.format {
+        println!("preflight passed: {}", render::counts(&report));
+    }
+    Ok(Exit::Success)
+}
+
+fn preflight_on_github(
+    plan: &CompiledPlan,
+    api_url: &ApiUrl,
+    token: Token,
+) -> Result<Report, RunError> {
+    with_github(api_url, token, async |github| {
+        preflight::preflight(github, plan).await
+    })
+}
+
+/// For `apply --backend github` before a new run: the findings, if any, on stderr, and a
+/// refusal (exit 4) when the preflight failed; nothing has been dispatched or written then.
+pub(super) fn before_apply(
+    plan: &CompiledPlan,
+    api_url: &ApiUrl,
+    token: Token,
+) -> Result<(), RunError> {
+    let report = preflight_on_github(plan, api_url, token)?;
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    // Before the progress display starts: plain lines.
+    let reporter = Reporter::stderr();
+    reporter.line(&render::text(&report));
+    if report.passed() {
+        reporter.line(&format!("preflight passed: {}", render::counts(&report)));
+        return Ok(());
+    }
+    Err(RunError::new(format!(
+        "the preflight failed ({}); nothing was dispatched",
+        render::counts(&report)
+    ))
+    .with_help("fix what it found and check with `relplan preflight PLAN`, or pass `--no-preflight` to skip it")
+    .with_exit(Exit::Refused))
+}
