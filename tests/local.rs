@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 use relplan::exec::executor::Ending;
 use serde_json::Value;
 
-use crate::common::local::{Fixture, Repo, announce_and_wait, git, move_tag, wait_for_file};
+use crate::common::local::{
+    Fixture, Repo, announce_and_wait, git, move_tag, wait_for_file, wait_until,
+};
 use crate::common::{stderr, stdout};
 
 /// core, node (requires core) and sdk, building with `run`; core's table gets `extra`;
@@ -122,8 +124,9 @@ fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
         "core" | "sdk" => {
             let other = if name == "core" { "sdk" } else { "core" };
             format!(
-                "touch {} && while [ ! -e {} ]; do sleep 0.02; done && {}",
+                "touch {} && {} && test -e {} && {}",
                 f.path(&format!("{name}.started")).display(),
+                wait_until(&f.path(&format!("{other}.started"))),
                 f.path(&format!("{other}.started")).display(),
                 f.build(name)
             )
@@ -410,4 +413,67 @@ fn a_plan_without_local_builds_is_refused_before_anything_is_written() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--workspace"), "{}", stderr(&out));
     assert!(!f.state().exists());
+}
+
+#[test]
+fn a_build_whose_supervisor_dies_fails_and_is_killed_instead_of_hanging() {
+    let f = three("", |f, name| match name {
+        // `sh -c` is the supervisor's child: its parent is the supervisor.
+        "core" => format!(
+            "echo $PPID > {} && echo $$ > {} && {}",
+            f.path("supervisor.pid").display(),
+            f.path("build.pid").display(),
+            wait_until(&f.path("never"))
+        ),
+        _ => f.build(name),
+    });
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let executor = f
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut executor = executor.expect("the relplan binary starts");
+    wait_for_file(&f.path("build.pid"));
+    let supervisor = fs_err::read_to_string(f.path("supervisor.pid")).unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", supervisor.trim()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let exit = executor.wait().unwrap();
+    assert_eq!(exit.code(), Some(1));
+    let status = status(&f);
+    let attempt = &job(&status, "core")["history"][0];
+    assert_eq!(attempt["outcome"], "failure");
+    assert_eq!(job(&status, "node")["state"], "skipped");
+    let recorded = fs_err::read_to_string(f.state().join("local/core/1/status")).unwrap();
+    assert!(
+        recorded.contains("its supervisor stopped before the build ended"),
+        "{recorded}"
+    );
+    assert_gone(fs_err::read_to_string(f.path("build.pid")).unwrap().trim());
+    assert_no_worktrees(&f);
+}
+
+#[test]
+fn a_step_after_the_release_finds_the_release_folder_among_its_needs() {
+    let f = normal();
+    let mut plan = fs_err::read_to_string(f.plan()).unwrap();
+    plan.push_str(&format!(
+        "\n[[step]]\nid = \"announce\"\nafter = [\"release\"]\ntrigger = {{ repository_dispatch = {{ repo = \"node\", event_type = \"announce\" }} }}\nlocal = {{ run = '''ls \"$RELPLAN_NEEDS_DIR/release\" > {} && {}''' }}\n",
+        f.path("announced").display(),
+        f.record()
+    ));
+    fs_err::write(f.plan(), plan).unwrap();
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f.relplan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = fs_err::read_to_string(f.path("announced")).unwrap();
+    assert_eq!(listed, "SHA256SUMS\ncore.txt\nnode.txt\nsdk.txt\n");
+    assert_eq!(f.runs().last().map(String::as_str), Some("announce 1"));
+    // A step runs in an empty folder, removed when it ends.
+    assert!(!f.state().join("local/announce/1/work").exists());
 }

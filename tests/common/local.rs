@@ -282,11 +282,16 @@ pub fn wait_for_file(path: &Path) {
     panic!("`{}` never appeared", path.display());
 }
 
-/// A shell command that creates `started`, then waits until `go` exists.
+/// A shell command that creates `started`, then waits until `go` exists (for at most a
+/// minute, so a failed test leaves no build behind for long).
 pub fn announce_and_wait(started: &Path, go: &Path) -> String {
+    format!("touch {} && {}", started.display(), wait_until(go))
+}
+
+/// A shell loop that waits until `path` exists, for at most a minute.
+pub fn wait_until(path: &Path) -> String {
     format!(
-        "touch {} && while [ ! -e {} ]; do sleep 0.02; done",
-        started.display(),
-        go.display()
+        "i=0; while [ ! -e {} ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done",
+        path.display()
     )
 }

@@ -203,10 +203,12 @@ impl LocalBackend {
         if worktree.exists() {
             let clone = self.workspace.clone_path(&job.repo);
             Workspace::remove_worktree(&clone, &worktree).map_err(|why| {
-                BackendError::new(format!("cannot remove `{}`: {why}", worktree.display()))
+                BackendError::permanent(format!("cannot remove `{}`: {why}", worktree.display()))
             })?;
         }
-        fs_err::remove_dir_all(dir.path()).map_err(|e| layout::io_error(dir.path(), &e))
+        fs_err::remove_dir_all(dir.path()).map_err(|e| {
+            BackendError::permanent(format!("cannot remove `{}`: {e}", dir.path().display()))
+        })
     }
 
     /// `needs/<job id>`: a link per job this one needs, to its collected files (for

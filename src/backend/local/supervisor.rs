@@ -10,6 +10,12 @@
 //! a process group of its own, output into `output.log`; records its pid; waits for it;
 //! kills whatever the build left running in its group; on success collects the artifacts;
 //! removes the worktree; and records how it ended (`status`), last.
+//!
+//! The build is held at its start until its pid is recorded: its shell first reads a line
+//! from a pipe the supervisor holds, and exits unrun when the pipe closes without one. So a
+//! supervisor that dies before recording the pid leaves no build behind, and the next
+//! supervisor of the attempt may start it; one that dies after leaves a pid by which its
+//! build is found and killed. Either way no build runs twice.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -26,6 +32,11 @@ use crate::exec::backend::{BackendError, unix_ms};
 
 /// The hidden command line that runs a supervisor: `relplan __supervise <attempt folder>`.
 pub const SUPERVISE_COMMAND: &str = "__supervise";
+
+/// The build's shell, run as `sh -c HELD_START relplan-build <run>`: it waits for the
+/// supervisor's line, then becomes `sh -c <run>` (same pid, so the same process group),
+/// with its input from `/dev/null`.
+const HELD_START: &str = "IFS= read -r _ || exit 125; exec sh -c \"$1\" < /dev/null";
 
 /// Supervises the attempt in `folder` from start to end.
 pub fn supervise(folder: &Path) -> Result<(), BackendError> {
@@ -86,11 +97,15 @@ fn run(dir: &AttemptDir, spec: &Spec, log: &mut File) -> Status {
     };
     let mut command = Command::new("sh");
     command
-        .arg("-c")
+        .args(["-c", HELD_START, "relplan-build"])
         .arg(&spec.run)
         .current_dir(&spec.workdir)
         .envs(&spec.env)
-        .stdin(Stdio::null())
+        // relplan never hands a GitHub token on: a build that prints its environment must
+        // not put one into its log.
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .stdin(Stdio::piped())
         .stdout(stdout)
         .stderr(stderr);
     process::own_process_group(&mut command);
@@ -99,6 +114,7 @@ fn run(dir: &AttemptDir, spec: &Spec, log: &mut File) -> Status {
         Err(e) => return failed(format!("cannot start `sh`: {e}")),
     };
     let pgid = child.id();
+    let hold = child.stdin.take();
     if let Err(e) = dir.write_pid(pgid) {
         let _ = process::kill_group(pgid as i32);
         return failed(format!("cannot record the build's pid: {e}"));
@@ -106,6 +122,9 @@ fn run(dir: &AttemptDir, spec: &Spec, log: &mut File) -> Status {
     // A cancel that came before the pid was there: the executor could not kill the group.
     if dir.cancel_requested() {
         let _ = process::kill_group(pgid as i32);
+    } else if let Some(mut hold) = hold {
+        // Released; a build that is gone already is waited for below.
+        let _ = hold.write_all(b"go\n");
     }
     let exit = child.wait();
     // Whatever the build left running in its group goes with it.
@@ -199,4 +218,33 @@ fn open_log(dir: &AttemptDir) -> Result<File, BackendError> {
 /// A line of relplan's own in the attempt's log, marked so it stands out from the build's.
 fn note(log: &mut File, text: &str) {
     let _ = writeln!(log, "relplan: {text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build whose supervisor is gone before releasing it never runs.
+    #[test]
+    fn a_held_build_runs_only_when_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = |release: bool| {
+            let mut child = Command::new("sh")
+                .args(["-c", HELD_START, "relplan-build", "touch ran"])
+                .current_dir(dir.path())
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut hold = child.stdin.take().unwrap();
+            if release {
+                hold.write_all(b"go\n").unwrap();
+            }
+            drop(hold);
+            child.wait().unwrap().code()
+        };
+        assert_eq!(held(false), Some(125));
+        assert!(!dir.path().join("ran").exists());
+        assert_eq!(held(true), Some(0));
+        assert!(dir.path().join("ran").exists());
+    }
 }

@@ -13,6 +13,9 @@
 //! - Worktrees are detached (no branch is created in the clone), made without running the
 //!   clone's hooks, and removed with `git worktree remove` once the build ended.
 //!
+//! What cannot be done here (no clone, no tag, a moved tag, a checkout that fails) fails
+//! the attempt: asking again a moment later would meet the same problem.
+//!
 //! Everything goes through the `git` binary, as `relplan diff --against` does.
 
 use std::path::{Path, PathBuf};
@@ -70,7 +73,9 @@ impl Workspace {
         let partial = tempfile::Builder::new()
             .prefix(&format!(".{name}.cloning-"))
             .tempdir_in(&self.root)
-            .map_err(|e| BackendError::new(format!("cannot clone into the workspace: {e}")))?;
+            .map_err(|e| {
+                BackendError::permanent(format!("cannot clone into the workspace: {e}"))
+            })?;
         let into = partial.path().join(name);
         let into_text = into.display().to_string();
         git(&self.root, &["clone", "--quiet", &url, &into_text]).map_err(|why| {
@@ -79,8 +84,9 @@ impl Workspace {
                 clone.display()
             ))
         })?;
-        fs_err::rename(&into, &clone)
-            .map_err(|e| BackendError::new(format!("cannot move the new clone in place: {e}")))?;
+        fs_err::rename(&into, &clone).map_err(|e| {
+            BackendError::permanent(format!("cannot move the new clone in place: {e}"))
+        })?;
         Ok(clone)
     }
 
