@@ -2,7 +2,9 @@
 //! executor assembles them from what each publishing job produced, the sim backend writes
 //! them to disk, the GitHub layer names, checks and uploads them.
 //!
-//! - [`Asset`]: one file, its sha256, and where it came from (for messages).
+//! - [`Asset`]: one file, its sha256, and where it came from (for messages). Its bytes
+//!   ([`Content`]) are in memory for the small files relplan makes itself, and in a file on
+//!   disk for downloaded artifacts, so a release of any size never has to fit in memory.
 //! - [`SHA256SUMS`]: the checksum file relplan writes into every release; no build may
 //!   publish a file of that name.
 //! - [`name_problem`]: what an asset may be called: GitHub-safe names, so a release reads
@@ -15,6 +17,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, Read};
+use std::path::PathBuf;
 
 use crate::digest::sha256_hex;
 
@@ -47,7 +51,9 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Asset {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub content: Content,
+    /// Bytes.
+    pub size: u64,
     /// Lowercase hex.
     pub sha256: String,
     /// Where it came from, in words: ``job `node` `` or, on GitHub, ``
@@ -55,14 +61,50 @@ pub struct Asset {
     pub source: String,
 }
 
+/// Where an asset's bytes are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Small files relplan makes itself (SHA256SUMS, the simulated world's artifacts).
+    Bytes(Vec<u8>),
+    /// A file on disk, whose size and sha256 were measured as it was written.
+    File(PathBuf),
+}
+
 impl Asset {
+    /// An asset held in memory.
     pub fn new(name: impl Into<String>, bytes: Vec<u8>, source: impl Into<String>) -> Asset {
         Asset {
             name: name.into(),
+            size: bytes.len() as u64,
             sha256: sha256_hex(&bytes),
-            bytes,
+            content: Content::Bytes(bytes),
             source: source.into(),
         }
+    }
+
+    /// An asset in the file `path`, of `size` bytes hashing to `sha256`.
+    pub fn from_file(
+        name: impl Into<String>,
+        path: PathBuf,
+        size: u64,
+        sha256: String,
+        source: impl Into<String>,
+    ) -> Asset {
+        Asset {
+            name: name.into(),
+            content: Content::File(path),
+            size,
+            sha256,
+            source: source.into(),
+        }
+    }
+
+    /// Its bytes, read as they are needed.
+    pub fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+        Ok(match &self.content {
+            Content::Bytes(bytes) => Box::new(bytes.as_slice()),
+            Content::File(path) => Box::new(fs_err::File::open(path)?),
+        })
     }
 }
 
@@ -157,7 +199,12 @@ mod tests {
         let assets = assemble([asset("b.tar.gz", "x"), asset("a.tar.gz", "y")]).unwrap();
         let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["a.tar.gz", "b.tar.gz"]);
-        let sums = String::from_utf8(sha256sums(&assets).bytes).unwrap();
+        let mut sums = String::new();
+        sha256sums(&assets)
+            .open()
+            .unwrap()
+            .read_to_string(&mut sums)
+            .unwrap();
         assert_eq!(
             sums,
             format!(

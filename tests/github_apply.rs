@@ -1,6 +1,8 @@
 //! `relplan apply --backend github` as a user runs it, against the fake GitHub: a whole
-//! release, a missing token, and `kill -9` at several points followed by `relplan resume`,
-//! which must dispatch every job once and publish one release.
+//! release, a missing token, a token echoed back by the server, and `kill -9` at several
+//! points (after journal lines, and while a mutation GitHub performed is still waiting for
+//! its answer) followed by `relplan resume`, which must dispatch every job once, upload
+//! every asset once and publish one release.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -244,5 +246,63 @@ async fn a_token_echoed_back_by_the_server_is_masked_in_output_and_state() {
     for (path, bytes) in files_under(&dir.path().join("state")) {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(SECRET), "the token is in {}", path.display());
+    }
+}
+
+#[tokio::test]
+async fn kill_9_while_a_mutation_is_in_flight_then_resume_does_nothing_twice() {
+    for (method, path) in [
+        ("POST", "/repos/o/node/dispatches"),
+        ("POST", "/repos/o/sdk/dispatches"),
+        ("POST", "/repos/o/node/releases"),
+        ("POST", "/uploads/"),
+        ("PATCH", "/repos/o/node/releases/"),
+    ] {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_millis(2));
+        // GitHub performs the request, and the answer never comes: relplan is killed
+        // between sending it and journaling what came of it.
+        fake.fault(method, path, FaultKind::HangAfter, 1);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        write_plan(dir.path());
+        let args = apply_args(&fake.url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = relplan_with_token(dir.path(), &args, true)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relplan starts");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while fake.held().is_empty() {
+            assert!(
+                child.try_wait().ok().flatten().is_none(),
+                "{method} {path}: relplan ended before sending it"
+            );
+            assert!(Instant::now() < deadline, "{method} {path} never sent");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = output(relplan_with_token(
+            dir.path(),
+            &["resume", "--state-dir", "state"],
+            true,
+        ))
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "killed during {method} {path}: {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        check_one_release(&fake);
+        assert_eq!(
+            fake.count("POST", "/uploads/"),
+            3,
+            "killed during {method} {path}: every asset uploaded once"
+        );
+        clock.abort();
     }
 }

@@ -2,13 +2,16 @@
 //! checks (path escapes, symlinks, two entries of one name, size caps), asset naming and name
 //! conflicts, and the token staying on the API host when downloads redirect to storage.
 
+use std::path::PathBuf;
+
+use relplan::digest::sha256_hex;
 use relplan::github::GitHubError;
 use relplan::github::assets::{JobOutput, name_assets};
 use relplan::github::zip_check::{ZipFile, ZipLimits};
 use relplan::run_error::RunError;
 
 use crate::common::github::dispatch_and_find;
-use crate::fake_github::world::{zip_of, zip_with_duplicate, zip_with_symlink};
+use crate::fake_github::world::{zip_bomb, zip_of, zip_with_duplicate, zip_with_symlink};
 use crate::fake_github::{FakeGitHub, SECRET, Script, build_chain, job};
 
 /// Dispatches `o/<name>` with these artifacts, lets it succeed, returns its output.
@@ -44,6 +47,7 @@ fn with_artifacts(artifacts: Vec<(&str, Vec<u8>)>) -> Script {
 #[tokio::test]
 async fn files_matching_the_globs_become_assets_named_by_their_base_names() {
     let fake = FakeGitHub::start().await;
+    let work = tempfile::tempdir().expect("a work directory");
     let node = finished_build(
         &fake,
         "node",
@@ -63,7 +67,7 @@ async fn files_matching_the_globs_become_assets_named_by_their_base_names() {
     .await;
     let github = fake.client();
     let assets = github
-        .collect_assets(&[node], ZipLimits::default())
+        .collect_assets(&[node], ZipLimits::default(), work.path())
         .await
         .expect("collected");
     let names: Vec<(&str, String)> = assets
@@ -81,6 +85,7 @@ async fn files_matching_the_globs_become_assets_named_by_their_base_names() {
 #[tokio::test]
 async fn a_glob_naming_an_artifact_publishes_every_file_in_it() {
     let fake = FakeGitHub::start().await;
+    let work = tempfile::tempdir().expect("a work directory");
     let sdk = finished_build(
         &fake,
         "sdk",
@@ -96,7 +101,7 @@ async fn a_glob_naming_an_artifact_publishes_every_file_in_it() {
     .await;
     let assets = fake
         .client()
-        .collect_assets(&[sdk], ZipLimits::default())
+        .collect_assets(&[sdk], ZipLimits::default(), work.path())
         .await
         .expect("collected");
     let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
@@ -106,6 +111,7 @@ async fn a_glob_naming_an_artifact_publishes_every_file_in_it() {
 #[tokio::test]
 async fn the_token_is_not_sent_to_the_storage_a_download_redirects_to() {
     let fake = FakeGitHub::start().await;
+    let work = tempfile::tempdir().expect("a work directory");
     let node = finished_build(
         &fake,
         "node",
@@ -114,7 +120,7 @@ async fn the_token_is_not_sent_to_the_storage_a_download_redirects_to() {
     )
     .await;
     fake.client()
-        .collect_assets(&[node], ZipLimits::default())
+        .collect_assets(&[node], ZipLimits::default(), work.path())
         .await
         .expect("collected");
     let log = fake.log();
@@ -133,6 +139,7 @@ async fn the_token_is_not_sent_to_the_storage_a_download_redirects_to() {
 #[tokio::test]
 async fn a_digest_mismatch_fails_the_collection() {
     let fake = FakeGitHub::start().await;
+    let work = tempfile::tempdir().expect("a work directory");
     let node = finished_build(
         &fake,
         "node",
@@ -145,7 +152,7 @@ async fn a_digest_mismatch_fails_the_collection() {
     .await;
     let err = fake
         .client()
-        .collect_assets(&[node], ZipLimits::default())
+        .collect_assets(&[node], ZipLimits::default(), work.path())
         .await
         .expect_err("refused");
     assert!(matches!(err, GitHubError::BadArtifact { .. }));
@@ -171,6 +178,7 @@ async fn zip_slip_symlinks_and_oversized_entries_are_refused() {
         ),
     ];
     let fake = FakeGitHub::start().await;
+    let work = tempfile::tempdir().expect("a work directory");
     let mut problems = Vec::new();
     for (name, zip) in cases {
         let output = finished_build(&fake, name, with_artifacts(vec![(name, zip)]), &["*"]).await;
@@ -178,7 +186,11 @@ async fn zip_slip_symlinks_and_oversized_entries_are_refused() {
             max_entry_bytes: 1024,
             ..ZipLimits::default()
         };
-        match fake.client().collect_assets(&[output], limits).await {
+        match fake
+            .client()
+            .collect_assets(&[output], limits, work.path())
+            .await
+        {
             Err(err) => problems.push(err.to_string()),
             Ok(assets) => problems.push(format!("accepted {} assets", assets.len())),
         }
@@ -198,7 +210,9 @@ fn two_files_with_one_name_are_reported_with_both_sources() {
             },
             ZipFile {
                 path: path.into(),
-                bytes: job.as_bytes().to_vec(),
+                location: PathBuf::from(path),
+                size: job.len() as u64,
+                sha256: sha256_hex(job.as_bytes()),
             },
         )
     };
@@ -217,4 +231,40 @@ fn two_files_with_one_name_are_reported_with_both_sources() {
         renamed.to_string().contains("GitHub would rename"),
         "{renamed}"
     );
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_before_or_while_inflating_and_nothing_of_it_is_kept() {
+    let cases = [
+        // Honest sizes: refused from what the archive declares, nothing inflated.
+        ("declared", zip_bomb(3, 600, 600)),
+        // Lying sizes: refused while inflating, at the cap.
+        ("lying", zip_bomb(3, 600, 10)),
+        ("one-big-liar", zip_bomb(1, 5000, 10)),
+    ];
+    let fake = FakeGitHub::start().await;
+    let work = tempfile::tempdir().expect("a work directory");
+    let limits = ZipLimits {
+        max_entry_bytes: 1024,
+        max_total_bytes: 1000,
+        ..ZipLimits::default()
+    };
+    let mut problems = Vec::new();
+    for (name, zip) in cases {
+        assert!(zip.len() < 1000, "a small archive: {} bytes", zip.len());
+        let output = finished_build(&fake, name, with_artifacts(vec![(name, zip)]), &["*"]).await;
+        match fake
+            .client()
+            .collect_assets(&[output], limits, work.path())
+            .await
+        {
+            Err(err) => problems.push(err.to_string()),
+            Ok(assets) => problems.push(format!("accepted {} assets", assets.len())),
+        }
+        let left: Vec<_> = fs_err::read_dir(work.path())
+            .expect("the work directory")
+            .collect();
+        assert!(left.is_empty(), "{name}: {left:?} kept");
+    }
+    insta::assert_debug_snapshot!(problems);
 }

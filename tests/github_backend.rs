@@ -1,6 +1,8 @@
 //! The executor driving the GitHub backend against the fake GitHub: a whole release with a
-//! failed build retried in place (rerun-failed-jobs), and a run stopped after every journal
-//! write then resumed, which must dispatch nothing twice and publish one release.
+//! failed build retried in place (rerun-failed-jobs), a run stopped after every journal
+//! write then resumed, and a connection dropped after every mutation GitHub performed
+//! (between the request and its journaled answer), each of which must dispatch nothing
+//! twice and publish one release.
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
 use relplan::exec::reporter::Reporter;
+use relplan::exec::temp_dir;
 
 use crate::common::executor;
 use crate::common::github::{assert_one_release, tagged_build};
@@ -153,6 +156,7 @@ async fn apply_reporting(
                 &plan.release.version,
                 Duration::from_secs(5),
                 reporter,
+                &temp_dir::ensure(dir).expect("a temporary directory"),
             );
             (backend, clock)
         },
@@ -174,8 +178,9 @@ fn check_one_release(fake: &FakeGitHub) {
     );
 }
 
-/// A backend for `fake` on the wall clock, telling `reporter` what it notes.
-fn backend(fake: &FakeGitHub, reporter: Reporter) -> GitHubBackend {
+/// A backend for `fake` on the wall clock, telling `reporter` what it notes, downloading
+/// into `work`.
+fn backend(fake: &FakeGitHub, reporter: Reporter, work: &Path) -> GitHubBackend {
     let clock = Clock {
         origin_unix_ms: unix_ms(),
         speed: 1.0,
@@ -187,6 +192,7 @@ fn backend(fake: &FakeGitHub, reporter: Reporter) -> GitHubBackend {
         "0.1.0",
         Duration::from_secs(5),
         reporter,
+        work,
     )
 }
 
@@ -204,6 +210,12 @@ async fn a_release_runs_end_to_end_with_a_build_re_run_in_place() {
         1,
         "the retry re-ran the same run"
     );
+    // The assets were streamed from the files the artifacts were unpacked into, which are
+    // gone once the release is published.
+    let release = &fake.releases()[0];
+    let bytes: Vec<&[u8]> = release.assets.iter().map(|a| a.bytes.as_slice()).collect();
+    assert_eq!(bytes[..2], [&b"node"[..], b"sdk"]);
+    assert!(!dir.path().join("tmp/artifacts").exists());
 
     // The request budget through the executor: every answer but 304s, without asset
     // uploads and storage downloads (node once, sdk twice, then the release).
@@ -294,7 +306,8 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
     world(&fake);
     let mut node = plan().jobs[0].clone();
     node.commit = Some("deadbeef".into());
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
@@ -361,7 +374,8 @@ async fn a_run_waiting_for_an_approval_is_noted_once_through_the_reporter() {
     );
     let node = plan().jobs[0].clone();
     let reporter = Reporter::memory();
-    let mut backend = backend(&fake, reporter.clone());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, reporter.clone(), work.path());
     let run = backend
         .dispatch(&node, 1, "cid-wait", None)
         .await
@@ -442,7 +456,8 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
     let fake = FakeGitHub::start().await;
     world(&fake);
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
 
     // The dispatch went through but GitHub answered 502: the run is found, not redone.
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayAfter, 1);
@@ -495,7 +510,8 @@ async fn workflow_dispatch_runs_are_known_with_or_without_return_run_details() {
         inputs: Default::default(),
     };
     let app = job("app", "o/app", trigger, &[]);
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     let first = backend
         .dispatch(&app, 1, "cid-1", None)
         .await
@@ -527,7 +543,8 @@ async fn every_run_of_a_dispatch_must_succeed() {
         },
     );
     let node = plan().jobs[0].clone();
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     let run = backend
         .dispatch(&node, 1, "cid-two", None)
         .await
@@ -699,7 +716,8 @@ async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft
     fake.add_tag("o/blvm", "v0.1.0-test.1", TagTarget::Commit("beef".into()));
     let mut release = plan().release.clone();
     release.commit = Some("c0ffee".into());
-    let mut backend = backend(&fake, Reporter::memory());
+    let work = tempfile::tempdir().expect("a work directory");
+    let mut backend = backend(&fake, Reporter::memory(), work.path());
     let assets = [Asset::new(
         "blvm-node-0.1.0.tar.gz",
         b"node".to_vec(),
@@ -719,5 +737,137 @@ async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft
     assert!(
         releases[0].draft,
         "the draft is left for when the tag is back"
+    );
+}
+
+/// Every mutation of [`plan`]'s release: the two dispatches, the re-run, the draft, the
+/// first upload, publishing.
+const MUTATIONS: [(&str, &str); 6] = [
+    ("POST", "/repos/o/node/dispatches"),
+    ("POST", "/repos/o/sdk/dispatches"),
+    ("POST", "/rerun-failed-jobs"),
+    ("POST", "/repos/o/blvm/releases"),
+    ("POST", "/uploads/"),
+    ("PATCH", "/repos/o/blvm/releases/"),
+];
+
+#[tokio::test]
+async fn a_connection_dropped_after_any_mutation_is_looked_up_and_nothing_is_done_twice() {
+    {
+        // What the client makes of it: the dispatch may or may not have happened.
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        fake.fault("POST", "/dispatches", FaultKind::DropAfter, 1);
+        let node = plan().jobs[0].clone();
+        let sent = fake
+            .client()
+            .dispatch(&crate::common::github::attempt(&node, "cid-drop"))
+            .await;
+        assert!(sent.is_err_and(|e| e.is_uncertain()));
+        assert_eq!(fake.run_ids("o/node").len(), 1, "it did happen");
+    }
+    for (method, path) in MUTATIONS {
+        let fake = FakeGitHub::start().await;
+        world(&fake);
+        let clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+        fake.fault(method, path, FaultKind::DropAfter, 1);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let ending = apply(&fake, dir.path(), &plan(), None).await;
+        assert_eq!(
+            ending.ok(),
+            Some(Ending::Finished { succeeded: true }),
+            "{method} {path}"
+        );
+        assert!(
+            fake.log()
+                .iter()
+                .any(|l| l.method == method && l.path.contains(path)),
+            "{method} {path} was sent"
+        );
+        check_one_release(&fake);
+        assert_eq!(fake.count("POST", "/uploads/"), 3, "{method} {path}");
+        clock.abort();
+    }
+}
+
+#[tokio::test]
+async fn the_runs_of_one_repository_are_watched_through_one_listing_per_poll() {
+    use relplan::exec::backend::{Backend, RunStatus};
+
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let jobs: Vec<Job> = ["node-a", "node-b", "node-c"]
+        .iter()
+        .map(|id| Job {
+            id: id.to_string(),
+            ..plan().jobs[0].clone()
+        })
+        .collect();
+    let work = tempfile::tempdir().expect("a work directory");
+    // An hour between polls: none falls due while the test runs, however slow the
+    // machine; `observe_now` polls at once.
+    let mut backend = GitHubBackend::new(
+        fake.client(),
+        Clock {
+            origin_unix_ms: unix_ms(),
+            speed: 1.0,
+        },
+        "sha256:abc",
+        "0.1.0",
+        Duration::from_secs(3600),
+        Reporter::memory(),
+        work.path(),
+    );
+    let mut runs = Vec::new();
+    for job in &jobs {
+        let cid = format!("cid-{}", job.id);
+        runs.push(
+            backend
+                .dispatch(job, 1, &cid, None)
+                .await
+                .expect("dispatched"),
+        );
+    }
+    fake.advance(100);
+    let before = fake.log().len();
+    let mut statuses = vec![backend.observe_now(&jobs[0], &runs[0]).await];
+    for (job, run) in jobs.iter().zip(&runs).skip(1) {
+        statuses.push(backend.observe(job, run).await);
+    }
+    for status in statuses {
+        assert!(
+            matches!(status, Ok(RunStatus::Finished { success: true, .. })),
+            "{status:?}"
+        );
+    }
+    let sent: Vec<String> = fake.log()[before..]
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {}",
+                l.method,
+                l.path.split('&').next().unwrap_or(""),
+                l.status
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        ["GET /repos/o/node/actions/runs?event=repository_dispatch 200"],
+        "three runs, one listing"
+    );
+    assert_eq!(
+        backend.next_change(),
+        None,
+        "nothing left running to poll for"
+    );
+    backend
+        .observe_now(&jobs[1], &runs[1])
+        .await
+        .expect("observed");
+    assert_eq!(
+        fake.log().last().map(|l| l.status),
+        Some(304),
+        "an unchanged listing is not charged"
     );
 }

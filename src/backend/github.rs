@@ -12,22 +12,27 @@
 //!   while before it is reported as failed; only then does the executor dispatch again.
 //!   A refusal that asking again cannot fix (a moved tag, a missing workflow or run, a
 //!   refused token, a bad artifact) is a permanent error: the attempt fails.
-//! - `observe` polls adaptively ([`next_poll`]: rare early on, every poll interval near the
-//!   job's estimate) and answers from the last observation in between, so the executor may
-//!   ask as often as it likes; polls are conditional, so unchanged runs cost 304s.
-//!   `observe_now` (before a timeout is declared) always polls.
-//! - `artifacts` downloads and checks every artifact of the run and returns the files the
-//!   job's `publish` globs select, named by their base names (see [`crate::github::assets`]);
-//!   the executor then checks the names across jobs with the same function.
+//! - `observe` reads runs from one conditional listing per repository and event, polled
+//!   every poll interval while one of its runs is running (longer when so many repositories
+//!   are watched that GitHub's secondary limits would be at risk) and answered from in
+//!   between ([`crate::backend::github_watch`]); unchanged listings cost 304s, which the
+//!   rate limit does not charge, so a build is noticed within a poll interval of its end
+//!   whatever its estimate. `observe_now` (before a timeout is declared) always polls.
+//! - `artifacts` downloads and checks every artifact of the run into the run's temporary
+//!   directory and returns the files the job's `publish` globs select, as files on disk
+//!   named by their base names (see [`crate::github::assets`]); the executor then checks
+//!   the names across jobs with the same function.
 //! - `publish` runs the release transaction ([`GitHub::publish_release`]).
 //!
 //! Times are seconds since the run's origin on the wall clock; GitHub's `created_at` and
 //! `updated_at` place runs on it, so a run that ended while relplan was down is judged by
 //! when it ended.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::backend::github_watch::{ListingKey, Watch};
 use crate::compiled::{Job, JobKind, Release, Trigger};
 use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
 use crate::exec::event::RunRef;
@@ -36,7 +41,7 @@ use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
 use crate::github::release::ReleaseSpec;
 use crate::github::run_state::RunState;
-use crate::github::runs::{Run, next_poll};
+use crate::github::runs::Run;
 use crate::github::zip_check::ZipLimits;
 use crate::github::{GitHub, GitHubError};
 use crate::release_assets::Asset;
@@ -52,14 +57,16 @@ pub struct GitHubBackend {
     clock: Clock,
     plan_hash: String,
     release_version: String,
-    poll_interval: Duration,
     limits: ZipLimits,
-    /// Per run reference: when to poll next and what was seen last.
-    watched: BTreeMap<String, (u64, RunStatus)>,
+    /// The runs watched, by listing, and when to poll them.
+    watch: Watch,
     /// Runs already reported as waiting for an approval.
     waiting_noted: HashSet<u64>,
     /// Where notes for the person watching go.
     reporter: Reporter,
+    /// Where artifacts are downloaded and unpacked: `artifacts/` in the run's temporary
+    /// directory, removed once the release is published.
+    artifacts_dir: PathBuf,
 }
 
 impl GitHubBackend {
@@ -70,17 +77,18 @@ impl GitHubBackend {
         release_version: &str,
         poll_interval: Duration,
         reporter: Reporter,
+        temp_dir: &Path,
     ) -> GitHubBackend {
         GitHubBackend {
             github,
             clock,
             plan_hash: plan_hash.to_string(),
             release_version: release_version.to_string(),
-            poll_interval,
             limits: ZipLimits::default(),
-            watched: BTreeMap::new(),
+            watch: Watch::new(poll_interval),
             waiting_noted: HashSet::new(),
             reporter,
+            artifacts_dir: temp_dir.join("artifacts"),
         }
     }
 
@@ -239,6 +247,29 @@ fn parse_ref(reference: &str) -> Option<(u64, u32)> {
     Some((id.parse().ok()?, attempt.parse().ok()?))
 }
 
+impl GitHubBackend {
+    /// Polls the listing of `key` (its first page) and reads on their own the runs of
+    /// `refs` it no longer shows.
+    async fn poll(
+        &mut self,
+        key: &ListingKey,
+        refs: &[(u64, u32)],
+        now: u64,
+    ) -> Result<(), GitHubError> {
+        let (repo, event) = (key.0.as_str(), key.1);
+        let since = self.since(DISCOVERY_SLACK_S);
+        let runs = self.github.list_runs(repo, event, since, 1).await?;
+        self.watch.record(key, now, runs);
+        for &(id, _) in refs {
+            if self.watch.run(key, id).is_none() {
+                let observed = self.github.observe_run(repo, id).await?;
+                self.watch.record_one(key, observed.run);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Errors that asking again cannot fix (a moved tag, a missing workflow or run, a refused
 /// token, a bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub
 /// trouble) are asked again later.
@@ -262,15 +293,9 @@ impl Backend for GitHubBackend {
         self.clock.now()
     }
 
-    /// The next poll due in the future; polls already due wait for the executor's turn
-    /// (a run the executor stopped asking about must not keep waking it).
+    /// The next poll due in the future (see [`Watch::next_poll`]).
     fn next_change(&self) -> Option<u64> {
-        let now = self.now();
-        self.watched
-            .values()
-            .filter(|(at, status)| *status == RunStatus::Running && *at > now)
-            .map(|(at, _)| *at)
-            .min()
+        self.watch.next_poll(self.now())
     }
 
     async fn dispatch(
@@ -304,84 +329,70 @@ impl Backend for GitHubBackend {
     }
 
     async fn observe(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
-        let key = run.runs.join(",");
-        let now = self.now();
-        // Between polls the last observation stands.
-        if let Some((next_at, status)) = self.watched.get(&key)
-            && (*status != RunStatus::Running || now < *next_at)
-        {
-            return Ok(*status);
-        }
-        let (repo, _) = trigger_event(job).map_err(backend_error)?;
-        let mut running = false;
-        let mut success = true;
-        let mut ended = 0;
+        let (repo, event) = trigger_event(job).map_err(backend_error)?;
+        let key: ListingKey = (repo.to_string(), event);
+        let mut refs = Vec::new();
         for reference in &run.runs {
-            let Some((id, attempt)) = parse_ref(reference) else {
+            let Some(parsed) = parse_ref(reference) else {
                 return Err(BackendError::new(format!(
                     "`{reference}` is not a GitHub run reference"
                 )));
             };
-            let observed = self
-                .github
-                .observe_run(repo, id)
-                .await
-                .map_err(backend_error)?;
-            if observed.run.run_attempt < attempt {
-                // The rerun is not visible yet.
-                running = true;
-                continue;
-            }
-            match &observed.state {
-                RunState::Completed(_) => {
-                    success &= observed.state.succeeded();
-                    ended = ended.max(self.seconds(&observed.run.updated_at));
+            refs.push(parsed);
+        }
+        let now = self.now();
+        if self.watch.due(&key, now) {
+            self.poll(&key, &refs, now).await.map_err(backend_error)?;
+        }
+        let mut running = false;
+        let mut success = true;
+        let mut ended = 0;
+        for &(id, attempt) in &refs {
+            let state = match self.watch.run(&key, id) {
+                // Dispatched since the last poll, or a rerun not visible yet.
+                None => None,
+                Some(seen) if seen.run_attempt < attempt => None,
+                Some(seen) => Some((seen.state().map_err(backend_error)?, seen.clone())),
+            };
+            let run_running = match state {
+                None => true,
+                Some((state @ RunState::Completed(_), seen)) => {
+                    success &= state.succeeded();
+                    ended = ended.max(self.seconds(&seen.updated_at));
+                    false
                 }
-                RunState::WaitingForApproval => {
+                Some((RunState::WaitingForApproval, seen)) => {
                     if self.waiting_noted.insert(id) {
                         self.reporter.note(&format!(
                             "{} run {id} is waiting for an approval: {}",
-                            job.id, observed.run.html_url
+                            job.id, seen.html_url
                         ));
                     }
-                    running = true;
+                    true
                 }
-                _ => running = true,
-            }
+                Some(_) => true,
+            };
+            self.watch.set_running(&key, id, run_running);
+            running |= run_running;
         }
-        let status = if running || run.runs.is_empty() {
+        Ok(if running || run.runs.is_empty() {
             RunStatus::Running
         } else {
             RunStatus::Finished { success, at: ended }
-        };
-        let elapsed = Duration::from_secs(now.saturating_sub(run.started_s));
-        let wait = next_poll(
-            elapsed,
-            Duration::from_secs(job.estimate_s),
-            self.poll_interval,
-        );
-        self.watched
-            .insert(key, (now.saturating_add(wait.as_secs()), status));
-        Ok(status)
+        })
     }
 
     async fn observe_now(&mut self, job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
-        // A finished run stays finished; a running one is polled at once.
-        let key = run.runs.join(",");
-        if self
-            .watched
-            .get(&key)
-            .is_some_and(|(_, status)| *status == RunStatus::Running)
-        {
-            self.watched.remove(&key);
-        }
+        let (repo, event) = trigger_event(job).map_err(backend_error)?;
+        self.watch.force(&(repo.to_string(), event));
         self.observe(job, run).await
     }
 
     async fn cancel(&mut self, job: &Job, run: &RunRef) -> Result<(), BackendError> {
-        let (repo, _) = trigger_event(job).map_err(backend_error)?;
-        self.watched.remove(&run.runs.join(","));
+        let (repo, event) = trigger_event(job).map_err(backend_error)?;
+        let key: ListingKey = (repo.to_string(), event);
         for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
+            self.watch.set_running(&key, id, false);
             self.github
                 .cancel_run(repo, id)
                 .await
@@ -405,7 +416,7 @@ impl Backend for GitHubBackend {
         };
         let files = self
             .github
-            .published_files(&output, self.limits)
+            .published_files(&output, self.limits, &self.artifacts_dir)
             .await
             .map_err(backend_error)?;
         assets::name_assets(files).map_err(backend_error)
@@ -425,7 +436,9 @@ impl Backend for GitHubBackend {
         self.github
             .publish_release(&spec, assets)
             .await
-            .map(|_| ())
-            .map_err(backend_error)
+            .map_err(backend_error)?;
+        // The downloaded files are no longer needed; a crash leaves them to the next start.
+        let _ = fs_err::remove_dir_all(&self.artifacts_dir);
+        Ok(())
     }
 }

@@ -230,12 +230,12 @@ impl Backend for SimBackend {
                 None => {
                     fs_err::create_dir_all(&folder)
                         .map_err(|e| BackendError::new(e.to_string()))?;
-                    atomic_file::write_through(
-                        &self.tmp,
-                        &folder.join(name),
-                        &mut asset.bytes.as_slice(),
-                    )
-                    .map_err(|e| BackendError::new(e.to_string()))?;
+                    asset
+                        .open()
+                        .and_then(|mut bytes| {
+                            atomic_file::write_through(&self.tmp, &folder.join(name), &mut bytes)
+                        })
+                        .map_err(|e| BackendError::new(e.to_string()))?;
                     draft.assets.push(AssetDigest::from(asset));
                     changed = true;
                 }

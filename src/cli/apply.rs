@@ -24,6 +24,7 @@ use crate::exec::machine::Machine;
 use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
 use crate::exec::session;
+use crate::exec::temp_dir;
 use crate::exec::view;
 use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
 use crate::run_error::RunError;
@@ -60,7 +61,8 @@ pub struct Args {
     /// GitHub: the REST API root (default: GITHUB_API_URL, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
-    /// GitHub: shortest wait between two polls of a run, e.g. `15s`.
+    /// GitHub: how often each repository's runs are polled while one runs, e.g. `2s`
+    /// (one conditional listing per repository; unchanged answers are not charged).
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: u64,
     /// GitHub: start a new run without the preflight checks (`relplan preflight`).
@@ -214,6 +216,10 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
             let _entered = runtime.enter();
             let github = GitHub::new(config)?;
             let plan = machine.plan();
+            let temp_dir = temp_dir::ensure(dir).map_err(|e| {
+                RunError::new(format!("cannot write in `{}`: {e}", dir.display()))
+                    .with_help("check that the state directory is writable")
+            })?;
             let backend = GitHubBackend::new(
                 github,
                 clock,
@@ -221,6 +227,7 @@ pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Ex
                 &plan.release.version,
                 Duration::from_secs(*poll_interval_s),
                 progress.reporter(),
+                &temp_dir,
             );
             let poll = Duration::from_secs(1);
             let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);

@@ -48,8 +48,9 @@ pub enum BackendKind {
     /// The simulated world: `speed` simulated seconds per real second, behaving as
     /// `scenario` says.
     Sim { speed: f64, scenario: Scenario },
-    /// GitHub Actions at this API root, polled at most every `poll_interval_s` near a
-    /// job's expected end. The token is read from the environment on every start.
+    /// GitHub Actions at this API root, each repository's runs polled every
+    /// `poll_interval_s` while one of them runs. The token is read from the environment on
+    /// every start.
     #[serde(rename = "github")]
     GitHub {
         api_url: String,

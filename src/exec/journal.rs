@@ -56,7 +56,7 @@ impl miette::Diagnostic for JournalError {
                 dir.display()
             ),
             JournalError::NeverStarted(dir) => format!(
-                "the `apply` that created it stopped before it began; start the run with `relplan apply PLAN --state-dir {}`",
+                "the `apply` that created it stopped before it began; start the run with `relplan apply PLAN --backend sim|github --state-dir {}`",
                 dir.display()
             ),
             JournalError::Corrupt { path, .. } => format!(

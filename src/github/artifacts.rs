@@ -1,15 +1,19 @@
 //! A run's artifacts: listed with `GET /repos/{o}/{r}/actions/runs/{id}/artifacts`,
 //! downloaded from `archive_download_url` (GitHub answers with a redirect to storage; the
-//! token is not sent there, see [`crate::github::client`]), checked against their `digest`
-//! (`sha256:<hex>`), then opened with every entry checked ([`crate::github::zip_check`]).
+//! token is not sent there, see [`crate::github::client`]) into a file of a work directory
+//! the caller gives (the run's temporary directory), checked against their `digest`
+//! (`sha256:<hex>`, hashed as it arrives), then inflated entry by entry into files, every
+//! entry checked ([`crate::github::zip_check`]). Nothing of an artifact is held in memory.
 //! A bad artifact fails with [`GitHubError::BadArtifact`] and nothing from it is used.
+
+use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::digest::sha256_hex;
 use crate::github::client::GitHub;
 use crate::github::error::GitHubError;
 use crate::github::split_repo;
+use crate::github::transfer::{Destination, Saved};
 use crate::github::zip_check::{self, ZipFile, ZipLimits};
 
 const PAGE_SIZE: usize = 100;
@@ -69,14 +73,15 @@ impl GitHub {
         Ok(all)
     }
 
-    /// Downloads an artifact, verifies its digest and returns its regular files, every
-    /// entry checked.
+    /// Downloads an artifact into `work` (streamed to `<id>.zip`, then removed), verifies
+    /// its digest and inflates its regular files into `work/<id>/`, every entry checked.
     pub async fn download_artifact(
         &self,
         repo: &str,
         run_id: u64,
         artifact: &Artifact,
         limits: ZipLimits,
+        work: &Path,
     ) -> Result<Vec<ZipFile>, GitHubError> {
         let bad = |problem: String| GitHubError::BadArtifact {
             repo: repo.to_string(),
@@ -100,28 +105,43 @@ impl GitHub {
             "downloading artifact `{}` of run {run_id} of `{repo}`",
             artifact.name
         );
-        let archive = self
-            .download_following(&action, &artifact.archive_download_url)
-            .await?;
-        let actual = sha256_hex(&archive);
-        if !actual.eq_ignore_ascii_case(expected) {
-            return Err(bad(format!(
-                "the download hashes to sha256:{actual}, not its digest sha256:{expected}"
-            )));
-        }
-        zip_check::read_checked(&archive, limits).map_err(bad)
+        fs_err::create_dir_all(work).map_err(|e| local_trouble(&action, &e))?;
+        let archive = work.join(format!("{}.zip", artifact.id));
+        let saved = self
+            .download_following(
+                &action,
+                &artifact.archive_download_url,
+                Destination::File(&archive),
+            )
+            .await;
+        let checked = saved.and_then(|saved| {
+            if !saved.sha256.eq_ignore_ascii_case(expected) {
+                return Err(bad(format!(
+                    "the download hashes to sha256:{}, not its digest sha256:{expected}",
+                    saved.sha256
+                )));
+            }
+            let files = work.join(artifact.id.to_string());
+            zip_check::extract_checked(&archive, &files, limits).map_err(|problem| {
+                let _ = fs_err::remove_dir_all(&files);
+                bad(problem)
+            })
+        });
+        let _ = fs_err::remove_file(&archive);
+        checked
     }
 
-    /// A download through up to [`MAX_REDIRECTS`] redirects.
+    /// A download through up to [`MAX_REDIRECTS`] redirects into `destination`.
     pub(crate) async fn download_following(
         &self,
         action: &str,
         url: &str,
-    ) -> Result<Vec<u8>, GitHubError> {
+        destination: Destination<'_>,
+    ) -> Result<Saved, GitHubError> {
         let mut url = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
             let reply = self
-                .download(action, &url)
+                .download(action, &url, destination)
                 .await?
                 .ok_or_else(|| GitHubError::Status {
                     action: action.to_string(),
@@ -129,7 +149,10 @@ impl GitHub {
                     message: "not found".into(),
                 })?;
             if !reply.status.is_redirection() {
-                return Ok(reply.body.to_vec());
+                return reply.saved.ok_or_else(|| GitHubError::Protocol {
+                    action: action.to_string(),
+                    detail: format!("a {} answer without a body", reply.status.as_u16()),
+                });
             }
             let location = reply
                 .header("location")
@@ -143,5 +166,13 @@ impl GitHub {
             action: action.to_string(),
             detail: format!("more than {MAX_REDIRECTS} redirects"),
         })
+    }
+}
+
+/// The work directory could not be made: nothing was downloaded.
+fn local_trouble(action: &str, e: &std::io::Error) -> GitHubError {
+    GitHubError::Input {
+        message: format!("{action}: cannot write the download: {e}"),
+        help: "check that the state directory is writable and has room, then resume".into(),
     }
 }

@@ -20,6 +20,7 @@
 //! collection gives the same assets with the same names and bytes.
 
 use std::fmt;
+use std::path::Path;
 
 use crate::github::client::GitHub;
 use crate::github::error::GitHubError;
@@ -56,27 +57,30 @@ pub struct JobOutput {
 }
 
 impl GitHub {
-    /// Lists, downloads and checks the artifacts of every publishing job, and names and
-    /// selects the assets; any bad artifact, bad name or name conflict fails the whole
-    /// collection.
+    /// Lists, downloads and checks the artifacts of every publishing job into `work`, and
+    /// names and selects the assets; any bad artifact, bad name or name conflict fails the
+    /// whole collection.
     pub async fn collect_assets(
         &self,
         outputs: &[JobOutput],
         limits: ZipLimits,
+        work: &Path,
     ) -> Result<Vec<Asset>, GitHubError> {
         let mut files = Vec::new();
         for output in outputs {
-            files.extend(self.published_files(output, limits).await?);
+            files.extend(self.published_files(output, limits, work).await?);
         }
         name_assets(files)
     }
 
-    /// Downloads and checks every artifact of one job's runs and keeps the files its
-    /// `publish` globs select, with where each came from (not yet named or deduplicated).
+    /// Downloads and checks every artifact of one job's runs into `work` and keeps the
+    /// files its `publish` globs select, with where each came from (not yet named or
+    /// deduplicated).
     pub async fn published_files(
         &self,
         output: &JobOutput,
         limits: ZipLimits,
+        work: &Path,
     ) -> Result<Vec<(Source, ZipFile)>, GitHubError> {
         let mut files = Vec::new();
         if output.publish.is_empty() {
@@ -85,7 +89,7 @@ impl GitHub {
         for &run in &output.runs {
             for artifact in &self.list_artifacts(&output.repo, run).await? {
                 for file in self
-                    .download_artifact(&output.repo, run, artifact, limits)
+                    .download_artifact(&output.repo, run, artifact, limits, work)
                     .await?
                 {
                     if glob::matches_any(&output.publish, &artifact.name)
@@ -118,7 +122,13 @@ pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubEr
                 help: release_assets::NAME_HELP.into(),
             });
         }
-        assets.push(Asset::new(name, file.bytes, source.to_string()));
+        assets.push(Asset::from_file(
+            name,
+            file.location,
+            file.size,
+            file.sha256,
+            source.to_string(),
+        ));
     }
     release_assets::assemble(assets).map_err(GitHubError::AssetNameConflict)
 }

@@ -5,7 +5,10 @@
 //! octocrab's typed calls hide status codes and headers, and relplan needs them on every
 //! answer (ETag, `retry-after`, `x-ratelimit-*`, the 200-vs-204 of `return_run_details`), so
 //! every request goes through octocrab's raw `execute` and the bodies are read into the
-//! small serde types of each operation's file. octocrab contributes the connection pool,
+//! small serde types of each operation's file. Downloads and uploads are streamed
+//! ([`crate::github::transfer`]): an artifact is written to a file as it arrives and an
+//! asset is read from its file as it is sent, so no body larger than a JSON answer is ever
+//! held in memory. octocrab contributes the connection pool,
 //! TLS (rustls with ring, native roots), the base and upload URIs, and an `Authorization`
 //! header that is only sent to those two hosts, never to the storage an artifact download
 //! redirects to.
@@ -24,17 +27,19 @@
 //!   not count against the rate limit) returns the kept body.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
-use octocrab::Octocrab;
+use octocrab::{OctoBody, Octocrab};
 
 use crate::github::error::GitHubError;
 use crate::github::pacer::Pacer;
 use crate::github::token::Token;
+use crate::github::transfer::{self, Destination, FileBody, SaveError, Saved};
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const API_VERSION: &str = "2022-11-28";
@@ -99,7 +104,7 @@ pub struct GitHubConfig {
     /// (see [`crate::github::release`]).
     pub release_attempts: u32,
     /// Largest artifact or asset download, in bytes.
-    pub max_download_bytes: usize,
+    pub max_download_bytes: u64,
     pub pacer: Pacer,
 }
 
@@ -119,12 +124,12 @@ impl GitHubConfig {
 }
 
 /// Uploads larger than this get the transfer timeout.
-const LARGE_UPLOAD_BYTES: usize = 1 << 20;
+const LARGE_UPLOAD_BYTES: u64 = 1 << 20;
 
 /// What one exchange may take: bytes of answer, and time.
 #[derive(Clone, Copy, Debug)]
 struct Budget {
-    bytes: usize,
+    bytes: u64,
     time: Duration,
 }
 
@@ -133,7 +138,29 @@ struct Budget {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// Empty when the body was saved elsewhere (`saved`).
     pub body: Bytes,
+    /// What a download wrote to its destination, when the answer was a success.
+    pub saved: Option<Saved>,
+}
+
+/// What a request sends.
+pub enum RequestBody<'a> {
+    Bytes(Vec<u8>),
+    /// The first `size` bytes of a file, streamed.
+    File {
+        path: &'a Path,
+        size: u64,
+    },
+}
+
+impl RequestBody<'_> {
+    fn size(&self) -> u64 {
+        match self {
+            RequestBody::Bytes(bytes) => bytes.len() as u64,
+            RequestBody::File { size, .. } => *size,
+        }
+    }
 }
 
 impl Reply {
@@ -181,6 +208,8 @@ enum Verdict {
     Limited(Duration),
     /// Server trouble; a read may be retried, a mutation is uncertain.
     Trouble(String),
+    /// The answer is larger than allowed: asking again will not change that.
+    TooLarge(u64),
 }
 
 impl GitHub {
@@ -222,7 +251,7 @@ impl GitHub {
 
     fn json_budget(&self) -> Budget {
         Budget {
-            bytes: MAX_JSON_BYTES,
+            bytes: MAX_JSON_BYTES as u64,
             time: self.config.request_timeout,
         }
     }
@@ -242,12 +271,19 @@ impl GitHub {
     /// A read, retried on trouble and rate limits; any 2xx or 3xx answer is returned,
     /// 404 as `Ok(None)`, other 4xx as [`GitHubError::Status`].
     pub async fn get(&self, action: &str, path: &str) -> Result<Option<Reply>, GitHubError> {
-        self.read(action, path, HeaderMap::new(), self.json_budget())
+        self.read(action, path, HeaderMap::new(), self.json_budget(), None)
             .await
     }
 
-    /// A read of a possibly large body (downloads), capped at the configured size.
-    pub async fn download(&self, action: &str, url: &str) -> Result<Option<Reply>, GitHubError> {
+    /// A read of a possibly large body (downloads), capped at the configured size: a
+    /// successful answer's body goes to `destination` (its size and sha256 in
+    /// [`Reply::saved`]), any other answer's (a redirect, an error) into [`Reply::body`].
+    pub async fn download(
+        &self,
+        action: &str,
+        url: &str,
+        destination: Destination<'_>,
+    ) -> Result<Option<Reply>, GitHubError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::ACCEPT,
@@ -257,7 +293,8 @@ impl GitHub {
             bytes: self.config.max_download_bytes,
             time: self.config.transfer_timeout,
         };
-        self.read(action, url, headers, budget).await
+        self.read(action, url, headers, budget, Some(destination))
+            .await
     }
 
     /// A conditional read: sends the ETag of the last answer for this URL, and on 304
@@ -272,7 +309,7 @@ impl GitHub {
             headers.insert(http::header::IF_NONE_MATCH, value);
         }
         let reply = self
-            .read(action, &url, headers, self.json_budget())
+            .read(action, &url, headers, self.json_budget(), None)
             .await?
             .ok_or_else(|| GitHubError::Status {
                 action: action.to_string(),
@@ -305,13 +342,21 @@ impl GitHub {
         path: &str,
         headers: HeaderMap,
         budget: Budget,
+        destination: Option<Destination<'_>>,
     ) -> Result<Option<Reply>, GitHubError> {
         let url = self.config.api_url.url(path);
         let attempts = self.config.read_attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             let verdict = self
-                .exchange(Method::GET, &url, headers.clone(), Vec::new(), budget)
+                .exchange(
+                    Method::GET,
+                    &url,
+                    headers.clone(),
+                    RequestBody::Bytes(Vec::new()),
+                    budget,
+                    destination,
+                )
                 .await;
             let wait = match verdict {
                 Verdict::Done(reply) => {
@@ -329,6 +374,7 @@ impl GitHub {
                     last = detail;
                     backoff(attempt)
                 }
+                Verdict::TooLarge(cap) => return Err(too_large(action, cap)),
             };
             if attempt < attempts {
                 self.config.pacer.wait(wait).await;
@@ -340,17 +386,18 @@ impl GitHub {
         })
     }
 
-    /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`].
+    /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`], files
+    /// are streamed with [`RequestBody::File`].
     pub async fn send(
         &self,
         method: Method,
         action: &str,
         path: &str,
         content_type: &str,
-        body: Vec<u8>,
+        body: RequestBody<'_>,
     ) -> Result<Reply, GitHubError> {
         let url = self.config.api_url.url(path);
-        let budget = if body.len() > LARGE_UPLOAD_BYTES {
+        let budget = if body.size() > LARGE_UPLOAD_BYTES {
             Budget {
                 time: self.config.transfer_timeout,
                 ..self.json_budget()
@@ -362,7 +409,11 @@ impl GitHub {
         if let Ok(value) = http::HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        match self.exchange(method, &url, headers, body, budget).await {
+        headers.insert(http::header::CONTENT_LENGTH, body.size().into());
+        match self
+            .exchange(method, &url, headers, body, budget, None)
+            .await
+        {
             Verdict::Done(reply) if reply.status.is_success() => Ok(reply),
             Verdict::Done(reply) => Err(status_error(action, reply.status.as_u16(), &reply)),
             Verdict::Limited(retry_after) => Err(GitHubError::Rejected {
@@ -373,6 +424,7 @@ impl GitHub {
                 action: action.to_string(),
                 detail,
             }),
+            Verdict::TooLarge(cap) => Err(too_large(action, cap)),
         }
     }
 
@@ -387,19 +439,26 @@ impl GitHub {
             message: format!("{action}: cannot encode the request: {e}"),
             help: "report this as a relplan bug".into(),
         })?;
-        self.send(method, action, path, "application/json", bytes)
-            .await
+        self.send(
+            method,
+            action,
+            path,
+            "application/json",
+            RequestBody::Bytes(bytes),
+        )
+        .await
     }
 
     /// One request and its whole answer, after any rate-limit wait a previous answer asked
-    /// for, classified.
+    /// for, classified. A successful answer's body goes to `destination` when there is one.
     async fn exchange(
         &self,
         method: Method,
         url: &str,
         headers: HeaderMap,
-        body: Vec<u8>,
+        body: RequestBody<'_>,
         budget: Budget,
+        destination: Option<Destination<'_>>,
     ) -> Verdict {
         let reset = self.reset_at.lock().ok().and_then(|mut r| r.take());
         if let Some(reset) = reset
@@ -411,6 +470,15 @@ impl GitHub {
         for (name, value) in &headers {
             request = request.header(name, value);
         }
+        let body = match body {
+            RequestBody::Bytes(bytes) => OctoBody::from(bytes),
+            RequestBody::File { path, size } => match FileBody::open(path, size) {
+                Ok(file) => OctoBody::new(file),
+                Err(e) => {
+                    return Verdict::Trouble(format!("cannot read `{}`: {e}", path.display()));
+                }
+            },
+        };
         let request = match request.body(body) {
             Ok(request) => request,
             Err(e) => return Verdict::Trouble(format!("cannot build the request: {e}")),
@@ -420,17 +488,30 @@ impl GitHub {
                 .octo
                 .execute(request)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| SaveError::Broken(e.to_string()))?;
             let (parts, body) = response.into_parts();
-            let body = http_body_util::Limited::new(body, budget.bytes)
-                .collect()
-                .await
-                .map_err(|e| format!("reading the answer: {e}"))?
-                .to_bytes();
-            Ok::<Reply, String>(Reply {
+            let (body, saved) = match destination {
+                Some(destination) if parts.status.is_success() => {
+                    let saved = transfer::save(body, destination, budget.bytes).await?;
+                    (Bytes::new(), Some(saved))
+                }
+                _ => {
+                    let cap = usize::try_from(budget.bytes)
+                        .unwrap_or(MAX_JSON_BYTES)
+                        .min(MAX_JSON_BYTES);
+                    let body = http_body_util::Limited::new(body, cap)
+                        .collect()
+                        .await
+                        .map_err(|e| SaveError::Broken(format!("reading the answer: {e}")))?
+                        .to_bytes();
+                    (body, None)
+                }
+            };
+            Ok::<Reply, SaveError>(Reply {
                 status: parts.status,
                 headers: parts.headers,
                 body,
+                saved,
             })
         };
         let reply = match tokio::time::timeout(budget.time, sent).await {
@@ -440,7 +521,8 @@ impl GitHub {
                     budget.time.as_secs_f64()
                 ));
             }
-            Ok(Err(e)) => return Verdict::Trouble(e),
+            Ok(Err(SaveError::Broken(e))) => return Verdict::Trouble(e),
+            Ok(Err(SaveError::TooLarge(cap))) => return Verdict::TooLarge(cap),
             Ok(Ok(reply)) => reply,
         };
         // An answer that used the last request of the window: the next request waits for
@@ -500,6 +582,13 @@ fn reset_time(reply: &Reply) -> Option<SystemTime> {
 /// 1 s, 2 s, 4 s, … capped.
 pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP)
+}
+
+fn too_large(action: &str, cap: u64) -> GitHubError {
+    GitHubError::Protocol {
+        action: action.to_string(),
+        detail: format!("the answer is larger than the {cap} bytes allowed"),
+    }
 }
 
 fn status_error(action: &str, status: u16, reply: &Reply) -> GitHubError {

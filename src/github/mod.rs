@@ -8,6 +8,8 @@
 //!   sends requests: conditional GETs (ETag), `retry-after`, `x-ratelimit-*`, backoff on 5xx,
 //!   secondary limits and 429 for reads, and no automatic retry of any mutation.
 //! - [`pacer`]: every wait the client makes goes through it (scaled and recorded in tests).
+//! - [`transfer`]: uploads streamed from files and downloads streamed into files, so memory
+//!   stays bounded whatever the size of an artifact or asset.
 //! - [`error`]: one error type whose messages carry the next step and never the token.
 //! - [`dispatch`]: `repository_dispatch` and `workflow_dispatch` with the correlation id.
 //! - [`runs`]: finding runs by correlation id, watching them, rerun and cancel.
@@ -49,6 +51,7 @@ pub mod runs;
 pub mod server;
 pub mod tag;
 pub mod token;
+pub mod transfer;
 pub mod workflows;
 pub mod zip_check;
 pub mod zip_directory;

@@ -28,13 +28,13 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::digest::sha256_hex;
-use crate::github::client::{GitHub, backoff};
+use crate::github::client::{GitHub, RequestBody, backoff};
 use crate::github::error::GitHubError;
 use crate::github::releases_of_tag::ReleaseInfo;
 use crate::github::split_repo;
 use crate::github::tag::same_commit;
-use crate::release_assets::{Asset, sha256sums};
+use crate::github::transfer::Destination;
+use crate::release_assets::{Asset, Content, sha256sums};
 
 const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 50;
@@ -169,7 +169,7 @@ impl GitHub {
                     &format!("deleting the broken upload `{}`", asset.name),
                     &format!("{base}/assets/{}", found.id),
                     "application/json",
-                    Vec::new(),
+                    RequestBody::Bytes(Vec::new()),
                 )
                 .await?;
             }
@@ -254,7 +254,8 @@ impl GitHub {
         Ok(all)
     }
 
-    /// The asset's sha256: its `digest` when GitHub gives one, otherwise by downloading it.
+    /// The asset's sha256: its `digest` when GitHub gives one, otherwise by downloading it
+    /// (hashed as it streams, kept nowhere).
     async fn asset_digest(
         &self,
         spec: &ReleaseSpec,
@@ -272,10 +273,14 @@ impl GitHub {
             "downloading asset `{}` of release `{}`",
             asset.name, spec.tag
         );
-        let bytes = self
-            .download_following(&action, &format!("{base}/assets/{}", asset.id))
+        let saved = self
+            .download_following(
+                &action,
+                &format!("{base}/assets/{}", asset.id),
+                Destination::Nowhere,
+            )
             .await?;
-        Ok(sha256_hex(&bytes))
+        Ok(saved.sha256)
     }
 
     async fn upload_asset(
@@ -294,7 +299,13 @@ impl GitHub {
             &format!("uploading `{}` to release `{}`", asset.name, spec.tag),
             &format!("{upload}?name={}", asset.name),
             "application/octet-stream",
-            asset.bytes.clone(),
+            match &asset.content {
+                Content::Bytes(bytes) => RequestBody::Bytes(bytes.clone()),
+                Content::File(path) => RequestBody::File {
+                    path,
+                    size: asset.size,
+                },
+            },
         )
         .await
         .map(|_| ())

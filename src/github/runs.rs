@@ -1,17 +1,17 @@
 //! Finding and watching workflow runs.
 //!
-//! - Discovery: `GET /repos/{o}/{r}/actions/runs?event=E&created=>=T`, keeping every run
-//!   whose `display_title` (its run-name) contains the correlation id as a word of its own
-//!   ([`carries`]). Several matches are
-//!   several workflows listening to one event, and all of them count: the attempt succeeds
-//!   when every one of them succeeds. Listing is conditional, so polling for a run that has
-//!   not appeared yet costs 304s, which GitHub does not count against the rate limit.
-//! - Watching: `GET /repos/{o}/{r}/actions/runs/{id}` with the last ETag; [`next_poll`]
-//!   spaces the polls by the job's estimate (rare early on, every poll interval near the
-//!   expected end).
+//! - Listing: `GET /repos/{o}/{r}/actions/runs?event=E&created=>=T` ([`GitHub::list_runs`]),
+//!   newest first, conditional: a page that has not changed costs a 304, which GitHub does
+//!   not count against the rate limit. One listing serves every run of a repository on
+//!   one event, so watching many runs costs one request per repository per poll, not one
+//!   per run (GitHub's secondary limits count requests a minute, 304s included).
+//! - Discovery: the listing's runs whose `display_title` (their run-name) contains the
+//!   correlation id as a word of its own ([`carries`]). Several matches are several
+//!   workflows listening to one event, and all of them count: the attempt succeeds when
+//!   every one of them succeeds.
+//! - One run: `GET /repos/{o}/{r}/actions/runs/{id}` with the last ETag
+//!   ([`GitHub::observe_run`]), for a run the listing's first page no longer shows.
 //! - `rerun-failed-jobs` for a retry when GitHub allows it, and `cancel`.
-
-use std::time::Duration;
 
 use http::Method;
 use serde::Deserialize;
@@ -22,8 +22,6 @@ use crate::github::run_state::RunState;
 use crate::github::split_repo;
 
 const PAGE_SIZE: usize = 100;
-/// The longest wait between two polls of one run.
-const MAX_POLL_WAIT: Duration = Duration::from_secs(120);
 /// Discovery reads at most this many pages (10,000 runs since the dispatch).
 const MAX_PAGES: usize = 100;
 
@@ -88,11 +86,31 @@ impl GitHub {
         correlation_id: &str,
         since: jiff::Timestamp,
     ) -> Result<Vec<Run>, GitHubError> {
+        let mut found: Vec<Run> = self
+            .list_runs(repo, event, since, MAX_PAGES)
+            .await?
+            .into_iter()
+            .filter(|run| carries(&run.display_title, correlation_id))
+            .collect();
+        found.sort_by_key(|run| run.id);
+        found.dedup_by_key(|run| run.id);
+        Ok(found)
+    }
+
+    /// The runs of `repo` created on `event` since `since`, newest first, from at most
+    /// `pages` pages of 100; each page is a conditional read.
+    pub async fn list_runs(
+        &self,
+        repo: &str,
+        event: &str,
+        since: jiff::Timestamp,
+        pages: usize,
+    ) -> Result<Vec<Run>, GitHubError> {
         let (owner, name) = split_repo(repo)?;
-        let action = format!("looking for the runs of `{correlation_id}` in `{repo}`");
+        let action = format!("listing the `{event}` runs of `{repo}`");
         let created = format!("%3E%3D{}", since.strftime("%Y-%m-%dT%H:%M:%SZ"));
-        let mut found = Vec::new();
-        for page in 1..=MAX_PAGES {
+        let mut runs = Vec::new();
+        for page in 1..=pages.max(1) {
             let path = format!(
                 "/repos/{owner}/{name}/actions/runs?event={event}&created={created}&per_page={PAGE_SIZE}&page={page}"
             );
@@ -104,18 +122,12 @@ impl GitHub {
                 detail: e.to_string(),
             })?;
             let full = list.workflow_runs.len() == PAGE_SIZE;
-            found.extend(
-                list.workflow_runs
-                    .into_iter()
-                    .filter(|run| carries(&run.display_title, correlation_id)),
-            );
+            runs.extend(list.workflow_runs);
             if !full {
                 break;
             }
         }
-        found.sort_by_key(|run| run.id);
-        found.dedup_by_key(|run| run.id);
-        Ok(found)
+        Ok(runs)
     }
 
     /// One run, conditionally: a 304 returns the run as last seen with `changed: false`.
@@ -186,20 +198,6 @@ pub fn carries(title: &str, correlation_id: &str) -> bool {
     })
 }
 
-/// How long to wait before polling a run again: half the time left until the job's
-/// estimate (so polls get denser towards the expected end), never less than `interval`
-/// and never more than two minutes (a build that ends early is seen within two minutes;
-/// unchanged polls are 304s, which the rate limit does not charge); after the estimate, a
-/// quarter of the overrun within the same bounds.
-pub fn next_poll(elapsed: Duration, estimate: Duration, interval: Duration) -> Duration {
-    let wanted = if elapsed < estimate {
-        (estimate - elapsed) / 2
-    } else {
-        (elapsed - estimate) / 4
-    };
-    wanted.clamp(interval, MAX_POLL_WAIT.max(interval))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,17 +212,5 @@ mod tests {
         assert!(!carries("build relplan-abc-1700-node-10", id));
         assert!(!carries("build xrelplan-abc-1700-node-1", id));
         assert!(!carries("build", ""));
-    }
-
-    #[test]
-    fn polls_densely_near_the_estimate_and_rarely_before() {
-        let s = Duration::from_secs;
-        let estimate = s(3600);
-        assert_eq!(next_poll(s(0), estimate, s(10)), s(120));
-        assert_eq!(next_poll(s(3400), estimate, s(10)), s(100));
-        assert_eq!(next_poll(s(3590), estimate, s(10)), s(10));
-        assert_eq!(next_poll(s(3700), estimate, s(10)), s(25));
-        assert_eq!(next_poll(s(20000), estimate, s(10)), s(120));
-        assert_eq!(next_poll(s(0), estimate, s(300)), s(300));
     }
 }

@@ -7,8 +7,10 @@
 //! cap).
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 
+use crate::digest::Hashing;
 use crate::github::zip_directory;
 
 /// Caps applied to one archive.
@@ -29,20 +31,37 @@ impl Default for ZipLimits {
     }
 }
 
-/// One regular file of an archive.
+/// One regular file of an archive, inflated into a file of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZipFile {
     /// Its path inside the archive, `/`-separated.
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Where its bytes were inflated to.
+    pub location: PathBuf,
+    pub size: u64,
+    /// Lowercase hex.
+    pub sha256: String,
 }
 
-/// Every regular file of the archive, in archive order, or the first problem found.
-pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(archive))
-        .map_err(|e| format!("not a readable zip archive: {e}"))?;
+/// Checks the archive at `archive` and inflates every regular file into a file of its own
+/// in `into` (created empty; named by entry number, never by the untrusted path), in
+/// archive order; or the first problem found. Entries stream from the archive file to
+/// their files, so memory stays bounded whatever the archive holds; a problem found while
+/// inflating stops at the cap that was crossed.
+pub fn extract_checked(
+    archive: &Path,
+    into: &Path,
+    limits: ZipLimits,
+) -> Result<Vec<ZipFile>, String> {
+    let open = || {
+        fs_err::File::open(archive)
+            .map(BufReader::new)
+            .map_err(|e| format!("cannot be read: {e}"))
+    };
+    let mut zip =
+        zip::ZipArchive::new(open()?).map_err(|e| format!("not a readable zip archive: {e}"))?;
     let recorded = zip_directory::names(
-        &mut Cursor::new(archive),
+        &mut open()?,
         zip.central_directory_start(),
         limits.max_entries,
     )
@@ -68,11 +87,12 @@ pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, S
             zip.len()
         ));
     }
-    let mut files = Vec::new();
-    let mut total: u64 = 0;
+    // What the archive declares is checked before anything is inflated; what it really
+    // inflates to is checked while inflating.
+    let mut declared: u64 = 0;
     for index in 0..zip.len() {
-        let mut entry = zip
-            .by_index(index)
+        let entry = zip
+            .by_index_raw(index)
             .map_err(|e| format!("entry {index} cannot be read: {e}"))?;
         let path = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let is_symlink = entry
@@ -91,12 +111,38 @@ pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, S
                 limits.max_entry_bytes
             ));
         }
-        let mut bytes = Vec::new();
-        (&mut entry)
-            .take(limits.max_entry_bytes + 1)
-            .read_to_end(&mut bytes)
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > limits.max_total_bytes {
+        return Err(format!(
+            "its entries are {declared} bytes in all, more than the {} allowed",
+            limits.max_total_bytes
+        ));
+    }
+    if into.exists() {
+        fs_err::remove_dir_all(into).map_err(|e| e.to_string())?;
+    }
+    fs_err::create_dir_all(into).map_err(|e| e.to_string())?;
+    let mut files = Vec::new();
+    let mut total: u64 = 0;
+    for index in 0..zip.len() {
+        let mut entry = zip
+            .by_index(index)
+            .map_err(|e| format!("entry {index} cannot be read: {e}"))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let path = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let location = into.join(index.to_string());
+        let file = fs_err::File::create(&location).map_err(|e| e.to_string())?;
+        let mut out = Hashing::new(BufWriter::new(file));
+        let allowed = limits
+            .max_entry_bytes
+            .min(limits.max_total_bytes.saturating_sub(total));
+        io::copy(&mut (&mut entry).take(allowed.saturating_add(1)), &mut out)
             .map_err(|e| format!("entry `{path}` cannot be inflated: {e}"))?;
-        let size = bytes.len() as u64;
+        let (mut file, size, sha256) = out.finish();
+        file.flush().map_err(|e| e.to_string())?;
         if size > limits.max_entry_bytes {
             return Err(format!(
                 "entry `{path}` inflates past the {} bytes allowed",
@@ -110,7 +156,12 @@ pub fn read_checked(archive: &[u8], limits: ZipLimits) -> Result<Vec<ZipFile>, S
                 limits.max_total_bytes
             ));
         }
-        files.push(ZipFile { path, bytes });
+        files.push(ZipFile {
+            path,
+            location,
+            size,
+            sha256,
+        });
     }
     Ok(files)
 }

@@ -146,6 +146,11 @@ impl FakeGitHub {
         });
     }
 
+    /// `METHOD path` of every request a [`FaultKind::HangAfter`] performed and holds.
+    pub fn held(&self) -> Vec<String> {
+        self.with(|w| w.held.clone())
+    }
+
     pub fn log(&self) -> Vec<Logged> {
         self.with(|w| w.log.clone())
     }

@@ -127,6 +127,12 @@ async fn faults_and_log(State(shared): State<Shared>, request: Request, next: Ne
         Some(FaultKind::LastRequest(seconds)) => exhausted(next.run(request).await, seconds),
         Some(FaultKind::Hang) => std::future::pending::<Response>().await,
         Some(FaultKind::EchoToken(status)) => echo_token(status, &authorization),
+        Some(FaultKind::DropAfter) => drop_connection(next.run(request).await),
+        Some(FaultKind::HangAfter) => {
+            let done = next.run(request).await;
+            hold(&shared, &method, &path, authorized, &done);
+            std::future::pending::<Response>().await
+        }
     };
     let mut world = lock(&shared);
     let counted = world.log.iter().filter(|l| l.status != 304).count();
@@ -161,6 +167,40 @@ fn echo_token(status: u16, authorization: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
     let message = format!("Request refused by the gateway (Authorization: {authorization})");
     (status, Json(json!({ "message": message }))).into_response()
+}
+
+/// Records a request that was performed and will never be answered: in the log (it
+/// happened) and among the held ones.
+fn hold(shared: &Shared, method: &str, path: &str, authorized: bool, done: &Response) {
+    let mut world = lock(shared);
+    world.log.push(Logged {
+        method: method.to_string(),
+        path: path.to_string(),
+        status: done.status().as_u16(),
+        authorized,
+    });
+    world.held.push(format!("{method} {path}"));
+}
+
+/// An answer that breaks off after its first line: the server dropped the connection
+/// before the client learnt the outcome (the status line says 200 whatever the real one
+/// was, since a 204 would end the answer there).
+fn drop_connection(_done: Response) -> Response {
+    struct Broken;
+    impl http_body::Body for Broken {
+        type Data = Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the fake dropped the connection",
+            ))))
+        }
+    }
+    Response::new(Body::new(Broken))
 }
 
 fn repo_name(owner: &str, repo: &str) -> String {

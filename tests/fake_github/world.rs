@@ -113,6 +113,10 @@ pub enum FaultKind {
     /// Answers this status with a `message` that echoes the request's `Authorization`
     /// header, as some proxies and Enterprise front ends do.
     EchoToken(u16),
+    /// Does the work, then drops the connection before the answer is complete.
+    DropAfter,
+    /// Does the work, then never answers (the request is listed in `World::held`).
+    HangAfter,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +155,8 @@ pub struct World {
     pub reject_run_details: bool,
     /// Leave `digest` out of release assets (older servers).
     pub hide_asset_digests: bool,
+    /// `METHOD path` of every request performed and then held without an answer.
+    pub held: Vec<String>,
     /// How the repositories are wired: metadata, workflow files, immutable releases.
     pub wiring: super::wiring::Wiring,
 }
@@ -346,6 +352,37 @@ pub fn zip_with_duplicate(name: &str, first: &[u8], second: &[u8]) -> Vec<u8> {
     while let Some(found) = zip[at..].windows(from.len()).position(|w| w == from) {
         zip[at + found..at + found + to.len()].copy_from_slice(to);
         at += found + to.len();
+    }
+    zip
+}
+
+/// A zip bomb: `entries` entries of `size` zero bytes each (deflated to almost nothing),
+/// each declaring `declared` bytes in its local header and central directory record, so a
+/// reader that trusts the declared sizes inflates far more than it expects.
+pub fn zip_bomb(entries: usize, size: usize, declared: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let zeros = vec![0u8; size];
+    for index in 0..entries {
+        writer
+            .start_file(
+                format!("part{index}.bin"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .expect("a zip entry starts");
+        writer.write_all(&zeros).expect("a zip entry is written");
+    }
+    let mut zip = writer.finish().expect("a zip is finished").into_inner();
+    // Local file headers keep the uncompressed size at offset 22, central directory
+    // records at offset 24.
+    for (signature, offset) in [(0x0403_4b50u32, 22), (0x0201_4b50u32, 24)] {
+        let signature = signature.to_le_bytes();
+        let mut at = 0;
+        while let Some(found) = zip[at..].windows(4).position(|w| w == signature) {
+            let field = at + found + offset;
+            zip[field..field + 4].copy_from_slice(&declared.to_le_bytes());
+            at += found + 4;
+        }
     }
     zip
 }

@@ -7,13 +7,15 @@
 //!   plan says it leaves is not a success. `.git` is never looked at.
 //! - [`published`] (asked by the release job): the collected files whose base name one of
 //!   the job's `publish` globs matches, named by that base name, as files inside an
-//!   artifact are on GitHub (the name rule is [`release_assets::name_problem`]).
+//!   artifact are on GitHub (the name rule is [`release_assets::name_problem`]). They stay
+//!   files on disk ([`Asset::from_file`]): a release of any size never has to fit in memory.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::digest::file_digest;
 use crate::exec::backend::BackendError;
 use crate::glob::{artifact_glob, artifact_glob_base, matches_any};
 use crate::release_assets::{self, Asset};
@@ -93,8 +95,9 @@ pub fn published(
             ))
             .with_help(release_assets::NAME_HELP));
         }
-        let bytes = fs_err::read(entry.path()).map_err(|e| BackendError::new(e.to_string()))?;
-        assets.push(Asset::new(name, bytes, source));
+        let path = entry.path().to_path_buf();
+        let (size, sha256) = file_digest(&path).map_err(|e| BackendError::new(e.to_string()))?;
+        assets.push(Asset::from_file(name, path, size, sha256, source));
     }
     Ok(assets)
 }

@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Write;
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::digest::sha256_hex;
+use crate::digest::file_digest;
 use crate::exec::backend::BackendError;
 use crate::exec::temp_dir;
 use crate::release_assets::{Asset, sha256sums};
@@ -56,9 +56,11 @@ pub fn publish(state_dir: &Path, tag: &str, assets: &[Asset]) -> Result<(), Back
         .map_err(|e| BackendError::new(format!("cannot write the release: {e}")))?;
     for asset in assets.iter().chain([&sums]) {
         let path = partial.path().join(&asset.name);
-        let mut file = File::create(&path).map_err(|e| BackendError::new(e.to_string()))?;
-        file.write_all(&asset.bytes)
-            .and_then(|()| file.sync_all())
+        let written = File::create(&path).and_then(|mut file| {
+            io::copy(&mut asset.open()?, &mut file)?;
+            file.sync_all()
+        });
+        written
             .map_err(|e| BackendError::new(format!("cannot write `{}`: {e}", path.display())))?;
     }
     sync_dir(partial.path());
@@ -82,8 +84,9 @@ fn check_existing(folder: &Path, wanted: &BTreeMap<&str, &str>) -> Result<(), Ba
     for entry in entries {
         let entry = entry.map_err(|e| BackendError::new(e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let bytes = fs_err::read(entry.path()).map_err(|e| BackendError::new(e.to_string()))?;
-        found.insert(name, sha256_hex(&bytes));
+        let (_, sha256) =
+            file_digest(&entry.path()).map_err(|e| BackendError::new(e.to_string()))?;
+        found.insert(name, sha256);
     }
     let same = found.len() == wanted.len()
         && wanted
@@ -119,7 +122,10 @@ mod tests {
         publish(state.path(), "v1.0.0", &assets).unwrap();
         let folder = state.path().join("release/v1.0.0");
         let sums = fs_err::read_to_string(folder.join("SHA256SUMS")).unwrap();
-        assert_eq!(sums, format!("{}  app\n", sha256_hex(b"bin")));
+        assert_eq!(
+            sums,
+            format!("{}  app\n", crate::digest::sha256_hex(b"bin"))
+        );
         // Again with the same files: nothing to do.
         publish(state.path(), "v1.0.0", &assets).unwrap();
         // Other bytes: refused, the folder untouched.
