@@ -366,11 +366,15 @@ fn local_details(old: &Option<LocalBuild>, new: &Option<LocalBuild>) -> Vec<Valu
             new_text: new.run.clone(),
         });
     }
+    let globs = |globs: &[String]| match globs.is_empty() {
+        true => "nothing".to_string(),
+        false => globs.join(" "),
+    };
     if old.artifacts != new.artifacts {
         details.push(ValueChange {
             path: "artifacts".into(),
-            old_text: old.artifacts.join(" "),
-            new_text: new.artifacts.join(" "),
+            old_text: globs(&old.artifacts),
+            new_text: globs(&new.artifacts),
         });
     }
     details

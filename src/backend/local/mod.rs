@@ -45,14 +45,14 @@ use crate::exec::event::RunRef;
 use crate::exec::reporter::Reporter;
 use crate::release_assets::Asset;
 
-pub use layout::{
-    ARTIFACTS_DIR, AttemptDir, LOCAL_DIR, LOG_FILE, PID_FILE, STATUS_FILE, Status, job_dir,
-};
-pub use release_dir::{RELEASE_DIR, release_path};
+pub use layout::{AttemptDir, LOG_FILE};
+pub use release_dir::release_path;
 pub use supervisor::{SUPERVISE_COMMAND, supervise};
 pub use workspace::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE};
 
-use layout::{NEEDS_DIR, Spec, WORK_DIR, WORKTREE_DIR, attempt_of};
+use layout::{
+    ARTIFACTS_DIR, NEEDS_DIR, PID_FILE, Spec, Status, WORK_DIR, WORKTREE_DIR, attempt_of, job_dir,
+};
 use workspace::Workspace;
 
 /// How long `dispatch` waits for a new supervisor to start its build.
@@ -295,7 +295,7 @@ impl LocalBackend {
 
     /// Starts a supervisor for `dir` and waits until it has started the build, or
     /// recorded that it could not.
-    async fn supervise(&mut self, dir: &AttemptDir) -> Result<(), BackendError> {
+    async fn start_supervisor(&mut self, dir: &AttemptDir) -> Result<(), BackendError> {
         let mut command = Command::new(&self.supervisor);
         command.arg(SUPERVISE_COMMAND).arg(dir.path());
         self.children.push(process::spawn_supervisor(command)?);
@@ -341,7 +341,7 @@ impl Backend for LocalBackend {
         if dir.spec()?.is_none() {
             self.prepare(job, local, attempt, correlation_id, &dir)?;
         }
-        self.supervise(&dir).await?;
+        self.start_supervisor(&dir).await?;
         self.reporter.note(&format!(
             "{} attempt {attempt}: log in `{}`",
             job.id,

@@ -62,7 +62,9 @@ pub fn kill_group(pgid: i32) -> Result<(), BackendError> {
         }
     }
     #[cfg(not(unix))]
-    Err(unsupported(pgid))
+    Err(BackendError::permanent(format!(
+        "cannot kill process group {pgid}: the local backend needs a Unix system"
+    )))
 }
 
 /// The signal that ended a process, if one did.
@@ -77,9 +79,4 @@ pub fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
         let _ = status;
         None
     }
-}
-
-#[cfg(not(unix))]
-fn unsupported(_: i32) -> BackendError {
-    BackendError::permanent("the local backend needs a Unix system (process groups)")
 }
