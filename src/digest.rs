@@ -1,22 +1,13 @@
 //! SHA-256 as lowercase hex: plan hashes, artifact digests and SHA256SUMS all use this form.
 //! [`Hashing`] hashes and counts the bytes written through it, for files too large to hold
-//! in memory (downloads, inflated zip entries).
+//! in memory (downloads, inflated zip entries, the files of a release directory).
 
-use std::io::{self, Write};
-use std::path::Path;
+use std::io::{self, Read, Write};
 
 use sha2::{Digest, Sha256};
 
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(Sha256::digest(data).as_slice())
-}
-
-/// The size and sha256 of a file, read as a stream.
-pub fn file_digest(path: &Path) -> io::Result<(u64, String)> {
-    let mut hashing = Hashing::new(io::sink());
-    io::copy(&mut fs_err::File::open(path)?, &mut hashing)?;
-    let (_, size, sha256) = hashing.finish();
-    Ok((size, sha256))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -67,6 +58,14 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// The sha256 and length of everything `reader` yields, read a buffer at a time.
+pub fn sha256_of_reader(mut reader: impl Read) -> io::Result<(String, u64)> {
+    let mut hashing = Hashing::new(io::sink());
+    io::copy(&mut reader, &mut hashing)?;
+    let (_, written, sha256) = hashing.finish();
+    Ok((sha256, written))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -87,5 +86,9 @@ mod tests {
         let (inner, written, sha) = writer.finish();
         assert_eq!((inner, written), (b"abc".to_vec(), 3));
         assert_eq!(sha, super::sha256_hex(b"abc"));
+        assert_eq!(
+            super::sha256_of_reader(&b"abc"[..]).unwrap(),
+            (super::sha256_hex(b"abc"), 3)
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod digest;
 pub mod glob;
+pub mod markdown;
 pub mod numbers;
 pub mod release_assets;
 pub mod run_error;
@@ -39,6 +40,9 @@ pub mod preflight;
 
 // Freezing what gets built: the manifest's commits from its tags.
 pub mod pin;
+
+// Checking a published release, and comparing two.
+pub mod verify;
 
 // Command line and output files.
 pub mod atomic_file;

@@ -13,7 +13,8 @@
 //!   [`SHA256SUMS`]. Every clash is reported at once, naming both sources; nothing is
 //!   renamed to make room.
 //! - [`sha256sums`]: the checksum file (`<64 hex>  <name>\n` per asset, sorted by name), so
-//!   `sha256sum -c SHA256SUMS` passes next to the downloaded assets.
+//!   `sha256sum -c SHA256SUMS` passes next to the downloaded assets; [`sums_line`] writes
+//!   one line and [`parse_sums_line`] reads one back, for `relplan verify`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -181,9 +182,28 @@ pub fn sha256sums(assets: &[Asset]) -> Asset {
     lines.sort();
     let text: String = lines
         .into_iter()
-        .map(|(name, sha)| format!("{sha}  {name}\n"))
+        .map(|(name, sha)| sums_line(sha, name))
         .collect();
     Asset::new(SHA256SUMS, text.into_bytes(), "relplan")
+}
+
+/// One line of [`SHA256SUMS`], newline included: the lowercase hex, two spaces (text mode,
+/// as `sha256sum` writes it), the name.
+pub fn sums_line(sha256: &str, name: &str) -> String {
+    format!("{sha256}  {name}\n")
+}
+
+/// A line of [`SHA256SUMS`] without its newline, as [`sums_line`] writes it: the hash and
+/// the name, or `None` when it is not 64 lowercase hex digits, two spaces and a name (not
+/// empty, not starting with a space, without a carriage return).
+pub fn parse_sums_line(line: &str) -> Option<(&str, &str)> {
+    let (sha256, name) = line.split_at_checked(64)?;
+    let name = name.strip_prefix("  ")?;
+    let hex = sha256
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let name_ok = !name.is_empty() && !name.starts_with(' ') && !name.contains('\r');
+    (hex && name_ok).then_some((sha256, name))
 }
 
 #[cfg(test)]
@@ -213,6 +233,29 @@ mod tests {
                 sha256_hex(b"x")
             )
         );
+    }
+
+    #[test]
+    fn sums_lines_read_back_what_is_written() {
+        let sha = sha256_hex(b"x");
+        let line = sums_line(&sha, "a.tar.gz");
+        assert_eq!(
+            parse_sums_line(line.trim_end_matches('\n')),
+            Some((sha.as_str(), "a.tar.gz"))
+        );
+        for bad in [
+            format!("{sha} a.tar.gz"),
+            format!("{sha} *a.tar.gz"),
+            format!("{}  a.tar.gz", sha.to_uppercase()),
+            format!("{}  a.tar.gz", &sha[1..]),
+            format!("{sha}  "),
+            format!("{sha}   a"),
+            format!("{sha}  a\r"),
+            "é".repeat(40),
+            String::new(),
+        ] {
+            assert_eq!(parse_sums_line(&bad), None, "{bad:?}");
+        }
     }
 
     #[test]

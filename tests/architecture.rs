@@ -45,11 +45,13 @@ const ABOVE_THE_PLAN: &[&str] = &[
     "generate",
     "preflight",
     "pin",
+    "verify",
 ];
 
-/// Flow: `cli` → {exec, simulate, diff, render, compile, preflight, pin} → the compiled
-/// plan; `backend` → exec; `backend/github.rs` → github; github knows neither the executor
-/// nor backends; preflight and pin read GitHub through `github` and know no executor.
+/// Flow: `cli` → {exec, simulate, diff, render, compile, preflight, pin, verify} → the
+/// compiled plan; `backend` → exec; `backend/github.rs` → github; github knows neither the
+/// executor nor backends; preflight, pin and verify read GitHub through `github` and know
+/// no executor.
 const LAYERS: &[Layer] = &[
     Layer {
         name: "command line",
@@ -59,7 +61,7 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "backends",
         modules: &["backend"],
-        must_not_import: &["cli", "simulate", "diff", "render"],
+        must_not_import: &["cli", "simulate", "diff", "render", "verify"],
     },
     Layer {
         name: "executor",
@@ -73,6 +75,7 @@ const LAYERS: &[Layer] = &[
             "render",
             "preflight",
             "pin",
+            "verify",
         ],
     },
     Layer {
@@ -87,37 +90,56 @@ const LAYERS: &[Layer] = &[
             "render",
             "preflight",
             "pin",
+            "verify",
         ],
     },
     Layer {
         name: "checks before a release",
         modules: &["preflight", "pin"],
         must_not_import: &[
-            "cli", "exec", "backend", "simulate", "scenario", "diff", "render",
+            "cli", "exec", "backend", "simulate", "scenario", "diff", "render", "verify",
+        ],
+    },
+    Layer {
+        name: "checks after a release",
+        modules: &["verify"],
+        must_not_import: &[
+            "cli",
+            "exec",
+            "backend",
+            "simulate",
+            "scenario",
+            "diff",
+            "render",
+            "preflight",
+            "pin",
+            "generate",
         ],
     },
     Layer {
         name: "simulation",
         modules: &["simulate"],
-        must_not_import: &["cli", "backend", "github", "diff"],
+        must_not_import: &["cli", "backend", "github", "diff", "verify"],
     },
     Layer {
         name: "simulated world",
         modules: &["scenario"],
         must_not_import: &[
-            "cli", "exec", "backend", "github", "simulate", "diff", "render",
+            "cli", "exec", "backend", "github", "simulate", "diff", "render", "verify",
         ],
     },
     Layer {
         name: "review",
         modules: &["diff"],
-        must_not_import: &["cli", "exec", "backend", "github", "simulate", "scenario"],
+        must_not_import: &[
+            "cli", "exec", "backend", "github", "simulate", "scenario", "verify",
+        ],
     },
     Layer {
         name: "rendering",
         modules: &["render", "schema"],
         must_not_import: &[
-            "cli", "exec", "backend", "github", "simulate", "scenario", "diff",
+            "cli", "exec", "backend", "github", "simulate", "scenario", "diff", "verify",
         ],
     },
     Layer {
@@ -133,6 +155,7 @@ const LAYERS: &[Layer] = &[
             "render",
             "preflight",
             "pin",
+            "verify",
         ],
     },
     Layer {
@@ -148,6 +171,7 @@ const LAYERS: &[Layer] = &[
             "diagnostic",
             "digest",
             "glob",
+            "markdown",
             "atomic_file",
             "release_assets",
             "run_error",

@@ -503,6 +503,57 @@ fn checked_in_schemas_are_current() {
 }
 
 #[test]
+fn a_missing_plan_is_a_path_to_check() {
+    let out = relplan(&["check", "no/such/plan.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out), @r"
+    relplan::read-file
+
+      × failed to open file `no/such/plan.toml`: No such file or directory (os error 2)
+      help: check the path
+
+    error: 1 problem found; fix it and run `relplan check` again
+    ");
+}
+
+#[test]
+fn schema_check_names_missing_files_and_diffs_stale_ones() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let schemas = dir.path().to_str().expect("a UTF-8 path");
+    let missing = relplan(&["schema", "--check", "--dir", schemas]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(
+        stderr(&missing).replace(schemas, "DIR"),
+        "DIR/release-plan.schema.json is missing\n\
+         DIR/compiled-plan.schema.json is missing\n\
+         error: 2 schema file(s) are missing or stale\n\
+         help: run `relplan schema` and commit the result\n"
+    );
+    let written = relplan(&["schema", "--dir", schemas]);
+    assert_eq!(
+        stdout(&written).replace(schemas, "DIR"),
+        "wrote DIR/release-plan.schema.json\nwrote DIR/compiled-plan.schema.json\n"
+    );
+    let path = dir.path().join("compiled-plan.schema.json");
+    let text = std::fs::read_to_string(&path).expect("written");
+    std::fs::write(&path, text.replacen("\"title\"", "\"titel\"", 1)).expect("changed");
+    let stale = relplan(&["schema", "--check", "--dir", schemas]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        stderr(&stale).starts_with(&format!(
+            "{schemas}/compiled-plan.schema.json is stale:\n--- checked in\n+++ generated\n"
+        )),
+        "{}",
+        stderr(&stale)
+    );
+    let again = relplan(&["schema", "--dir", schemas]);
+    assert_eq!(
+        stdout(&again).replace(schemas, "DIR"),
+        "unchanged DIR/release-plan.schema.json\nwrote DIR/compiled-plan.schema.json\n"
+    );
+}
+
+#[test]
 fn plans_start_with_a_schema_directive() {
     for entry in std::fs::read_dir(root().join("plans")).unwrap() {
         let path = entry.unwrap().path();
@@ -643,4 +694,42 @@ fn a_plan_without_local_tables_keeps_its_hash() {
     let c = compile_text(PLAN, VERSIONS);
     let json = c.plan.expect("the plan compiles").to_json();
     assert!(!json.contains("\"local\""), "{json}");
+}
+
+/// `relplan … | head` closes the pipe before the output is written: the command ends as it
+/// would have, without a panic or an error about it (stdout goes through `cli::output`).
+#[test]
+fn a_reader_that_stops_reading_is_not_an_error() {
+    let plan = "plans/bitcoin-commons.toml";
+    let commands: [&[&str]; 9] = [
+        &["compile", plan],
+        &["compile", plan, "--format", "json"],
+        &["check", plan],
+        &["simulate", plan],
+        &["diff", plan, "plans/tools-workflow-dispatch.toml"],
+        &["schema", "--check"],
+        &["completions", "bash"],
+        &["man"],
+        &["verify", "plans"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = crate::common::command(root(), args)
+            .stdout(writer)
+            .output()
+            .expect("relplan runs");
+        let expected = if args[0] == "verify" { 1 } else { 0 };
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("panicked") && !stderr(&out).contains("Broken pipe"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
 }

@@ -437,6 +437,31 @@ fn invalid_side_exits_one_and_names_the_side() {
 }
 
 #[test]
+fn an_invalid_side_shows_a_repeated_warning_once() {
+    // Six unpinned entries, and a requirement of a version no entry has.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = fs::read_to_string(corpus("blvm__cb7a509")).unwrap();
+    let broken = manifest.replacen("=0.1.0\"", "=9.9.9\"", 1);
+    assert_ne!(broken, manifest, "the manifest has a requirement to break");
+    let versions = dir.path().join("versions.toml");
+    fs::write(&versions, broken).unwrap();
+    let out = relplan(&["diff", path(&versions), path(&versions), "--owner", "o"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("relplan::unpinned-ref").count(),
+        2,
+        "once per side: {err}"
+    );
+    assert_eq!(
+        err.matches("6 entries do not pin a git_commit").count(),
+        2,
+        "{err}"
+    );
+    assert_eq!(err.matches("relplan::require-mismatch").count(), 2, "{err}");
+}
+
+#[test]
 fn usage_errors_exit_two() {
     let base = format!("{CASES}/base.toml");
     assert_eq!(relplan(&["diff", &base]).status.code(), Some(2));

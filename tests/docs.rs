@@ -80,3 +80,20 @@ fn every_preflight_code_is_documented() {
         assert!(readme.contains(&format!("`{name}`")), "README lists {code}");
     }
 }
+
+#[test]
+fn every_verify_code_is_documented() {
+    let source = std::fs::read_to_string(root().join("src/verify/finding.rs")).unwrap();
+    let codes: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.starts_with("verify::"))
+        .collect();
+    assert_eq!(codes.len(), 24);
+    let verify = std::fs::read_to_string(root().join("docs/verify.md")).unwrap();
+    let cli = std::fs::read_to_string(root().join("docs/cli.md")).unwrap();
+    for code in codes {
+        let quoted = format!("`{code}`");
+        assert!(verify.contains(&quoted), "docs/verify.md lists {code}");
+        assert!(cli.contains(&quoted), "docs/cli.md lists {code}");
+    }
+}

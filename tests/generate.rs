@@ -323,6 +323,26 @@ fn the_action_reference_is_configurable() {
     let text =
         std::fs::read_to_string(repo.path().join(".github/workflows/relplan-release.yml")).unwrap();
     assert_eq!(text.matches("uses: example/relplan@v1.2.3").count(), 2);
+    let bad = relplan_in(
+        repo.path(),
+        &[
+            "generate",
+            "plans/tools-workflow-dispatch.toml",
+            "--action",
+            "relplan",
+        ],
+    );
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a usage error: {}",
+        transcript(&bad)
+    );
+    assert!(
+        stderr(&bad).contains("`relplan` is not an action reference: write OWNER/REPO@REF"),
+        "{}",
+        stderr(&bad)
+    );
     assert!(text.contains(
         "`relplan generate plans/tools-workflow-dispatch.toml --action example/relplan@v1.2.3 --check`"
     ));
@@ -411,6 +431,12 @@ fn check_fails_with_a_diff_when_stale_and_passes_after_regenerating() {
     let missing = relplan_in(repo.path(), &["generate", plan, "--check"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("\n.github/workflows/relplan-release.yml is missing\n"));
+    // A missing file is named once, not shown again as a diff of every line.
+    assert!(
+        !stderr(&missing).contains("is stale:"),
+        "{}",
+        stderr(&missing)
+    );
     assert_eq!(
         relplan_in(repo.path(), &["generate", plan]).status.code(),
         Some(0)
@@ -703,4 +729,52 @@ fn the_fallback_dispatches_waits_and_publishes_with_gh() {
         "release edit v0.3.0-locked --repo BTCDecoded/blvm-spec-lock --draft=false --prerelease=true\n"
     );
     assert!(stdout(&out).ends_with("published https://github.example/releases/v0.3.0-locked\n"));
+}
+
+/// What `generate` writes, the preflight accepts: each build workflow, read the way the
+/// preflight reads a workflow file, listens to its events or declares relplan's input, and
+/// its run-name carries the correlation id as the run discovery needs it. (The two sides
+/// spell the protocol's expressions each in their own module; this keeps them one.)
+#[test]
+fn build_workflows_pass_the_preflight_checks() {
+    use relplan::preflight::run_name::{Carried, INPUT_IDS, PAYLOAD_ID, carried};
+    use relplan::preflight::workflow_file;
+    for (name, files) in PLANS {
+        let (repo, paths) = generated(name, files);
+        let builds = paths
+            .iter()
+            .filter(|p| p.starts_with("relplan/build-workflows"));
+        let mut checked = 0;
+        for path in builds {
+            let text = std::fs::read_to_string(repo.path().join(path)).unwrap();
+            let file = workflow_file::parse(&text)
+                .unwrap_or_else(|e| panic!("{name}: {} is not a workflow: {e}", path.display()));
+            let run_name = file.run_name.as_deref();
+            if file.repository_dispatch.is_some() {
+                assert_eq!(
+                    carried(run_name, &[PAYLOAD_ID]),
+                    Carried::Separate,
+                    "{}",
+                    path.display()
+                );
+            }
+            if let Some(inputs) = &file.workflow_dispatch {
+                assert!(
+                    inputs
+                        .iter()
+                        .any(|i| i.name == "relplan_correlation_id" && !i.must_be_sent()),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(
+                    carried(run_name, &INPUT_IDS),
+                    Carried::Separate,
+                    "{}",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 0, "{name} has build workflows");
+    }
 }

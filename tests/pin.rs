@@ -11,7 +11,7 @@ use relplan::pin::manifest_edit;
 
 use crate::common::github::{output, relplan_with_token};
 use crate::common::{corpus, root, stderr, stdout};
-use crate::fake_github::{FakeGitHub, TagTarget};
+use crate::fake_github::{FakeGitHub, FaultKind, TagTarget};
 
 /// The commit the fake's tag of `repo` points at.
 fn commit_of(repo: &str) -> String {
@@ -353,6 +353,36 @@ async fn a_missing_tag_or_token_stops_it_before_anything_is_written() {
         stderr(&out).starts_with("error: no GitHub token"),
         "{}",
         stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("\nhelp: export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' contents (their tags)\n"),
+        "pinning asks for no more than it needs: {}",
+        stderr(&out)
+    );
+    assert_eq!(after, manifest);
+}
+
+#[tokio::test]
+async fn a_refused_token_is_reported_once_not_once_per_entry() {
+    let fake = FakeGitHub::start().await;
+    fake.add_tag("o/node", "v0.1.0", TagTarget::Commit(commit_of("o/node")));
+    fake.add_tag("o/sdk", "v0.1.0", TagTarget::Commit(commit_of("o/sdk")));
+    fake.fault("GET", "/git/ref/tags/", FaultKind::EchoToken(401), 10);
+    let manifest = small_manifest("");
+    let (out, after) = pin_small(&fake, &manifest, true).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.matches("GitHub answered 401").count(), 1, "{err}");
+    assert!(
+        err.ends_with(
+            "error: nothing was written to `versions.toml`\nhelp: fix the problems above, then run `relplan pin` again\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        fake.count("GET", "/git/ref/tags/"),
+        1,
+        "the second entry is not asked"
     );
     assert_eq!(after, manifest);
 }

@@ -2,10 +2,12 @@
 
 use crate::cli::Exit;
 use crate::cli::input::{BackendName, PlanArgs, report, stderr_style};
+use crate::cli::output;
 use crate::compile;
 use crate::compile::duration::format_seconds;
 use crate::diagnostic::Style;
 use crate::render::count;
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,7 +28,7 @@ enum CheckFormat {
     Github,
 }
 
-pub fn run(mut args: Args) -> Exit {
+pub fn run(mut args: Args) -> Result<Exit, RunError> {
     args.plan.require_local = args.backend == Some(BackendName::Local);
     let compilation = compile::compile_from_disk(&args.plan.request());
     let style = match args.format {
@@ -36,15 +38,15 @@ pub fn run(mut args: Args) -> Exit {
     report(&compilation, &args.plan, style, "check");
     match &compilation.plan {
         Some(plan) => {
-            println!(
+            output::line(&format!(
                 "ok: {} in {}, critical path {} ({})",
                 count(plan.jobs.len(), "job"),
                 count(plan.groups.len(), "group"),
                 format_seconds(plan.critical_path.estimate_s),
                 plan.plan_hash
-            );
-            Exit::Success
+            ))?;
+            Ok(Exit::Success)
         }
-        None => Exit::Failure,
+        None => Ok(Exit::Failure),
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::atomic_file;
 use crate::cli::Exit;
 use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::output;
 use crate::render;
 use crate::run_error::RunError;
 
@@ -38,7 +39,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Dot => render::dot::render(&plan),
     };
     match &args.output {
-        None => print!("{text}"),
+        None => output::print(&text)?,
         Some(path) => atomic_file::write(path, text.as_bytes()).map_err(|e| {
             RunError::new(e.to_string())
                 .with_help("check that the directory exists and is writable")

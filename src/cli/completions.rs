@@ -3,7 +3,8 @@
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Exit};
+use crate::cli::{Cli, Exit, output};
+use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -12,8 +13,10 @@ pub struct Args {
     shell: clap_complete::Shell,
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(args: Args) -> Result<Exit, RunError> {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "relplan", &mut std::io::stdout());
-    Exit::Success
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "relplan", &mut script);
+    output::print(&String::from_utf8_lossy(&script))?;
+    Ok(Exit::Success)
 }

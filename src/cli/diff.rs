@@ -2,11 +2,10 @@
 //! will happen differently. Exit codes: 0 after a diff, 3 with `--exit-code` when the plans
 //! differ, 1 when a side is invalid (its diagnostics are printed, naming the side).
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::cli::input::{DIAGNOSTIC_WIDTH, stderr_style};
-use crate::cli::{Exit, report};
+use crate::cli::input::{DIAGNOSTIC_WIDTH, colour, stderr_style};
+use crate::cli::{Exit, output, report};
 use crate::compile::Compilation;
 use crate::compile::Options;
 use crate::compiled::CompiledPlan;
@@ -127,12 +126,11 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     };
     let diff = plan_diff::diff(&old, &new);
     let text = match args.format {
-        Format::Text => plan_diff::text::render(&diff, stdout_color()),
+        Format::Text => plan_diff::text::render(&diff, colour(&std::io::stdout())),
         Format::Markdown => plan_diff::markdown::render(&diff),
         Format::Json => plan_diff::json::render(&diff),
     };
-    // A closed pipe (`relplan diff … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    output::print(&text)?;
     Ok(match args.exit_code && diff.is_changed() {
         true => Exit::Changed,
         false => Exit::Success,
@@ -168,15 +166,17 @@ fn compile_side(
     }
 }
 
-/// The side's plan; or its diagnostics on stderr, under a line naming the side.
+/// The side's plan; or its diagnostics on stderr (repeated warnings grouped, as every
+/// command shows them), under a line naming the side.
 fn plan_or_report(side: Side) -> Option<CompiledPlan> {
     let c = side.compilation;
     if c.plan.is_some() {
         return c.plan;
     }
+    let diagnostics = c.diagnostics.grouped();
     eprint!(
         "{}",
-        diagnostic::render(&c.diagnostics, &c.sources, stderr_style(), DIAGNOSTIC_WIDTH)
+        diagnostic::render(&diagnostics, &c.sources, stderr_style(), DIAGNOSTIC_WIDTH)
     );
     let errors = c.diagnostics.error_count().max(1);
     let plural = if errors == 1 { "" } else { "s" };
@@ -188,10 +188,4 @@ fn plan_or_report(side: Side) -> Option<CompiledPlan> {
         .with_help(side.help),
     );
     None
-}
-
-/// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
-fn stdout_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    std::io::stdout().is_terminal() && !no_color
 }

@@ -4,9 +4,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::atomic_file;
-use crate::cli::Exit;
+use crate::cli::generated_files::{self, Generated};
 use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::cli::{Exit, output};
 use crate::compile;
 use crate::generate::{self, DEFAULT_ACTION, Settings, shell_word};
 use crate::run_error::RunError;
@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long)]
     check: bool,
     /// The `uses:` reference of relplan's GitHub Action in the release workflow.
-    #[arg(long, default_value = DEFAULT_ACTION, value_name = "OWNER/REPO@REF")]
+    #[arg(long, default_value = DEFAULT_ACTION, value_name = "OWNER/REPO@REF", value_parser = generate::parse_action)]
     action: String,
 }
 
@@ -81,34 +81,18 @@ fn leftovers(out: &Path, files: &[generate::File]) -> Vec<PathBuf> {
 }
 
 fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Result<Exit, RunError> {
-    let mut stale = 0;
-    for path in leftovers(out, files) {
-        stale += 1;
+    let leftovers = leftovers(out, files);
+    for path in &leftovers {
         eprintln!("{} is no longer generated from this plan", path.display());
     }
-    for file in files {
-        let path = target(out, file);
-        let current = match fs_err::read_to_string(&path) {
-            Ok(text) => text,
-            Err(_) => {
-                eprintln!("{} is missing", path.display());
-                String::new()
-            }
-        };
-        if current != file.contents {
-            stale += 1;
-            eprintln!("{} is stale:", path.display());
-            let diff = similar::TextDiff::from_lines(&current, &file.contents);
-            eprint!("{}", diff.unified_diff().header("checked in", "generated"));
-        }
-    }
+    let stale = leftovers.len() + generated_files::check(&generated(out, files));
     if stale > 0 {
         return Err(
             RunError::new(format!("{stale} generated file(s) are missing or stale"))
                 .with_help(format!("run `{regenerate}` and commit the result")),
         );
     }
-    println!("generated workflows are up to date");
+    output::line("generated workflows are up to date")?;
     Ok(Exit::Success)
 }
 
@@ -116,26 +100,23 @@ fn write(out: &Path, files: &[generate::File]) -> Result<Exit, RunError> {
     for path in leftovers(out, files) {
         fs_err::remove_file(&path)
             .map_err(|e| RunError::new(e.to_string()).with_help("delete the file by hand"))?;
-        println!("removed {}", path.display());
+        output::line(&format!("removed {}", path.display()))?;
     }
-    for file in files {
-        let path = target(out, file);
-        if fs_err::read_to_string(&path).is_ok_and(|current| current == file.contents) {
-            println!("unchanged {}", path.display());
-            continue;
-        }
-        let written = match path.parent() {
-            Some(dir) => fs_err::create_dir_all(dir),
-            None => Ok(()),
-        }
-        .and_then(|()| atomic_file::write(&path, file.contents.as_bytes()));
-        written.map_err(|e| {
-            RunError::new(e.to_string())
-                .with_help("check that --out names the root of the repository that holds the plan")
-        })?;
-        println!("wrote {}", path.display());
-    }
+    generated_files::write(
+        &generated(out, files),
+        "check that --out names the root of the repository that holds the plan",
+    )?;
     Ok(Exit::Success)
+}
+
+fn generated<'a>(out: &Path, files: &'a [generate::File]) -> Vec<Generated<'a>> {
+    files
+        .iter()
+        .map(|file| Generated {
+            path: target(out, file),
+            contents: &file.contents,
+        })
+        .collect()
 }
 
 /// How the workflows name the plan: the command-line arguments given here, with paths

@@ -62,12 +62,18 @@ pub enum BackendName {
 
 /// The style for diagnostics on stderr: colour only on a terminal without NO_COLOR.
 pub fn stderr_style() -> Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if std::io::stderr().is_terminal() && !no_color {
+    if colour(&std::io::stderr()) {
         Style::Color
     } else {
         Style::Plain
     }
+}
+
+/// Whether to colour what goes to `stream`: only a terminal, and only without NO_COLOR
+/// (https://no-color.org).
+pub fn colour(stream: &impl IsTerminal) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    stream.is_terminal() && !no_color
 }
 
 /// Width of rendered diagnostics; fixed so output does not depend on the terminal.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 
 use crate::atomic_file;
-use crate::cli::{Cli, Exit};
+use crate::cli::{Cli, Exit, output};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -20,26 +20,32 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let mut command = Cli::command().disable_help_subcommand(true);
     command.build();
-    let result = match &args.dir {
-        None => clap_mangen::Man::new(command).render(&mut std::io::stdout()),
-        Some(dir) => fs_err::create_dir_all(dir).and_then(|()| write_pages(&command, dir)),
+    let Some(dir) = &args.dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command)
+            .render(&mut page)
+            .map_err(|e| RunError::new(format!("cannot render the manual page: {e}")))?;
+        output::print(&String::from_utf8_lossy(&page))?;
+        return Ok(Exit::Success);
     };
-    result.map_err(|e| {
-        RunError::new(e.to_string()).with_help("check that the directory is writable")
-    })?;
+    fs_err::create_dir_all(dir).map_err(unwritable)?;
+    write_pages(&command, dir)?;
     Ok(Exit::Success)
 }
 
 /// The page of `command`, then of each of its subcommands, each written atomically.
-fn write_pages(command: &clap::Command, dir: &Path) -> std::io::Result<()> {
+fn write_pages(command: &clap::Command, dir: &Path) -> Result<(), RunError> {
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         write_pages(sub, dir)?;
     }
     let man = clap_mangen::Man::new(command.clone());
     let mut page = Vec::new();
-    man.render(&mut page)?;
+    man.render(&mut page).map_err(unwritable)?;
     let path = dir.join(man.get_filename());
-    atomic_file::write(&path, &page)?;
-    println!("wrote {}", path.display());
-    Ok(())
+    atomic_file::write(&path, &page).map_err(unwritable)?;
+    output::line(&format!("wrote {}", path.display()))
+}
+
+fn unwritable(error: std::io::Error) -> RunError {
+    RunError::new(error.to_string()).with_help("check that the directory is writable")
 }

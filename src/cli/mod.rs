@@ -5,21 +5,26 @@
 
 mod apply;
 mod check;
+mod compare;
 mod compile;
 mod completions;
 mod diff;
 mod generate;
+mod generated_files;
 mod github_client;
 mod input;
 mod man;
+mod output;
 mod pause;
 mod pin;
 mod preflight;
+mod releases;
 mod resume;
 mod schema;
 mod simulate;
 mod status;
 mod supervise;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -62,6 +67,10 @@ enum Command {
     Pause(pause::Args),
     /// Continue a paused, interrupted or crashed run from its state directory.
     Resume(resume::Args),
+    /// Check a published release: SHA256SUMS, every asset's bytes, GitHub's digests, the plan.
+    Verify(verify::Args),
+    /// Show what differs between two releases: assets, SHA256SUMS, tag, prerelease, commit.
+    Compare(compare::Args),
     /// Write, or check, the GitHub Actions workflows that follow from a plan.
     Generate(generate::Args),
     /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
@@ -89,7 +98,7 @@ pub fn run() -> i32 {
 
 fn run_command(cli: Cli) -> Result<Exit, RunError> {
     match cli.command {
-        Command::Check(args) => Ok(check::run(args)),
+        Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
@@ -100,8 +109,10 @@ fn run_command(cli: Cli) -> Result<Exit, RunError> {
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
-        Command::Completions(args) => Ok(completions::run(args)),
+        Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }
 }

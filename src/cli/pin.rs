@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use crate::atomic_file;
-use crate::cli::Exit;
 use crate::cli::github_client::{api_url, with_github};
 use crate::cli::input::{PlanArgs, report, stderr_style};
+use crate::cli::{Exit, output};
 use crate::compile;
 use crate::github::{GitHubError, Token};
 use crate::pin::{self, manifest_edit};
@@ -64,7 +64,12 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let entries = manifest_edit::entries(&text).map_err(|why| {
         RunError::new(format!("`{shown}` is {why}")).with_help("run `relplan check`")
     })?;
-    let token = Token::from_env().ok_or(GitHubError::NoToken)?;
+    // Pinning only reads tags: the token needs less than apply's.
+    let token = Token::from_env().ok_or_else(|| {
+        RunError::new(GitHubError::NoToken.to_string()).with_help(
+            "export GITHUB_TOKEN (or GH_TOKEN) with a token that may read the repositories' contents (their tags)",
+        )
+    })?;
     let targets = pin::targets(plan, &entries);
     let outcomes = with_github(&api_url(args.api_url.as_deref()), token, async |github| {
         pin::resolve(github, targets).await
@@ -80,7 +85,9 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     let fills = pin::fills(&outcomes);
     if fills.is_empty() {
-        println!("every entry of `{shown}` is pinned to its tag's commit already");
+        output::line(&format!(
+            "every entry of `{shown}` is pinned to its tag's commit already"
+        ))?;
         return Ok(Exit::Success);
     }
     let pinned = manifest_edit::fill(&text, &fills).map_err(|why| {
@@ -89,22 +96,22 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     for outcome in &outcomes {
         if let pin::Pin::Fill { commit } = &outcome.pin {
             let tag = outcome.target.tag.as_deref().unwrap_or_default();
-            println!("{}: {tag} is {commit}", outcome.target.entry);
+            output::line(&format!("{}: {tag} is {commit}", outcome.target.entry))?;
         }
     }
     if !args.write {
         let diff = similar::TextDiff::from_lines(&text, &pinned);
-        print!("{}", diff.unified_diff().header(&shown, &shown));
-        println!("nothing written; run again with --write to pin these commits");
+        output::print(&diff.unified_diff().header(&shown, &shown).to_string())?;
+        output::line("nothing written; run again with --write to pin these commits")?;
         return Ok(Exit::Success);
     }
     atomic_file::write(manifest, pinned.as_bytes()).map_err(|e| {
         RunError::new(e.to_string())
             .with_help("check the directory's permissions; the manifest was not changed")
     })?;
-    println!(
+    output::line(&format!(
         "pinned {} in `{shown}`; review the change and commit it, then `relplan check --require-pinned` passes",
         count(fills.len(), "commit")
-    );
+    ))?;
     Ok(Exit::Success)
 }

@@ -2,9 +2,9 @@
 //! text, JSON or GitHub annotations; exit 0 when all hold, 1 otherwise. Also the part
 //! `apply` runs before a new run on GitHub.
 
-use crate::cli::Exit;
 use crate::cli::github_client::{api_url, with_github};
 use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::{Exit, output};
 use crate::compiled::CompiledPlan;
 use crate::exec::reporter::Reporter;
 use crate::github::{ApiUrl, Token};
@@ -41,9 +41,9 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         None => preflight::without_token(&plan),
     };
     match args.format {
-        Format::Text => println!("{}", render::text(&report)),
-        Format::Json => print!("{}", render::json(&report)),
-        Format::Github => print!("{}", render::github(&report)),
+        Format::Text => output::line(&render::text(&report))?,
+        Format::Json => output::print(&render::json(&report))?,
+        Format::Github => output::print(&render::github(&report))?,
     }
     if !report.passed() {
         return Err(
@@ -52,7 +52,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         );
     }
     if let Format::Text = args.format {
-        println!("preflight passed: {}", render::counts(&report));
+        output::line(&format!("preflight passed: {}", render::counts(&report)))?;
     }
     Ok(Exit::Success)
 }

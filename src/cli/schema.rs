@@ -1,11 +1,12 @@
 //! `relplan schema`: write the generated JSON Schemas, or check that the written ones are
-//! current (exit 1 with a diff when stale).
+//! current (exit 1 with a diff when one is missing or stale).
 
 use std::path::PathBuf;
 
-use crate::cli::Exit;
+use crate::cli::generated_files::{self, Generated};
+use crate::cli::{Exit, output};
 use crate::run_error::RunError;
-use crate::{atomic_file, schema};
+use crate::schema;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,33 +19,25 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let mut stale = 0;
-    for (name, expected) in schema::files() {
-        let path = args.dir.join(name);
-        if args.check {
-            let current = fs_err::read_to_string(&path).unwrap_or_default();
-            if current != expected {
-                stale += 1;
-                eprintln!("{} is stale:", path.display());
-                let diff = similar::TextDiff::from_lines(&current, &expected);
-                eprint!("{}", diff.unified_diff().header("checked in", "generated"));
-            }
-        } else {
-            fs_err::create_dir_all(&args.dir)
-                .and_then(|()| atomic_file::write(&path, expected.as_bytes()))
-                .map_err(|e| {
-                    RunError::new(e.to_string())
-                        .with_help("run `relplan schema` from the repository root")
-                })?;
-            println!("wrote {}", path.display());
-        }
+    let schemas = schema::files();
+    let files: Vec<Generated<'_>> = schemas
+        .iter()
+        .map(|(name, contents)| Generated {
+            path: args.dir.join(name),
+            contents,
+        })
+        .collect();
+    if !args.check {
+        generated_files::write(&files, "run `relplan schema` from the repository root")?;
+        return Ok(Exit::Success);
     }
+    let stale = generated_files::check(&files);
     if stale > 0 {
-        return Err(RunError::new(format!("{stale} schema file(s) are stale"))
-            .with_help("run `relplan schema` and commit the result"));
+        return Err(
+            RunError::new(format!("{stale} schema file(s) are missing or stale"))
+                .with_help("run `relplan schema` and commit the result"),
+        );
     }
-    if args.check {
-        println!("schemas are up to date");
-    }
+    output::line("schemas are up to date")?;
     Ok(Exit::Success)
 }

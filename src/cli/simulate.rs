@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::Exit;
 use crate::cli::input::{DIAGNOSTIC_WIDTH, PlanArgs, compile_and_report, stderr_style};
+use crate::cli::{Exit, output};
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Diagnostics};
 use crate::run_error::RunError;
@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         Format::Json => render::json(&sim),
         Format::Mermaid => render::mermaid(&sim),
     };
-    print!("{text}");
+    output::print(&text)?;
     Ok(match sim.machine.succeeded() {
         true => Exit::Success,
         false => Exit::Failure,

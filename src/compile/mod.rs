@@ -15,7 +15,7 @@
 //! GitHub layer or command line.
 
 pub mod duration;
-mod github_names;
+pub mod github_names;
 mod lower;
 mod manifest;
 mod placeholder;
@@ -218,10 +218,11 @@ fn read_source(
             } else {
                 format!("failed to read `{}`: {message}", display(path))
             };
-            let mut d = Diagnostic::error(Code::ReadFile, message)
-                .help("check the path; relative paths in a plan are relative to the plan file");
+            let mut d = Diagnostic::error(Code::ReadFile, message).help("check the path");
             if let Some((file, span)) = named_at {
-                d = d.at(file, span, "named here");
+                d = d
+                    .at(file, span, "named here")
+                    .help("check the path; relative paths in a plan are relative to the plan file");
             }
             diags.push(d);
             None

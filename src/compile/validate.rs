@@ -76,8 +76,8 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
                 Diagnostic::warning(Code::UnpinnedRef, message).grouped(
                     "entries do not pin a git_commit",
                     entry.name.as_str(),
-                    "set each git_commit to its tag's commit SHA so a moved tag is caught; \
-                     `--require-pinned` makes this an error",
+                    "run `relplan pin PLAN --write` to fill each git_commit from its tag, so a \
+                     moved tag is caught; `--require-pinned` makes this an error",
                 )
             };
             let span = entry
@@ -87,7 +87,9 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
             diags.push(
                 diagnostic
                     .at(file, span, "the tag alone decides what is built")
-                    .help("set git_commit to the tag's commit SHA so a moved tag is caught"),
+                    .help(
+                        "run `relplan pin PLAN --write` to fill git_commit from the tag, so a moved tag is caught",
+                    ),
             );
         }
     }

@@ -3,20 +3,17 @@
 //! small, the critical path, then every change in collapsible `<details>` sections.
 //!
 //! GitHub refuses comments over 65,536 characters, so the output never exceeds
-//! [`MAX_CHARS`]: past it, the remaining changes are counted, not shown, and a closing note
-//! says how many were left out.
+//! [`MAX_CHARS`] (a [`Doc`]): past it, the remaining changes are counted, not shown, and a
+//! closing note says how many were left out.
 
 use crate::compile::duration::format_seconds;
 use crate::compiled::{CriticalPath, Job};
 use crate::diff::mermaid;
 use crate::diff::model::{Edge, FieldChange, PlanDiff};
+use crate::markdown::{Doc, MAX_CHARS, cell, code, text};
 use crate::numbers::thousands;
 use crate::render::describe_trigger;
 
-/// GitHub's limit on a comment body, in characters.
-pub const MAX_CHARS: usize = 65_536;
-/// Room kept for closing tags and the note on left-out changes.
-const RESERVE: usize = 1_000;
 /// Longest critical path written out in full; longer ones show their ends.
 const PATH_JOBS_SHOWN: usize = 12;
 
@@ -26,21 +23,14 @@ pub fn render(diff: &PlanDiff) -> String {
 
 /// Renders within `limit` characters (at least [`RESERVE`] plus the summary).
 fn render_within(diff: &PlanDiff, limit: usize) -> String {
-    let mut doc = Doc {
-        out: String::new(),
-        chars: 0,
-        limit,
-        full: false,
-        shown: 0,
-        left_out: 0,
-    };
+    let mut doc = Doc::new(limit);
     doc.push("### relplan: release plan diff\n\n");
     if !diff.is_changed() {
         doc.push(&format!(
             "No changes: both plans hash to {}.\n",
             code(&diff.new.plan_hash)
         ));
-        return doc.out;
+        return doc.into_string();
     }
     doc.push(&format!("**{}.**\n\n", headline(diff)));
     summary_table(&mut doc, diff);
@@ -52,68 +42,7 @@ fn render_within(diff: &PlanDiff, limit: usize) -> String {
     }
     critical_path(&mut doc, diff);
     details(&mut doc, diff);
-    if doc.left_out > 0 {
-        doc.out.push_str(&format!(
-            "> **{} of {} changes are not shown** to keep this comment under {} characters. \
-             Run `relplan diff` locally, or with `--format json`, to see all of them.\n",
-            thousands(doc.left_out),
-            thousands(doc.left_out + doc.shown),
-            thousands(limit)
-        ));
-    }
-    doc.out
-}
-
-/// The output so far and how much room is left.
-struct Doc {
-    out: String,
-    chars: usize,
-    limit: usize,
-    /// Set once an item did not fit: every later item is left out too, so what is shown is a
-    /// prefix of each list.
-    full: bool,
-    shown: usize,
-    left_out: usize,
-}
-
-impl Doc {
-    /// Text that is always written (headings, tables' heads, closing tags).
-    fn push(&mut self, text: &str) {
-        self.out.push_str(text);
-        self.chars += text.chars().count();
-    }
-
-    /// One change: written when it fits, counted as left out otherwise.
-    fn item(&mut self, text: &str) {
-        let chars = text.chars().count();
-        if self.full || self.chars + chars + RESERVE > self.limit {
-            self.full = true;
-            self.left_out += 1;
-        } else {
-            self.shown += 1;
-            self.push(text);
-        }
-    }
-
-    /// A collapsible section of items; only opened when its first item fits too.
-    fn section(&mut self, title: &str, head: &str, items: impl IntoIterator<Item = String>) {
-        let items: Vec<String> = items.into_iter().collect();
-        let Some(first) = items.first() else {
-            return;
-        };
-        let open = format!("<details><summary>{title}</summary>\n\n{head}");
-        let needed = open.chars().count() + first.chars().count();
-        if self.full || self.chars + needed + RESERVE > self.limit {
-            self.full = true;
-            self.left_out += items.len();
-            return;
-        }
-        self.push(&open);
-        for item in &items {
-            self.item(item);
-        }
-        self.push("\n</details>\n\n");
-    }
+    doc.finish("changes", "relplan diff")
 }
 
 fn headline(diff: &PlanDiff) -> String {
@@ -332,37 +261,6 @@ fn chain(jobs: &[String]) -> String {
     )
 }
 
-/// Text with markdown and HTML syntax escaped, so a value shows as written.
-fn text(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '&' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// An inline code span that survives backticks in the value.
-fn code(value: &str) -> String {
-    let value = value.replace(['\n', '\r'], " ");
-    if value.contains('`') {
-        format!("`` {value} ``")
-    } else {
-        format!("`{value}`")
-    }
-}
-
-/// A table cell: pipes escaped, even inside code spans (GitHub requires it).
-fn cell(value: &str) -> String {
-    value.replace('|', "\\|")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,12 +303,5 @@ mod tests {
             whole.contains("| `r299` | ref | v1.0.0 | v2.0.0 |"),
             "{whole}"
         );
-    }
-
-    #[test]
-    fn escapes_markdown_in_values() {
-        assert_eq!(text("a_b <x> `c`"), "a\\_b \\<x\\> \\`c\\`");
-        assert_eq!(code("a`b"), "`` a`b ``");
-        assert_eq!(cell("`a|b`"), "`a\\|b`");
     }
 }

@@ -17,6 +17,7 @@ pub mod job_ids;
 pub mod release_workflow;
 pub mod yaml;
 
+use crate::compile::github_names::{is_owner, is_repository};
 use crate::compiled::CompiledPlan;
 use crate::run_error::RunError;
 
@@ -102,6 +103,33 @@ pub fn header(plan: &CompiledPlan, settings: &Settings, purpose: &str) -> String
     text
 }
 
+/// Reads an `--action` reference the way a `uses:` names an action: `OWNER/REPO@REF` or
+/// `OWNER/REPO/PATH@REF` (a repository on GitHub at a tag, branch or commit), or `./PATH`
+/// (an action in the repository that holds the plan). Anything else GitHub would refuse
+/// only when the release workflow runs.
+pub fn parse_action(value: &str) -> Result<String, String> {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '\'' | '"' | '@'))
+    };
+    let well_formed = match value.strip_prefix("./") {
+        Some(path) => plain(path),
+        None => value.rsplit_once('@').is_some_and(|(path, git_ref)| {
+            let mut parts = path.split('/');
+            let (owner, repo) = (parts.next().unwrap_or_default(), parts.next());
+            is_owner(owner) && repo.is_some_and(is_repository) && parts.all(plain) && plain(git_ref)
+        }),
+    };
+    match well_formed {
+        true => Ok(value.to_string()),
+        false => Err(format!(
+            "`{value}` is not an action reference: write OWNER/REPO@REF (such as {DEFAULT_ACTION}), or ./PATH for an action in this repository"
+        )),
+    }
+}
+
 /// A word for a shell script: as it is when it holds only safe characters, else in single
 /// quotes.
 pub fn shell_word(word: &str) -> String {
@@ -134,6 +162,29 @@ pub fn short_hash(plan: &CompiledPlan) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn action_references_are_what_uses_accepts() {
+        for good in [
+            DEFAULT_ACTION,
+            "my-org/relplan@v1.2.3",
+            "my-org/tools/relplan@0123abc",
+            "./.github/actions/relplan",
+        ] {
+            assert_eq!(parse_action(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "foo",
+            "relplan/relplan",
+            "relplan@v0",
+            "relplan/relplan@",
+            "a/b@v 1",
+            "./",
+            "a//b@v0",
+        ] {
+            assert!(parse_action(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn quotes_shell_words_that_need_it() {

@@ -20,6 +20,7 @@
 //! - [`zip_directory`]: the entries' names read from the zip's central directory itself.
 //! - [`assets`]: how selected artifacts become release assets, and their names.
 //! - [`release`]: the unified release as a resumable transaction.
+//! - [`assets_of_release`]: a release's assets with GitHub's digests and upload states.
 //!
 //! Read-only facts for `relplan preflight` (and `relplan pin`):
 //! - [`rate_limit`]: the token's request budget, which also tells whether it is accepted.
@@ -37,6 +38,7 @@
 
 pub mod artifacts;
 pub mod assets;
+pub mod assets_of_release;
 pub mod client;
 pub mod contents;
 pub mod dispatch;

@@ -25,9 +25,9 @@
 //! (published assets are immutable on GitHub).
 
 use http::Method;
-use serde::Deserialize;
 use serde_json::json;
 
+use crate::github::assets_of_release::ReleaseAsset;
 use crate::github::client::{GitHub, RequestBody, backoff};
 use crate::github::error::GitHubError;
 use crate::github::releases_of_tag::ReleaseInfo;
@@ -35,9 +35,6 @@ use crate::github::split_repo;
 use crate::github::tag::same_commit;
 use crate::github::transfer::Destination;
 use crate::release_assets::{Asset, Content, sha256sums};
-
-const PAGE_SIZE: usize = 100;
-const MAX_PAGES: usize = 50;
 
 /// What to publish.
 #[derive(Clone, Debug)]
@@ -60,16 +57,6 @@ pub struct Published {
     pub uploaded: Vec<String>,
     /// Asset names that were already there with the same bytes.
     pub kept: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct GhAsset {
-    id: u64,
-    name: String,
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    digest: Option<String>,
 }
 
 impl GitHub {
@@ -138,7 +125,7 @@ impl GitHub {
             }
         };
 
-        let existing = self.release_assets(spec, &base, release.id).await?;
+        let existing = self.assets_of_release(&spec.repo, release.id).await?;
         let mut published = Published {
             release_id: release.id,
             html_url: release.html_url.clone(),
@@ -148,8 +135,8 @@ impl GitHub {
         for asset in &all {
             let found = existing.iter().find(|e| e.name == asset.name);
             if let Some(found) = found {
-                if found.state.is_empty() || found.state == "uploaded" {
-                    let digest = self.asset_digest(spec, &base, found).await?;
+                if found.is_uploaded() {
+                    let digest = self.asset_digest(spec, found).await?;
                     if digest != asset.sha256 {
                         return Err(GitHubError::AssetDiffers {
                             tag: spec.tag.clone(),
@@ -225,60 +212,18 @@ impl GitHub {
         Ok(releases.into_iter().next())
     }
 
-    async fn release_assets(
-        &self,
-        spec: &ReleaseSpec,
-        base: &str,
-        release_id: u64,
-    ) -> Result<Vec<GhAsset>, GitHubError> {
-        let action = format!("listing the assets of release `{}`", spec.tag);
-        let mut all = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let reply = self
-                .get(
-                    &action,
-                    &format!("{base}/{release_id}/assets?per_page={PAGE_SIZE}&page={page}"),
-                )
-                .await?
-                .ok_or_else(|| GitHubError::Protocol {
-                    action: action.clone(),
-                    detail: format!("release {release_id} disappeared"),
-                })?;
-            let assets: Vec<GhAsset> = reply.json(&action)?;
-            let full = assets.len() == PAGE_SIZE;
-            all.extend(assets);
-            if !full {
-                break;
-            }
-        }
-        Ok(all)
-    }
-
     /// The asset's sha256: its `digest` when GitHub gives one, otherwise by downloading it
     /// (hashed as it streams, kept nowhere).
     async fn asset_digest(
         &self,
         spec: &ReleaseSpec,
-        base: &str,
-        asset: &GhAsset,
+        asset: &ReleaseAsset,
     ) -> Result<String, GitHubError> {
-        if let Some(digest) = asset
-            .digest
-            .as_deref()
-            .and_then(|d| d.strip_prefix("sha256:"))
-        {
-            return Ok(digest.to_ascii_lowercase());
+        if let Some(digest) = asset.sha256() {
+            return Ok(digest);
         }
-        let action = format!(
-            "downloading asset `{}` of release `{}`",
-            asset.name, spec.tag
-        );
         let saved = self
-            .download_following(
-                &action,
-                &format!("{base}/assets/{}", asset.id),
-                Destination::Nowhere,
-            )
+            .download_release_asset(&spec.repo, asset, Destination::Nowhere)
             .await?;
         Ok(saved.sha256)
     }

@@ -19,6 +19,12 @@ pub struct ReleaseInfo {
     pub id: u64,
     pub tag_name: String,
     pub draft: bool,
+    #[serde(default)]
+    pub prerelease: bool,
+    /// The branch or commit the tag is created at on publishing (GitHub fills in the
+    /// default branch when none was given).
+    #[serde(default)]
+    pub target_commitish: Option<String>,
     /// Absent on servers without immutable releases.
     #[serde(default)]
     pub immutable: bool,

@@ -13,8 +13,8 @@ pub mod manifest_edit;
 use miette::Diagnostic;
 
 use crate::compiled::{CompiledPlan, JobKind};
-use crate::github::GitHub;
 use crate::github::tag::same_commit;
+use crate::github::{GitHub, GitHubError};
 use manifest_edit::Entry;
 
 /// One manifest entry to pin: where its tag lives and what it pins now.
@@ -104,10 +104,13 @@ pub fn targets(plan: &CompiledPlan, entries: &[Entry]) -> Vec<Target> {
         .collect()
 }
 
-/// Resolves every target's tag.
+/// Resolves every target's tag. When GitHub does not answer or refuses the token, every
+/// later read would fail the same way after its own retries, so the targets after that one
+/// are not asked (and have no outcome): the problem is reported once, not once per entry.
 pub async fn resolve(github: &GitHub, targets: Vec<Target>) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for target in targets {
+        let mut stop = false;
         let pin = match &target.tag {
             None => Pin::NoTag,
             Some(tag) => match github.tag_commit(&target.repo, tag).await {
@@ -117,13 +120,22 @@ pub async fn resolve(github: &GitHub, targets: Vec<Target>) -> Vec<Outcome> {
                     Some(pinned) if same_commit(&commit, pinned) => Pin::Kept,
                     Some(_) => Pin::Moved { actual: commit },
                 },
-                Err(e) => Pin::Failed {
-                    message: e.to_string(),
-                    help: e.help().map(|h| h.to_string()).unwrap_or_default(),
-                },
+                Err(e) => {
+                    stop = matches!(
+                        e,
+                        GitHubError::Unavailable { .. } | GitHubError::Status { status: 401, .. }
+                    );
+                    Pin::Failed {
+                        message: e.to_string(),
+                        help: e.help().map(|h| h.to_string()).unwrap_or_default(),
+                    }
+                }
             },
         };
         outcomes.push(Outcome { target, pin });
+        if stop {
+            break;
+        }
     }
     outcomes
 }

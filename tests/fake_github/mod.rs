@@ -4,8 +4,11 @@
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
 //! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
 //! log of every request (for counting what the rate limit would charge). [`wiring`] adds
-//! what the preflight reads: repository metadata, workflow states and files per ref.
+//! what the preflight reads: repository metadata, workflow states and files per ref;
+//! [`published`] releases made directly, for `relplan verify` and `compare`, with assets of
+//! any size generated as they are served.
 
+pub mod published;
 pub mod routes;
 pub mod wiring;
 pub mod world;

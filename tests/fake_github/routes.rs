@@ -497,8 +497,51 @@ async fn asset_blob(State(shared): State<Shared>, Path(id): Path<u64>) -> Respon
         .flat_map(|r| &r.assets)
         .find(|a| a.id == id);
     match asset {
+        Some(Asset {
+            generated: Some(size),
+            ..
+        }) => Body::new(Generated::new(*size)).into_response(),
         Some(asset) => Body::from(asset.bytes.clone()).into_response(),
         None => not_found(),
+    }
+}
+
+/// The body of a generated asset: [`super::world::generated_byte`]s made a chunk at a time
+/// as they are sent.
+struct Generated {
+    sent: u64,
+    size: u64,
+}
+
+impl Generated {
+    const CHUNK: u64 = 64 << 10;
+
+    fn new(size: u64) -> Generated {
+        Generated { sent: 0, size }
+    }
+}
+
+impl http_body::Body for Generated {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let len = (self.size - self.sent).min(Self::CHUNK);
+        if len == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let chunk: Vec<u8> = (self.sent..self.sent + len)
+            .map(super::world::generated_byte)
+            .collect();
+        self.sent += len;
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(chunk)))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.size - self.sent)
     }
 }
 
@@ -657,12 +700,7 @@ async fn upload_asset(
     if release.assets.iter().any(|a| a.name == name) {
         return unprocessable("Validation Failed: name already_exists");
     }
-    let asset = Asset {
-        id: asset_id,
-        name,
-        bytes: body.to_vec(),
-        state: "uploaded".into(),
-    };
+    let asset = Asset::new(asset_id, &name, &body);
     release.assets.push(asset.clone());
     (StatusCode::CREATED, Json(world.asset_json(&asset))).into_response()
 }

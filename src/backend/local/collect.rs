@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::digest::file_digest;
+use crate::digest::sha256_of_reader;
 use crate::exec::backend::BackendError;
 use crate::glob::{artifact_glob, artifact_glob_base, matches_any};
 use crate::release_assets::{self, Asset};
@@ -96,7 +96,9 @@ pub fn published(
             .with_help(release_assets::NAME_HELP));
         }
         let path = entry.path().to_path_buf();
-        let (size, sha256) = file_digest(&path).map_err(|e| BackendError::new(e.to_string()))?;
+        let (sha256, size) = fs_err::File::open(&path)
+            .and_then(sha256_of_reader)
+            .map_err(|e| BackendError::new(e.to_string()))?;
         assets.push(Asset::from_file(name, path, size, sha256, source));
     }
     Ok(assets)

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::digest::file_digest;
+use crate::digest::sha256_of_reader;
 use crate::exec::backend::BackendError;
 use crate::exec::temp_dir;
 use crate::release_assets::{Asset, sha256sums};
@@ -84,8 +84,9 @@ fn check_existing(folder: &Path, wanted: &BTreeMap<&str, &str>) -> Result<(), Ba
     for entry in entries {
         let entry = entry.map_err(|e| BackendError::new(e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let (_, sha256) =
-            file_digest(&entry.path()).map_err(|e| BackendError::new(e.to_string()))?;
+        let (sha256, _) = fs_err::File::open(entry.path())
+            .and_then(sha256_of_reader)
+            .map_err(|e| BackendError::new(e.to_string()))?;
         found.insert(name, sha256);
     }
     let same = found.len() == wanted.len()
