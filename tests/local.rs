@@ -177,6 +177,15 @@ fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
         text.contains("relplan: collected 1 file: out/node.txt"),
         "{text}"
     );
+    // `relplan verify` accepts the release folder, against the plan too.
+    let verified = f.relplan(&["verify", "state/release/v1.0.0", "--plan", "plan.toml"]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
     let people = f.relplan(&["status", "--state-dir", "state"]);
     assert!(
         stdout(&people).contains(&format!("  node  attempt 1  {log}\n")),
