@@ -5,6 +5,7 @@
 // Shared contracts: what every stage reads or produces.
 pub mod bounds;
 pub mod compiled;
+pub mod correlation;
 pub mod dag;
 pub mod diagnostic;
 pub mod digest;

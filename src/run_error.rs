@@ -75,6 +75,19 @@ impl RunError {
         }
     }
 
+    /// `help` followed by the command to run next: `…, then resume` (the generic ending of
+    /// the GitHub layer's helps) becomes `…, then <step>`; any other help gets `; then
+    /// <step>` after it; no help is the step alone.
+    pub fn then(help: Option<&str>, step: &str) -> String {
+        match help {
+            None => step.to_string(),
+            Some(help) => match help.strip_suffix("then resume") {
+                Some(start) => format!("{start}then {step}"),
+                None => format!("{help}; then {step}"),
+            },
+        }
+    }
+
     /// `error: …` then, when there is one, `help: …`, each line ending in a newline, with
     /// every secret masked ([`secrets::redact`]).
     pub fn render(&self) -> String {
@@ -111,5 +124,14 @@ mod tests {
         let again = RunError::from_diagnostic(&error, Exit::Failure);
         assert_eq!(again.help, error.help);
         assert_eq!(RunError::new("x").render(), "error: x\n");
+        assert_eq!(
+            RunError::then(Some("check the network, then resume"), "`relplan resume`"),
+            "check the network, then `relplan resume`"
+        );
+        assert_eq!(
+            RunError::then(Some("check the URL"), "`relplan resume`"),
+            "check the URL; then `relplan resume`"
+        );
+        assert_eq!(RunError::then(None, "`relplan resume`"), "`relplan resume`");
     }
 }

@@ -167,6 +167,7 @@ const LAYERS: &[Layer] = &[
         name: "shared contracts",
         modules: &[
             "compiled",
+            "correlation",
             "dag",
             "diagnostic",
             "digest",

@@ -1,10 +1,12 @@
 //! Crash safety of `apply --backend sim`, in process: the executor is stopped after each
 //! journal write in turn (a journal that refuses every append past the Nth, as if the process
 //! died there, right before or right after a side effect), then resumed from the state
-//! directory alone. Every run must end as the uninterrupted one does: the same states and
-//! attempts, no attempt dispatched twice, one publication, the same SHA256SUMS. Each stop
-//! also leaves a half-written temporary file behind, as a kill mid-write would; the resumed
-//! run must remove it and publish nothing but the assets and SHA256SUMS.
+//! directory alone, or, with the journal deleted as well (a new CI runner), applied anew,
+//! adopting what the simulated world holds. Every run must end as the uninterrupted one
+//! does: the same states and attempts, no attempt dispatched twice, one publication, the
+//! same SHA256SUMS. Each stop also leaves a half-written temporary file behind, as a kill
+//! mid-write would; the next run must remove it and publish nothing but the assets and
+//! SHA256SUMS.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -150,6 +152,15 @@ fn outcome(dir: &Path) -> RunResult {
     }
 }
 
+/// What happens to the state directory between the stop and the next `apply`.
+#[derive(Clone, Copy, PartialEq)]
+enum AfterStop {
+    /// Nothing: the next apply continues the journal.
+    Resume,
+    /// The journal is deleted, the world kept: the next apply adopts from the world.
+    Adopt,
+}
+
 /// The run's temporary directory is empty, and the release directory (if any) holds
 /// exactly SHA256SUMS and the files it names.
 fn assert_no_stray_files(dir: &Path) {
@@ -192,6 +203,15 @@ fn every_stop_ends_the_same(
     scenario: &Scenario,
     succeeded: bool,
 ) -> RunResult {
+    every_stop_ends_the_same_after(plan, scenario, succeeded, AfterStop::Resume)
+}
+
+fn every_stop_ends_the_same_after(
+    plan: &CompiledPlan,
+    scenario: &Scenario,
+    succeeded: bool,
+    after: AfterStop,
+) -> RunResult {
     let reference_dir = tempfile::tempdir().unwrap();
     assert_eq!(
         run(reference_dir.path(), plan, scenario, None).unwrap(),
@@ -207,6 +227,9 @@ fn every_stop_ends_the_same(
         let dir = tempfile::tempdir().unwrap();
         let first = run(dir.path(), plan, scenario, Some(limit));
         assert!(first.is_err(), "stopped after {limit} writes");
+        if after == AfterStop::Adopt {
+            fs_err::remove_file(relplan::exec::journal::journal_path(dir.path())).unwrap();
+        }
         leave_a_half_written_file(dir.path());
         let second = run(dir.path(), plan, scenario, None).unwrap();
         assert_eq!(
@@ -271,4 +294,39 @@ fn stopping_twice_in_a_row_still_ends_the_same() {
     let result = outcome(dir.path());
     assert_eq!(result.publications, 1);
     assert_eq!(result.dispatches_per_job["blvm-node"], 2);
+}
+
+#[test]
+fn deleting_the_journal_after_any_write_then_applying_again_adopts_and_ends_the_same() {
+    let reference =
+        every_stop_ends_the_same_after(&bitcoin_commons(), &flaky_node(), true, AfterStop::Adopt);
+    assert_eq!(reference.publications, 1);
+    assert_eq!(
+        reference.dispatches_per_job.values().sum::<usize>(),
+        9,
+        "every build dispatched once in all, the node twice"
+    );
+}
+
+#[test]
+fn a_finished_release_applied_from_a_new_journal_dispatches_nothing() {
+    let plan = bitcoin_commons();
+    let scenario = flaky_node();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        run(dir.path(), &plan, &scenario, None).unwrap(),
+        Ending::Finished { succeeded: true }
+    );
+    let before = load_world(dir.path()).unwrap();
+    fs_err::remove_file(relplan::exec::journal::journal_path(dir.path())).unwrap();
+    assert_eq!(
+        run(dir.path(), &plan, &scenario, None).unwrap(),
+        Ending::Finished { succeeded: true }
+    );
+    let after = load_world(dir.path()).unwrap();
+    assert_eq!(
+        after.dispatches, before.dispatches,
+        "nothing dispatched again"
+    );
+    assert_eq!(after.release.map(|r| r.publications), Some(1));
 }

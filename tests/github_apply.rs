@@ -45,7 +45,16 @@ fn world(fake: &FakeGitHub) {
     }
 }
 
+/// The fake lists new runs at once, so relplan need not expect its lists to lag long:
+/// [`LIST_LAG`] instead of the default two minutes (the window a fresh start, and a resume
+/// after an unconfirmed dispatch, look for runs before dispatching).
+const LIST_LAG: &str = "1s";
+
 fn apply_args(url: &str) -> Vec<String> {
+    apply_args_lagging(url, LIST_LAG)
+}
+
+fn apply_args_lagging(url: &str, list_lag: &str) -> Vec<String> {
     [
         "apply",
         "plan.toml",
@@ -57,6 +66,8 @@ fn apply_args(url: &str) -> Vec<String> {
         "state",
         "--poll-interval",
         "1s",
+        "--list-lag",
+        list_lag,
     ]
     .map(String::from)
     .to_vec()
@@ -147,7 +158,7 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         .expect("the killing thread ends");
         let out = output(relplan_with_token(
             dir.path(),
-            &["resume", "--state-dir", "state"],
+            &["resume", "--state-dir", "state", "--list-lag", LIST_LAG],
             true,
         ))
         .await;
@@ -161,6 +172,188 @@ async fn kill_9_at_any_point_then_resume_dispatches_once_and_releases_once() {
         check_one_release(&fake);
         clock.abort();
     }
+}
+
+/// Starts `args` in `dir`, kills it (SIGKILL) once `ready` says so of the fake, and waits
+/// for it to die.
+async fn kill_when(
+    fake: &FakeGitHub,
+    dir: &Path,
+    args: Vec<String>,
+    ready: impl Fn(&FakeGitHub) -> bool,
+) {
+    let path = dir.to_path_buf();
+    let mut child = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        relplan_with_token(&path, &args, true)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relplan starts")
+    })
+    .await
+    .expect("the spawning thread ends");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ready(fake) && Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let _ = child.kill();
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+}
+
+#[tokio::test]
+async fn kill_9_right_after_a_dispatch_with_lagging_run_lists_then_resume_dispatches_once() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    // New runs stay out of the lists for 3 s; relplan is told lists may lag 8 s.
+    fake.set_list_lag(Duration::from_secs(3));
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path());
+    let args = apply_args_lagging(&fake.url, "8s");
+    kill_when(&fake, dir.path(), args, |fake| {
+        fake.count("POST", "/repos/o/node/dispatches") == 1
+    })
+    .await;
+    assert_eq!(fake.count("POST", "/repos/o/node/dispatches"), 1);
+    let journal =
+        fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();
+    assert!(
+        !journal.contains("attempt_dispatched"),
+        "killed before the run was confirmed"
+    );
+    let out = output(relplan_with_token(
+        dir.path(),
+        &["resume", "--state-dir", "state", "--list-lag", "8s"],
+        true,
+    ))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("note: looking for node (attempt 1) on the backend until"),
+        "{}",
+        stderr(&out)
+    );
+    check_one_release(&fake);
+}
+
+#[tokio::test]
+async fn an_unreachable_api_stops_the_start_with_one_error_and_writes_nothing() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}");
+    // First contact is the preflight, or with `--no-preflight` the adoption.
+    for skip in [false, true] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        write_plan(dir.path());
+        let mut args = apply_args(&url);
+        if skip {
+            args.push("--no-preflight".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = output(relplan_with_token(dir.path(), &args, true)).await;
+        assert_eq!(out.status.code(), Some(130), "resumable");
+        let stderr = stderr(&out);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(
+            errors[0].contains(&format!("cannot reach the GitHub API at {url}: "))
+                && errors[0].to_lowercase().contains("refused"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(
+                "; then run the same `relplan apply` again (nothing was started or written)"
+            ),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("state").exists(), "nothing was written");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_start_writes_nothing_and_the_corrected_apply_uses_its_api_url() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path());
+    let wrong = apply_args("http://127.0.0.1:9");
+    let wrong: Vec<&str> = wrong.iter().map(String::as_str).collect();
+    let out = output(relplan_with_token(dir.path(), &wrong, false)).await;
+    assert_eq!(out.status.code(), Some(1), "no token");
+    assert!(!dir.path().join("state").exists(), "nothing was written");
+    let args = apply_args(&fake.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    check_one_release(&fake);
+}
+
+#[tokio::test]
+async fn resume_may_change_the_connection_settings_and_says_so() {
+    let fake = FakeGitHub::start().await;
+    world(&fake);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path());
+    kill_when(&fake, dir.path(), apply_args(&fake.url), |fake| {
+        fake.count("POST", "/repos/o/node/dispatches") == 1
+    })
+    .await;
+    // The same fake under another name.
+    let other = fake.url.replace("127.0.0.1", "localhost");
+    let out = output(relplan_with_token(
+        dir.path(),
+        &[
+            "resume",
+            "--state-dir",
+            "state",
+            "--api-url",
+            &other,
+            "--poll-interval",
+            "2s",
+            "--list-lag",
+            LIST_LAG,
+        ],
+        true,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stderr = stderr(&out);
+    assert!(
+        stderr.contains(&format!(
+            "note: the run continues with the API at {other} (it used {})",
+            fake.url
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note: the run continues with --poll-interval 2s (it used 1s)"),
+        "{stderr}"
+    );
+    let journal = relplan::exec::journal::read(&dir.path().join("state")).expect("a journal");
+    let machine = relplan::exec::machine::Machine::replay(&journal).expect("a run");
+    assert_eq!(
+        machine.settings().backend,
+        relplan::exec::event::BackendKind::GitHub {
+            api_url: other.clone(),
+            poll_interval_s: 2
+        }
+    );
+    check_one_release(&fake);
 }
 
 /// Every file under `dir`, recursively, with its contents.
@@ -286,7 +479,7 @@ async fn kill_9_while_a_mutation_is_in_flight_then_resume_does_nothing_twice() {
         let _ = child.wait();
         let out = output(relplan_with_token(
             dir.path(),
-            &["resume", "--state-dir", "state"],
+            &["resume", "--state-dir", "state", "--list-lag", LIST_LAG],
             true,
         ))
         .await;

@@ -8,106 +8,18 @@ use std::path::Path;
 use std::time::Duration;
 
 use relplan::backend::github::GitHubBackend;
-use relplan::compiled::{CompiledPlan, Job, JobKind, Release};
-use relplan::exec::backend::{Clock, unix_ms};
-use relplan::exec::event::{BackendKind, Settings};
+use relplan::compiled::{CompiledPlan, Job};
+use relplan::exec::backend::{Clock, ErrorKind, unix_ms};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
 use relplan::exec::reporter::Reporter;
-use relplan::exec::temp_dir;
 
-use crate::common::executor;
-use crate::common::github::{assert_one_release, tagged_build};
-use crate::fake_github::world::zip_of;
-use crate::fake_github::{
-    FakeGitHub, FaultKind, SECRET, Script, TagTarget, Workflow, build_chain, job,
-};
-
-/// Backend seconds per real second; the fake's clock runs as fast.
-const SPEED: f64 = 500.0;
-
-/// Job timeouts, in backend seconds: days, so that no pause of a loaded machine (at
-/// [`SPEED`]) ever times a job out.
-const TIMEOUT_S: u64 = 30 * 86_400;
-
-/// node → sdk → release into `o/blvm`; sdk fails its first attempt.
-fn plan() -> CompiledPlan {
-    let mut node = job("node", "o/node", build_chain("o/node"), &["*"]);
-    node.timeout_s = TIMEOUT_S;
-    let mut sdk = job("sdk", "o/sdk", build_chain("o/sdk"), &["blvm-sdk-*"]);
-    sdk.needs = vec!["node".into()];
-    sdk.timeout_s = TIMEOUT_S;
-    let release = Job {
-        id: "release".into(),
-        kind: JobKind::Release,
-        repo: "o/blvm".into(),
-        git_ref: None,
-        commit: None,
-        version: None,
-        needs: vec!["node".into(), "sdk".into()],
-        group: 0,
-        trigger: None,
-        payload: Default::default(),
-        timeout_s: TIMEOUT_S,
-        retries: 1,
-        estimate_s: 120,
-        publish: Vec::new(),
-        local: None,
-    };
-    CompiledPlan::assemble(
-        Release {
-            name: "Bitcoin Commons".into(),
-            version: "0.1.0-test.1".into(),
-            tag: "v0.1.0-test.1".into(),
-            prerelease: true,
-            repo: Some("o/blvm".into()),
-            commit: None,
-        },
-        vec![node, sdk, release],
-        None,
-    )
-    .unwrap_or_else(|cycles| panic!("the test plan has cycles: {cycles:?}"))
-}
+use crate::common::github::assert_one_release;
+use crate::common::github_run::{SPEED, apply_reporting, plan, world_with};
+use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, TagTarget, Workflow, job};
 
 fn world(fake: &FakeGitHub) {
     world_with(fake, &["failure", "success"]);
-}
-
-/// The world of [`plan`], the sdk build concluding `sdk_outcomes` per attempt.
-fn world_with(fake: &FakeGitHub, sdk_outcomes: &[&str]) {
-    tagged_build(
-        fake,
-        "o/node",
-        "v0.1.0",
-        "c0ffee",
-        Script {
-            artifacts: vec![(
-                "dist".into(),
-                zip_of(&[("bin/blvm-node-0.1.0.tar.gz", b"node")]),
-            )],
-            ..Script::default()
-        },
-    );
-    tagged_build(
-        fake,
-        "o/sdk",
-        "v0.1.0",
-        "c0ffee",
-        Script {
-            outcomes: sdk_outcomes.iter().map(|o| o.to_string()).collect(),
-            artifacts: vec![
-                (
-                    "sdk-linux".into(),
-                    zip_of(&[("blvm-sdk-0.1.0.tar.gz", b"sdk")]),
-                ),
-                ("logs".into(), zip_of(&[("build.log", b"not published")])),
-            ],
-            ..Script::default()
-        },
-    );
-    fake.with(|w| {
-        w.repos.entry("o/blvm".into()).or_default();
-    });
 }
 
 /// Applies (or resumes) `plan` in `dir`, stopping after `limit` journal writes.
@@ -118,50 +30,6 @@ async fn apply(
     limit: Option<usize>,
 ) -> Result<Ending, JournalError> {
     apply_reporting(fake, dir, plan, limit, Reporter::memory()).await
-}
-
-/// [`apply`], telling `reporter` what the run says.
-async fn apply_reporting(
-    fake: &FakeGitHub,
-    dir: &Path,
-    plan: &CompiledPlan,
-    limit: Option<usize>,
-    reporter: Reporter,
-) -> Result<Ending, JournalError> {
-    let settings = Settings {
-        backend: BackendKind::GitHub {
-            api_url: fake.url.clone(),
-            poll_interval_s: 5,
-        },
-        concurrency: None,
-        fail_fast: false,
-        seed: 1,
-        origin_unix_ms: unix_ms(),
-    };
-    executor::apply(
-        dir,
-        plan,
-        settings,
-        limit,
-        reporter,
-        |journaled, reporter| {
-            let clock = Clock {
-                origin_unix_ms: journaled.origin_unix_ms,
-                speed: SPEED,
-            };
-            let backend = GitHubBackend::new(
-                fake.client(),
-                clock,
-                &plan.plan_hash,
-                &plan.release.version,
-                Duration::from_secs(5),
-                reporter,
-                &temp_dir::ensure(dir).expect("a temporary directory"),
-            );
-            (backend, clock)
-        },
-    )
-    .await
 }
 
 /// What must hold after any complete run, interrupted or not.
@@ -311,7 +179,11 @@ async fn a_moved_tag_fails_the_attempt_for_good_and_dispatches_nothing() {
     match backend.dispatch(&node, 1, "cid-moved", None).await {
         Ok(run) => panic!("dispatched {run:?}"),
         Err(e) => {
-            assert!(e.permanent, "asking again cannot fix a moved tag");
+            assert_eq!(
+                e.kind,
+                ErrorKind::Blocked,
+                "asking again cannot fix a moved tag"
+            );
             let help = e.help.as_deref().unwrap_or_default();
             insta::assert_snapshot!(format!("{}\nhelp: {help}", e.message));
         }
@@ -354,7 +226,7 @@ async fn a_refusal_keeps_its_help_apart_into_the_journal_and_the_log() {
     let lines = reporter.lines();
     let failed = lines
         .iter()
-        .position(|l| l.contains("failed    node (attempt 1): cannot dispatch: tag"))
+        .position(|l| l.contains("blocked   node (attempt 1): cannot dispatch: tag"))
         .unwrap_or_else(|| panic!("no failure line in {lines:#?}"));
     assert_eq!(lines[failed + 1], format!("           help: {help}"));
 }
@@ -472,7 +344,7 @@ async fn a_dispatch_whose_answer_was_lost_is_found_by_its_correlation_id() {
     // transient, and the executor's next dispatch goes through once.
     fake.fault("POST", "/dispatches", FaultKind::BadGatewayBefore, 1);
     let lost = backend.dispatch(&node, 1, "cid-before", None).await;
-    assert!(lost.is_err_and(|e| !e.permanent));
+    assert!(lost.is_err_and(|e| e.kind == ErrorKind::Transient));
     assert!(
         backend
             .find(&node, "cid-before")
@@ -633,22 +505,23 @@ async fn a_token_echoed_back_in_error_answers_is_masked_in_the_journal_and_the_l
     let fake = FakeGitHub::start().await;
     world_with(&fake, &["success"]);
     let _clock = fake.run_clock(Duration::from_secs_f64(1.0 / SPEED));
+    // Refusals a retry may get past (400): 403 and 422 would block the job instead.
     fake.fault(
         "GET",
         "/repos/o/node/git/ref/tags/",
-        FaultKind::EchoToken(403),
+        FaultKind::EchoToken(400),
         1,
     );
     fake.fault(
         "POST",
         "/repos/o/sdk/dispatches",
-        FaultKind::EchoToken(422),
+        FaultKind::EchoToken(400),
         1,
     );
     fake.fault(
         "POST",
         "/repos/o/blvm/releases",
-        FaultKind::EchoToken(422),
+        FaultKind::EchoToken(400),
         1,
     );
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -727,7 +600,11 @@ async fn a_release_tag_moved_after_the_builds_fails_for_good_and_keeps_the_draft
         .publish(&release, &assets)
         .await
         .expect_err("refused");
-    assert!(err.permanent, "asking again cannot fix a moved tag");
+    assert_eq!(
+        err.kind,
+        ErrorKind::Blocked,
+        "asking again cannot fix a moved tag"
+    );
     assert_eq!(
         err.message,
         "tag `v0.1.0-test.1` of `o/blvm` points at beef, but the manifest pins c0ffee; the tag moved"

@@ -188,15 +188,21 @@ fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
     );
     let people = f.relplan(&["status", "--state-dir", "state"]);
     assert!(
-        stdout(&people).contains(&format!("  node  attempt 1  {log}\n")),
+        stdout(&people).contains(&format!(
+            " (run local:local/node/1)\n        log: `{log}`\n"
+        )),
         "{}",
         stdout(&people)
     );
 }
 
 #[test]
-fn a_moved_tag_is_refused_and_what_needs_it_is_skipped() {
+fn a_moved_tag_blocks_the_job_until_it_is_fixed_then_retry_builds_it() {
     let f = normal();
+    let pinned = git(
+        &f.workspace().join("core"),
+        &["rev-parse", "v1.0.0^{commit}"],
+    );
     move_tag(&f.workspace(), "core");
     let args = f.apply_args();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -206,26 +212,43 @@ fn a_moved_tag_is_refused_and_what_needs_it_is_skipped() {
     assert_eq!(
         states(&status),
         [
-            ("core".into(), "failed".into(), 1),
+            ("core".into(), "blocked".into(), 1),
             ("sdk".into(), "succeeded".into(), 1),
             ("node".into(), "skipped".into(), 0),
             ("release".into(), "skipped".into(), 0),
         ]
     );
     let attempt = &job(&status, "core")["history"][0];
+    assert_eq!(attempt["outcome"], "blocked");
     let reason = attempt["reason"].as_str().unwrap();
     assert!(
         reason.contains("tag `v1.0.0` of `acme/core` points at"),
         "{reason}"
     );
     assert!(reason.ends_with("the tag moved"), "{reason}");
+    let clone = f.workspace().join("core");
+    let fix = format!(
+        "git -C {} tag --force v1.0.0 {}",
+        clone.display(),
+        pinned.trim()
+    );
     assert_eq!(
         attempt["help"],
-        "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again"
+        Value::from(format!(
+            "point the tag back at the pinned commit (`{fix}`), then `relplan retry`; or update git_commit in the manifest and get the plan approved again"
+        ))
     );
     // Nothing was checked out or run for it.
     assert!(!f.state().join("local/core/1").exists());
     assert_eq!(f.runs(), ["sdk 1"]);
+    // The fix the help names, then `relplan retry`: core builds at its next attempt.
+    let fixed = Command::new("sh").args(["-c", &fix]).output().unwrap();
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    let out = f.relplan(&["retry", "--state-dir", "state"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(f.runs(), ["sdk 1", "core 2", "node 1"]);
+    assert!(f.state().join("local/core/2/output.log").exists());
+    assert_release(&f);
 }
 
 #[test]

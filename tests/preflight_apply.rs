@@ -24,6 +24,9 @@ fn apply_args(url: &str, extra: &[&str]) -> Vec<String> {
         "state",
         "--poll-interval",
         "1s",
+        // The fake lists new runs at once: no two-minute look before the first dispatches.
+        "--list-lag",
+        "1s",
     ]
     .map(String::from)
     .to_vec();
@@ -130,7 +133,7 @@ async fn a_continued_run_does_not_repeat_the_preflight() {
     fake.set_workflow_state("o/sdk", "build.yml", "disabled_manually");
     let out = output(relplan_with_token(
         dir.path(),
-        &["resume", "--state-dir", "state"],
+        &["resume", "--state-dir", "state", "--list-lag", "1s"],
         true,
     ))
     .await;

@@ -154,7 +154,7 @@ mod replay_fuzz {
     //! reaches a state with nothing to decide in a bounded number of steps.
 
     use proptest::prelude::*;
-    use relplan::exec::event::{AttemptOutcome, Event, RunRef};
+    use relplan::exec::event::{AdoptedAttempt, AttemptOutcome, Event, RunRef};
     use relplan::exec::machine::Machine;
 
     fn event() -> impl Strategy<Value = Event> {
@@ -165,6 +165,7 @@ mod replay_fuzz {
             AttemptOutcome::Failure,
             AttemptOutcome::TimedOut,
             AttemptOutcome::Cancelled,
+            AttemptOutcome::Blocked,
         ]);
         prop_oneof![
             (job.clone(), 0u32..4, 0u64..500).prop_map(|(job, attempt, at)| {
@@ -185,19 +186,58 @@ mod replay_fuzz {
                     },
                 }
             }),
-            (job, 0u32..4, outcome, 0u64..500).prop_map(|(job, attempt, outcome, at)| {
-                Event::AttemptFinished {
-                    job,
-                    attempt,
-                    outcome,
-                    at,
-                    reason: None,
-                    help: None,
+            (job.clone(), 0u32..4, outcome.clone(), 0u64..500).prop_map(
+                |(job, attempt, outcome, at)| {
+                    Event::AttemptFinished {
+                        job,
+                        attempt,
+                        outcome,
+                        at,
+                        reason: None,
+                        help: None,
+                    }
                 }
-            }),
+            ),
             (0u64..500).prop_map(|at| Event::Paused { at }),
             (0u64..500).prop_map(|at| Event::Resumed { at }),
             (0u64..500).prop_map(|at| Event::Interrupted { at }),
+            (0u64..500).prop_map(|at| Event::CancelRequested { at }),
+            (0u64..500).prop_map(|at| Event::Finished { at }),
+            (prop::collection::vec(job.clone(), 0..3), 0u64..500)
+                .prop_map(|(jobs, at)| Event::Retried { jobs, at }),
+            (
+                prop::collection::vec(
+                    (
+                        job.clone(),
+                        0u32..4,
+                        prop::option::of(outcome.clone()),
+                        0u64..500
+                    ),
+                    0..4
+                ),
+                any::<bool>(),
+                0u64..500,
+            )
+                .prop_map(|(found, published, at)| Event::Adopted {
+                    at,
+                    attempts: found
+                        .into_iter()
+                        .map(|(job, attempt, outcome, started_s)| AdoptedAttempt {
+                            correlation_id: format!("{job}-{attempt}"),
+                            job,
+                            attempt,
+                            run: RunRef {
+                                runs: vec!["r".into()],
+                                started_s,
+                            },
+                            outcome,
+                            end_s: outcome.map(|_| started_s + 5),
+                            reason: None,
+                        })
+                        .collect(),
+                    published,
+                    fallback: None,
+                }),
         ]
     }
 

@@ -29,7 +29,7 @@ fn journal_of(dir: &Path, take: usize) {
         },
     );
     let events = simulate(plan, scenario, Some(2), false).events;
-    let mut journal = Journal::open_or_create(dir, &events[0]).unwrap().0;
+    let mut journal = Journal::create(dir, &events[0]).unwrap();
     for event in events.iter().skip(1).take(take) {
         journal.append(event).unwrap();
     }
@@ -85,4 +85,109 @@ fn pause_without_a_running_executor_is_journaled_at_once() {
     let status = relplan(&["status", "--state-dir", state, "--format", "json"]);
     let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
     assert_eq!(status["status"], "paused");
+}
+
+/// A state directory holding the whole simulated run of the example plan in which
+/// blvm-node fails both attempts, with `extra` events journaled after it.
+fn failed_run_with(dir: &Path, extra: &[Event]) {
+    let plan = compile_from_disk(&Request {
+        plan: Some(root().join("plans/bitcoin-commons.toml")),
+        ..Request::default()
+    })
+    .plan
+    .expect("the example plan compiles");
+    let mut scenario = Scenario::default();
+    scenario.jobs.insert(
+        "blvm-node".into(),
+        JobBehaviour {
+            duration_s: None,
+            outcomes: vec![Outcome::Failure],
+        },
+    );
+    let events = simulate(plan, scenario, Some(2), false).events;
+    let mut journal = Journal::create(dir, &events[0]).unwrap();
+    for event in events.iter().skip(1).chain(extra) {
+        journal.append(event).unwrap();
+    }
+}
+
+#[test]
+fn a_failed_run_then_a_retry_in_text() {
+    let dir = tempfile::tempdir().unwrap();
+    failed_run_with(
+        dir.path(),
+        &[Event::Retried {
+            jobs: vec!["blvm-node".into()],
+            at: 30_000,
+        }],
+    );
+    let out = relplan(&["status", "--state-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out).replace(dir.path().to_str().unwrap(), "DIR"));
+}
+
+#[test]
+fn a_cancelled_run_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_of(dir.path(), 20);
+    let state = dir.path().to_str().unwrap();
+    let machine = relplan::exec::session::read(dir.path()).unwrap();
+    let running: Vec<String> = machine
+        .active()
+        .map(|i| machine.job(i).id.clone())
+        .collect();
+    let at = machine.last_at() + 60;
+    let mut journal = relplan::exec::journal::Journal::open(dir.path()).unwrap().0;
+    journal.append(&Event::CancelRequested { at }).unwrap();
+    for job in &running {
+        let attempt = machine
+            .run(machine.index_of(job).unwrap())
+            .current()
+            .unwrap()
+            .number;
+        journal
+            .append(&Event::AttemptFinished {
+                job: job.clone(),
+                attempt,
+                outcome: relplan::exec::event::AttemptOutcome::Cancelled,
+                at,
+                reason: Some("cancelled by `relplan cancel`".into()),
+                help: None,
+            })
+            .unwrap();
+    }
+    journal.append(&Event::Finished { at }).unwrap();
+    drop(journal);
+    let out = relplan(&["status", "--state-dir", state]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out).replace(state, "DIR"));
+    let json = relplan(&["status", "--state-dir", state, "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(status["status"], "cancelled");
+    assert_eq!(
+        status["requests"],
+        serde_json::json!([{"kind": "cancel", "at": at}])
+    );
+    assert_eq!(status["waiting"], serde_json::json!([]));
+    let cancelled = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["state"] == "cancelled")
+        .count();
+    assert_eq!(running, ["blvm-node"]);
+    assert_eq!(cancelled, 9 - 5, "everything but the five that succeeded");
+    let history = &status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == running[0])
+        .unwrap()["history"];
+    assert_eq!(history[1]["outcome"], "cancelled");
+    assert_eq!(history[1]["reason"], "cancelled by `relplan cancel`");
+    assert_eq!(
+        history[1]["runs"],
+        serde_json::json!(["sim:relplan-b2312dace1af-blvm-node-2"])
+    );
+    assert!(history[1].get("adopted").is_none(), "not adopted: no field");
 }

@@ -9,9 +9,14 @@
 //!   reference from the attempt before, and a dispatch interrupted by a crash after a rerun
 //!   is recognised (the run's `run_attempt` already moved on) instead of repeated.
 //! - A dispatch whose answer was lost (5xx, timeout) is looked up by correlation id for a
-//!   while before it is reported as failed; only then does the executor dispatch again.
-//!   A refusal that asking again cannot fix (a moved tag, a missing workflow or run, a
-//!   refused token, a bad artifact) is a permanent error: the attempt fails.
+//!   while before it is reported as failed; only then does the executor look again, for
+//!   [`LIST_LAG_S`] after the intent (run lists lag), and dispatch again.
+//! - Every `GitHubError` is given its [`ErrorKind`] in one function ([`kind_of`]): a lost
+//!   answer, a rate limit or GitHub trouble is transient; a missing tag, workflow,
+//!   repository or permission, or a moved tag, blocks the job; a bad artifact fails the
+//!   attempt; a token GitHub no longer accepts (401) stops the executor, and so does an
+//!   API that could not be reached or did not answer for [`OUTAGE_LIMIT_S`] in a row.
+//! - `adopt` is [`crate::backend::github_adoption`].
 //! - `observe` reads runs from one conditional listing per repository and event, polled
 //!   every poll interval while one of its runs is running (longer when so many repositories
 //!   are watched that GitHub's secondary limits would be at risk) and answered from in
@@ -32,9 +37,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::backend::github_adoption;
 use crate::backend::github_watch::{ListingKey, Watch};
-use crate::compiled::{Job, JobKind, Release, Trigger};
-use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
+use crate::compile::duration::format_seconds;
+use crate::compiled::{CompiledPlan, Job, JobKind, Release, Trigger};
+use crate::exec::backend::{Backend, BackendError, Clock, ErrorKind, Holdings, RunStatus};
 use crate::exec::event::RunRef;
 use crate::exec::reporter::Reporter;
 use crate::github::assets::{self, JobOutput};
@@ -51,6 +58,14 @@ use crate::run_error::RunError;
 const DISCOVERY_SLACK_S: i64 = 300;
 /// Waits between looks for a freshly dispatched run (seconds); about a minute in all.
 const DISCOVERY_WAITS_S: [u64; 6] = [1, 2, 4, 8, 15, 30];
+/// How long a new run may stay out of GitHub's run lists (seconds): an attempt not
+/// confirmed before a crash, or that an adoption could not rule out, is looked for this long
+/// after its intent before it is dispatched again. The cost: a resume after such a crash,
+/// and every fresh start, may wait up to this long before dispatching.
+pub const LIST_LAG_S: u64 = 120;
+/// How long (seconds) the API may stay unreachable, or keep failing to answer, before the
+/// executor stops (exit 130, resumable) instead of trying on.
+pub const OUTAGE_LIMIT_S: u64 = 600;
 
 pub struct GitHubBackend {
     github: GitHub,
@@ -67,6 +82,10 @@ pub struct GitHubBackend {
     /// Where artifacts are downloaded and unpacked: `artifacts/` in the run's temporary
     /// directory, removed once the release is published.
     artifacts_dir: PathBuf,
+    /// [`LIST_LAG_S`] unless a test says otherwise.
+    list_lag_s: u64,
+    /// Since when GitHub has been unreachable (or not answering), if it is now.
+    outage_since: Option<u64>,
 }
 
 impl GitHubBackend {
@@ -89,7 +108,52 @@ impl GitHubBackend {
             waiting_noted: HashSet::new(),
             reporter,
             artifacts_dir: temp_dir.join("artifacts"),
+            list_lag_s: LIST_LAG_S,
+            outage_since: None,
         }
+    }
+
+    /// How long runs may stay out of the lists, instead of [`LIST_LAG_S`] (tests).
+    pub fn with_list_lag(mut self, seconds: u64) -> GitHubBackend {
+        self.list_lag_s = seconds;
+        self
+    }
+
+    /// The executor's view of a GitHub answer: its kind, and an outage that lasted
+    /// [`OUTAGE_LIMIT_S`] turned into a stop.
+    fn answer<T>(&mut self, result: Result<T, GitHubError>) -> Result<T, BackendError> {
+        let error = match result {
+            Ok(value) => {
+                self.outage_since = None;
+                return Ok(value);
+            }
+            Err(error) => error,
+        };
+        let outage = matches!(
+            error,
+            GitHubError::Unreachable { .. } | GitHubError::Unavailable { .. }
+        );
+        let BackendError {
+            mut message,
+            help,
+            mut kind,
+        } = backend_error(error);
+        if outage {
+            let now = self.now();
+            let since = *self.outage_since.get_or_insert(now);
+            if now.saturating_sub(since) >= OUTAGE_LIMIT_S {
+                kind = ErrorKind::Stop;
+                message = format!(
+                    "{message} (GitHub has not been reachable for {})",
+                    format_seconds(now.saturating_sub(since))
+                );
+            }
+        }
+        Err(BackendError {
+            message,
+            help,
+            kind,
+        })
     }
 
     /// Backend seconds of an RFC 3339 instant, within `0..=now`.
@@ -230,7 +294,7 @@ impl GitHubBackend {
 }
 
 /// The repository runs happen in, and the event they are listed under.
-fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
+pub(super) fn trigger_event(job: &Job) -> Result<(&str, &'static str), GitHubError> {
     match &job.trigger {
         Some(Trigger::RepositoryDispatch { repo, .. }) => Ok((repo, "repository_dispatch")),
         Some(Trigger::WorkflowDispatch { repo, .. }) => Ok((repo, "workflow_dispatch")),
@@ -270,21 +334,36 @@ impl GitHubBackend {
     }
 }
 
-/// Errors that asking again cannot fix (a moved tag, a missing workflow or run, a refused
-/// token, a bad artifact) fail the attempt; the rest (lost answers, rate limits, GitHub
-/// trouble) are asked again later.
-fn backend_error(e: GitHubError) -> BackendError {
-    let transient = e.is_uncertain()
-        || e.is_rejected()
-        || matches!(
-            e,
-            GitHubError::Unavailable { .. } | GitHubError::Protocol { .. }
-        );
-    let RunError { message, help, .. } = e.into();
+/// A GitHub error as the executor sees it (outages aside: [`GitHubBackend::answer`]).
+fn backend_error(error: GitHubError) -> BackendError {
+    let kind = kind_of(&error);
+    let RunError { message, help, .. } = error.into();
     BackendError {
         message,
         help,
-        permanent: !transient,
+        kind,
+    }
+}
+
+/// What the executor does about a GitHub error: the one place that decides it.
+pub fn kind_of(error: &GitHubError) -> ErrorKind {
+    match error {
+        GitHubError::NoToken | GitHubError::Status { status: 401, .. } => ErrorKind::Stop,
+        GitHubError::Rejected { .. }
+        | GitHubError::Uncertain { .. }
+        | GitHubError::Unavailable { .. }
+        | GitHubError::Unreachable { .. }
+        | GitHubError::Protocol { .. } => ErrorKind::Transient,
+        GitHubError::Input { .. }
+        | GitHubError::TagMoved { .. }
+        | GitHubError::AssetNameConflict(_)
+        | GitHubError::AssetDiffers { .. }
+        | GitHubError::AlreadyPublished { .. }
+        | GitHubError::Status {
+            status: 403 | 404 | 410 | 422,
+            ..
+        } => ErrorKind::Blocked,
+        GitHubError::Status { .. } | GitHubError::BadArtifact { .. } => ErrorKind::Failed,
     }
 }
 
@@ -296,6 +375,15 @@ impl Backend for GitHubBackend {
     /// The next poll due in the future (see [`Watch::next_poll`]).
     fn next_change(&self) -> Option<u64> {
         self.watch.next_poll(self.now())
+    }
+
+    fn list_lag_s(&self) -> u64 {
+        self.list_lag_s
+    }
+
+    async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError> {
+        let found = github_adoption::holdings(&self.github, plan, jiff::Timestamp::now()).await;
+        self.answer(found)
     }
 
     async fn dispatch(
@@ -313,7 +401,7 @@ impl Backend for GitHubBackend {
             },
             None => self.dispatch_anew(job, correlation_id).await,
         };
-        result.map_err(backend_error)
+        self.answer(result)
     }
 
     async fn find(
@@ -321,10 +409,8 @@ impl Backend for GitHubBackend {
         job: &Job,
         correlation_id: &str,
     ) -> Result<Option<RunRef>, BackendError> {
-        let runs = self
-            .discover(job, correlation_id, false)
-            .await
-            .map_err(backend_error)?;
+        let found = self.discover(job, correlation_id, false).await;
+        let runs = self.answer(found)?;
         Ok((!runs.is_empty()).then(|| self.run_ref(&runs)))
     }
 
@@ -334,7 +420,7 @@ impl Backend for GitHubBackend {
         let mut refs = Vec::new();
         for reference in &run.runs {
             let Some(parsed) = parse_ref(reference) else {
-                return Err(BackendError::new(format!(
+                return Err(BackendError::failed(format!(
                     "`{reference}` is not a GitHub run reference"
                 )));
             };
@@ -342,7 +428,8 @@ impl Backend for GitHubBackend {
         }
         let now = self.now();
         if self.watch.due(&key, now) {
-            self.poll(&key, &refs, now).await.map_err(backend_error)?;
+            let polled = self.poll(&key, &refs, now).await;
+            self.answer(polled)?;
         }
         let mut running = false;
         let mut success = true;
@@ -393,10 +480,8 @@ impl Backend for GitHubBackend {
         let key: ListingKey = (repo.to_string(), event);
         for (id, _) in run.runs.iter().filter_map(|r| parse_ref(r)) {
             self.watch.set_running(&key, id, false);
-            self.github
-                .cancel_run(repo, id)
-                .await
-                .map_err(backend_error)?;
+            let cancelled = self.github.cancel_run(repo, id).await;
+            self.answer(cancelled)?;
         }
         Ok(())
     }
@@ -417,8 +502,8 @@ impl Backend for GitHubBackend {
         let files = self
             .github
             .published_files(&output, self.limits, &self.artifacts_dir)
-            .await
-            .map_err(backend_error)?;
+            .await;
+        let files = self.answer(files)?;
         assets::name_assets(files).map_err(backend_error)
     }
 
@@ -433,10 +518,8 @@ impl Backend for GitHubBackend {
             prerelease: release.prerelease,
             commit: release.commit.clone(),
         };
-        self.github
-            .publish_release(&spec, assets)
-            .await
-            .map_err(backend_error)?;
+        let published = self.github.publish_release(&spec, assets).await;
+        self.answer(published)?;
         // The downloaded files are no longer needed; a crash leaves them to the next start.
         let _ = fs_err::remove_dir_all(&self.artifacts_dir);
         Ok(())

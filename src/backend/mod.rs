@@ -7,6 +7,7 @@
 //! backend.
 
 pub mod github;
+pub mod github_adoption;
 pub mod github_watch;
 pub mod local;
 pub mod sim;

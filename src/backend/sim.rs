@@ -3,8 +3,11 @@
 //! killed and resumed apply meets the runs it dispatched before, as it would on GitHub.
 //!
 //! Every dispatch is recorded (`dispatches`, duplicates included) so tests can prove that no
-//! attempt was dispatched twice. Artifacts are deterministic bytes per job. A published
-//! release is written to `<state-dir>/sim-release/<tag>/`, SHA256SUMS included, where
+//! attempt was dispatched twice. Adoption reads the world: when the journal is gone but the
+//! world is not (a state directory whose journal was deleted), a new `apply` finds every
+//! run by its correlation id and the release by its tag, as it would on GitHub; the world
+//! keeps the time zero its times count from, which the new run takes as its own. Artifacts
+//! are deterministic bytes per job. A published release is written to `<state-dir>/sim-release/<tag>/`, SHA256SUMS included, where
 //! `sha256sum -c SHA256SUMS` checks it. Every file is written through the run's temporary
 //! directory ([`temp_dir`]), so a crash mid-write leaves nothing beside the assets.
 
@@ -14,8 +17,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
-use crate::compiled::{Job, Release};
-use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
+use crate::compiled::{CompiledPlan, Job, Release};
+use crate::correlation;
+use crate::exec::backend::{Backend, BackendError, Clock, Found, Holdings, RunStatus};
 use crate::exec::event::{AssetDigest, RunRef};
 use crate::exec::temp_dir;
 use crate::release_assets::{Asset, sha256sums};
@@ -27,6 +31,10 @@ pub const RELEASE_DIR: &str = "sim-release";
 /// Everything the simulated world remembers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct World {
+    /// Wall-clock milliseconds of the time zero its times (`started_s`, `cancelled_at`)
+    /// count from: the origin of the run that first wrote it.
+    #[serde(default)]
+    pub origin_unix_ms: Option<u64>,
     /// Runs by correlation id.
     pub runs: BTreeMap<String, SimRun>,
     /// Correlation id of every dispatch received, in order, duplicates included.
@@ -65,7 +73,7 @@ pub struct SimBackend {
 impl SimBackend {
     /// Opens (or starts) the world of the state directory `dir`.
     pub fn open(dir: &Path, clock: Clock, scenario: Scenario) -> Result<SimBackend, BackendError> {
-        let tmp = temp_dir::ensure(dir).map_err(|e| BackendError::new(e.to_string()))?;
+        let tmp = temp_dir::ensure(dir).map_err(|e| BackendError::transient(e.to_string()))?;
         Ok(SimBackend {
             dir: dir.to_path_buf(),
             tmp,
@@ -75,11 +83,31 @@ impl SimBackend {
         })
     }
 
-    fn save(&self) -> Result<(), BackendError> {
+    fn save(&mut self) -> Result<(), BackendError> {
+        self.world
+            .origin_unix_ms
+            .get_or_insert(self.clock.origin_unix_ms);
         let text = serde_json::to_string_pretty(&self.world)
-            .map_err(|e| BackendError::new(e.to_string()))?;
+            .map_err(|e| BackendError::transient(e.to_string()))?;
         atomic_file::write_through(&self.tmp, &self.dir.join(WORLD_FILE), &mut text.as_bytes())
-            .map_err(|e| BackendError::new(e.to_string()))
+            .map_err(|e| BackendError::transient(e.to_string()))
+    }
+
+    /// What a run is doing at `now` (seconds of the world's time).
+    fn status(sim: &SimRun, now: u64) -> RunStatus {
+        // A `timeout` run never ends by itself.
+        let end = match sim.outcome {
+            Outcome::Timeout => u64::MAX,
+            _ => sim.started_s.saturating_add(sim.duration_s),
+        };
+        match sim.cancelled_at {
+            Some(at) if at <= end => RunStatus::Finished { success: false, at },
+            _ if end > now => RunStatus::Running,
+            _ => RunStatus::Finished {
+                success: sim.outcome == Outcome::Success,
+                at: end,
+            },
+        }
     }
 }
 
@@ -89,9 +117,9 @@ pub fn load_world(dir: &Path) -> Result<World, BackendError> {
     if !path.exists() {
         return Ok(World::default());
     }
-    let text = fs_err::read_to_string(&path).map_err(|e| BackendError::new(e.to_string()))?;
+    let text = fs_err::read_to_string(&path).map_err(|e| BackendError::transient(e.to_string()))?;
     serde_json::from_str(&text).map_err(|e| {
-        BackendError::permanent(format!("`{}` is damaged: {e}", path.display())).with_help(
+        BackendError::blocked(format!("`{}` is damaged: {e}", path.display())).with_help(
             "the simulated world cannot be rebuilt; start the run again with another --state-dir",
         )
     })
@@ -162,7 +190,7 @@ impl Backend for SimBackend {
 
     async fn observe(&mut self, _job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         let Some(sim) = correlation_of(run).and_then(|c| self.world.runs.get(c)) else {
-            return Err(BackendError::permanent(format!(
+            return Err(BackendError::failed(format!(
                 "the simulated world has no run {}",
                 run.runs.join(", ")
             ))
@@ -170,20 +198,54 @@ impl Backend for SimBackend {
                 "`{WORLD_FILE}` in the state directory was removed or replaced; the attempt is retried if the plan allows"
             )));
         };
-        // A `timeout` run never ends by itself.
-        let end = match sim.outcome {
-            Outcome::Timeout => u64::MAX,
-            _ => sim.started_s.saturating_add(sim.duration_s),
+        Ok(SimBackend::status(sim, self.clock.now()))
+    }
+
+    /// Every run of the world whose correlation id is one of the plan's, the release if
+    /// it is the plan's tag and published, and the fallback's run.
+    async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError> {
+        let hash = &plan.plan_hash;
+        let fallback_id = correlation::fallback_id(hash);
+        // The world's times count from its own time zero.
+        let now = Clock {
+            origin_unix_ms: self
+                .world
+                .origin_unix_ms
+                .unwrap_or(self.clock.origin_unix_ms),
+            ..self.clock
+        }
+        .now();
+        let mut holdings = Holdings {
+            published: self
+                .world
+                .release
+                .as_ref()
+                .is_some_and(|r| r.published && r.tag == plan.release.tag),
+            ..Holdings::default()
         };
-        let now = self.clock.now();
-        Ok(match sim.cancelled_at {
-            Some(at) if at <= end => RunStatus::Finished { success: false, at },
-            _ if end > now => RunStatus::Running,
-            _ => RunStatus::Finished {
-                success: sim.outcome == Outcome::Success,
-                at: end,
-            },
-        })
+        for (id, run) in &self.world.runs {
+            if *id == fallback_id {
+                holdings.fallback = Some(run_ref(id, run));
+                continue;
+            }
+            let Some((job, attempt)) = correlation::parse(hash, id) else {
+                continue;
+            };
+            if !plan.jobs.iter().any(|j| j.id == job) {
+                continue;
+            }
+            holdings.attempts.push(Found {
+                job: job.to_string(),
+                attempt,
+                correlation_id: id.clone(),
+                run: run_ref(id, run),
+                status: SimBackend::status(run, now),
+                reason: None,
+            });
+        }
+        let found = !holdings.attempts.is_empty() || holdings.fallback.is_some();
+        holdings.origin_unix_ms = self.world.origin_unix_ms.filter(|_| found);
+        Ok(holdings)
     }
 
     async fn cancel(&mut self, _job: &Job, run: &RunRef) -> Result<(), BackendError> {
@@ -216,26 +278,26 @@ impl Backend for SimBackend {
             match draft.assets.iter().find(|a| a.name == *name) {
                 Some(existing) if existing.sha256 == asset.sha256 => {}
                 Some(_) => {
-                    return Err(BackendError::new(format!(
+                    return Err(BackendError::blocked(format!(
                         "release {} already has an asset `{name}` with other bytes; it is never overwritten",
                         release.tag
                     )));
                 }
                 None if draft.published => {
-                    return Err(BackendError::new(format!(
+                    return Err(BackendError::blocked(format!(
                         "release {} is already published without `{name}`",
                         release.tag
                     )));
                 }
                 None => {
                     fs_err::create_dir_all(&folder)
-                        .map_err(|e| BackendError::new(e.to_string()))?;
+                        .map_err(|e| BackendError::transient(e.to_string()))?;
                     asset
                         .open()
                         .and_then(|mut bytes| {
                             atomic_file::write_through(&self.tmp, &folder.join(name), &mut bytes)
                         })
-                        .map_err(|e| BackendError::new(e.to_string()))?;
+                        .map_err(|e| BackendError::transient(e.to_string()))?;
                     draft.assets.push(AssetDigest::from(asset));
                     changed = true;
                 }

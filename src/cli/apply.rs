@@ -1,32 +1,23 @@
-//! `relplan apply`: run a plan against a backend, journaled in a state directory. A new run
-//! on GitHub starts with the preflight (`--no-preflight` skips it); one that continues a
-//! journaled run does not repeat it, nor does `resume`. Also holds the part `resume`
-//! shares: driving an opened run to its end and choosing the exit code.
+//! `relplan apply`: run a plan against a backend, journaled in a state directory. In a
+//! directory without a journal it starts the run (on GitHub after the preflight, which
+//! `--no-preflight` skips, and after adopting what the backend already holds for the
+//! plan); in one with a journal of the same plan it continues that run, without repeating
+//! the preflight (nor does `resume`).
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::time::Duration;
 
-use crate::backend::github::GitHubBackend;
-use crate::backend::local::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE, LocalBackend, LocalConfig};
-use crate::backend::sim::SimBackend;
+use crate::backend::local::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE};
 use crate::cli::Exit;
+use crate::cli::drive::{self, ConnectionArgs};
 use crate::cli::input::{BackendName, PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
 use crate::compiled::CompiledPlan;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
-use crate::exec::executor::{Ending, Executor, PAUSE_FILE};
-use crate::exec::journal::{Journal, journal_path};
-use crate::exec::machine::Machine;
-use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
-use crate::exec::session;
-use crate::exec::temp_dir;
-use crate::exec::view;
-use crate::github::{ApiUrl, GitHub, GitHubConfig, GitHubError, Token};
+use crate::exec::{requests, session};
+use crate::github::{ApiUrl, GitHubError, Token};
 use crate::run_error::RunError;
 
 /// Where runs are kept unless --state-dir says otherwise.
@@ -58,13 +49,8 @@ pub struct Args {
     /// Sim: simulated seconds per real second.
     #[arg(long, value_name = "X", default_value_t = 60.0)]
     speed: f64,
-    /// GitHub: the REST API root (default: GITHUB_API_URL, else https://api.github.com).
-    #[arg(long, value_name = "URL")]
-    api_url: Option<String>,
-    /// GitHub: how often each repository's runs are polled while one runs, e.g. `2s`
-    /// (one conditional listing per repository; unchanged answers are not charged).
-    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::compile::duration::parse_seconds)]
-    poll_interval: u64,
+    #[command(flatten)]
+    connection: ConnectionArgs,
     /// GitHub: start a new run without the preflight checks (`relplan preflight`).
     #[arg(long)]
     no_preflight: bool,
@@ -106,12 +92,7 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
                 speed: args.speed,
                 scenario,
             },
-            BackendName::GitHub => BackendKind::GitHub {
-                api_url: ApiUrl::resolve(args.api_url.as_deref(), |name| std::env::var(name).ok())
-                    .as_str()
-                    .to_string(),
-                poll_interval_s: args.poll_interval.max(1),
-            },
+            BackendName::GitHub => args.connection.github(),
             BackendName::Local => local_settings(args.workspace.as_deref())?,
         },
         concurrency: args.concurrency.map(|c| c as usize),
@@ -119,32 +100,27 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
         seed,
         origin_unix_ms: unix_ms(),
     };
-    if let BackendKind::GitHub { api_url, .. } = &settings.backend
-        && !journal_path(&args.state_dir).exists()
-    {
-        before_new_github_run(&plan, api_url, args.no_preflight)?;
-    }
-    let (machine, journal, continued) =
-        session::open_for_apply(&args.state_dir, &plan, settings.clone())?;
-    if continued {
-        // Before the progress display starts: plain lines.
-        let reporter = Reporter::stderr();
-        reporter.note(&format!(
-            "`{}` already holds a run of this plan; continuing it",
-            args.state_dir.display()
-        ));
-        let journaled = Settings {
-            origin_unix_ms: settings.origin_unix_ms,
-            ..machine.settings().clone()
-        };
-        if journaled != settings {
-            reporter.note(
-                "the run keeps the settings it started with (concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
-            );
+    let dir = &args.state_dir;
+    if !session::has_journal(dir) {
+        if let BackendKind::GitHub { api_url, .. } = &settings.backend {
+            before_new_github_run(&plan, api_url, args.no_preflight)?;
         }
-        let _ = fs_err::remove_file(args.state_dir.join(PAUSE_FILE));
+        return drive::start(dir, &plan, settings, &args.connection);
     }
-    drive(&args.state_dir, machine, journal)
+    let (machine, journal) = session::open_for_apply(dir, &plan)?;
+    // Before the progress display starts: plain lines.
+    let reporter = Reporter::stderr();
+    reporter.note(&format!(
+        "`{}` already holds a run of this plan; continuing it",
+        dir.display()
+    ));
+    if kept(machine.settings()) != kept(&settings) {
+        reporter.note(
+            "the run keeps the settings it started with (backend, concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
+        );
+    }
+    requests::withdraw_pause(dir)?;
+    drive::resume(dir, machine, journal, &args.connection, Vec::new())
 }
 
 /// The journaled settings of a local run: the workspace as an absolute path (a resumed run
@@ -186,158 +162,18 @@ fn before_new_github_run(
     preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
 }
 
-/// Runs an opened run until it finishes, pauses or is interrupted.
-pub(super) fn drive(dir: &Path, machine: Machine, journal: Journal) -> Result<Exit, RunError> {
-    let shown = dir.display().to_string();
-    if machine.is_finished() {
-        return Ok(finished(&machine, &shown));
+/// The settings a continued run keeps: all but its time zero and the connection settings
+/// (which this command may change).
+fn kept(settings: &Settings) -> Settings {
+    let mut kept = settings.clone();
+    kept.origin_unix_ms = 0;
+    if let BackendKind::GitHub {
+        api_url,
+        poll_interval_s,
+    } = &mut kept.backend
+    {
+        api_url.clear();
+        *poll_interval_s = 0;
     }
-    let settings = machine.settings().clone();
-    let clock = settings.clock();
-    let progress = Progress::for_stderr(machine.job_count());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| RunError::new(format!("cannot start the async runtime: {e}")))?;
-    match &settings.backend {
-        BackendKind::Sim { scenario, .. } => {
-            let backend = SimBackend::open(dir, clock, scenario.clone())?;
-            let poll = Duration::from_millis(50);
-            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
-            execute(&runtime, dir, executor)
-        }
-        BackendKind::GitHub {
-            api_url,
-            poll_interval_s,
-        } => {
-            let token = Token::from_env().ok_or(GitHubError::NoToken)?;
-            let config = GitHubConfig::new(ApiUrl::resolve(Some(api_url), |_| None), token);
-            // The HTTP client starts its connection pool on the runtime.
-            let _entered = runtime.enter();
-            let github = GitHub::new(config)?;
-            let plan = machine.plan();
-            let temp_dir = temp_dir::ensure(dir).map_err(|e| {
-                RunError::new(format!("cannot write in `{}`: {e}", dir.display()))
-                    .with_help("check that the state directory is writable")
-            })?;
-            let backend = GitHubBackend::new(
-                github,
-                clock,
-                &plan.plan_hash,
-                &plan.release.version,
-                Duration::from_secs(*poll_interval_s),
-                progress.reporter(),
-                &temp_dir,
-            );
-            let poll = Duration::from_secs(1);
-            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
-            execute(&runtime, dir, executor)
-        }
-        BackendKind::Local {
-            workspace,
-            git_base,
-        } => {
-            let supervisor = std::env::current_exe().map_err(|e| {
-                RunError::new(format!(
-                    "cannot find the relplan binary to supervise builds: {e}"
-                ))
-            })?;
-            let config = LocalConfig {
-                state_dir: dir.to_path_buf(),
-                workspace: workspace.clone(),
-                git_base: git_base.clone(),
-                supervisor,
-            };
-            let backend = LocalBackend::new(config, clock, machine.plan(), progress.reporter())?;
-            let poll = Duration::from_millis(200);
-            let executor = Executor::new(machine, journal, backend, clock, dir, progress, poll);
-            execute(&runtime, dir, executor)
-        }
-    }
-}
-
-/// Runs `executor` until the run finishes, pauses or is interrupted.
-fn execute<B: crate::exec::backend::Backend>(
-    runtime: &tokio::runtime::Runtime,
-    dir: &Path,
-    mut executor: Executor<B>,
-) -> Result<Exit, RunError> {
-    let shown = dir.display().to_string();
-    let ending = runtime.block_on(async { executor.run(interruption()).await });
-    match ending {
-        Ok(Ending::Finished { .. }) => Ok(finished(executor.machine(), &shown)),
-        Ok(Ending::Paused) => {
-            eprintln!(
-                "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
-            );
-            Ok(Exit::Interrupted)
-        }
-        Ok(Ending::Interrupted) => {
-            eprintln!(
-                "interrupted; jobs already running go on. Continue with `relplan resume --state-dir {shown}`"
-            );
-            Ok(Exit::Interrupted)
-        }
-        Err(e) => Err(RunError::new(format!("the journal could not be written: {e}"))
-            .with_help(format!(
-                "nothing was done after the last journaled step; fix the cause, then `relplan resume --state-dir {shown}`"
-            ))),
-    }
-}
-
-/// Ctrl-C (and, on Unix, SIGTERM, which CI runners send when a job is cancelled) as a
-/// future, with the handlers installed before this returns, so a signal during the first
-/// dispatches is caught, not fatal. Must be called inside the runtime.
-#[cfg(unix)]
-fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let interrupt = signal(SignalKind::interrupt());
-    let terminate = signal(SignalKind::terminate());
-    Box::pin(async move {
-        match (interrupt, terminate) {
-            (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            (Ok(mut only), Err(_)) | (Err(_), Ok(mut only)) => {
-                only.recv().await;
-            }
-            // No signal handling available: never interrupted.
-            (Err(_), Err(_)) => std::future::pending::<()>().await,
-        }
-    })
-}
-
-/// Elsewhere: Ctrl-C, handled from the executor's first wait on.
-#[cfg(not(unix))]
-fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
-    Box::pin(async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    })
-}
-
-fn finished(machine: &Machine, shown: &str) -> Exit {
-    let rows = view::rows(machine);
-    let count = |state: &str| rows.iter().filter(|r| r.state.as_str() == state).count();
-    let published = if machine.published() {
-        format!(", release {} published", machine.plan().release.tag)
-    } else {
-        String::new()
-    };
-    println!(
-        "{} succeeded, {} failed, {} skipped, {} cancelled{published}; see `relplan status --state-dir {shown}`",
-        count("succeeded"),
-        count("failed"),
-        count("skipped"),
-        count("cancelled"),
-    );
-    if machine.succeeded() {
-        Exit::Success
-    } else {
-        Exit::Failure
-    }
+    kept
 }

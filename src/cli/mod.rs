@@ -4,11 +4,13 @@
 //! (the one place run-time errors are printed; exit codes are [`Exit`]).
 
 mod apply;
+mod cancel;
 mod check;
 mod compare;
 mod compile;
 mod completions;
 mod diff;
+mod drive;
 mod generate;
 mod generated_files;
 mod github_client;
@@ -20,6 +22,7 @@ mod pin;
 mod preflight;
 mod releases;
 mod resume;
+mod retry;
 mod schema;
 mod simulate;
 mod status;
@@ -67,6 +70,10 @@ enum Command {
     Pause(pause::Args),
     /// Continue a paused, interrupted or crashed run from its state directory.
     Resume(resume::Args),
+    /// Continue a run from the jobs that failed, were blocked or were cancelled.
+    Retry(retry::Args),
+    /// Cancel a run: its running attempts, and everything that has not started.
+    Cancel(cancel::Args),
     /// Check a published release: SHA256SUMS, every asset's bytes, GitHub's digests, the plan.
     Verify(verify::Args),
     /// Show what differs between two releases: assets, SHA256SUMS, tag, prerelease, commit.
@@ -109,6 +116,8 @@ fn run_command(cli: Cli) -> Result<Exit, RunError> {
         Command::Status(args) => status::run(args),
         Command::Pause(args) => pause::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Retry(args) => retry::run(args),
+        Command::Cancel(args) => cancel::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),

@@ -3,12 +3,10 @@
 
 use std::path::PathBuf;
 
-use crate::atomic_file;
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::exec::event::Event;
-use crate::exec::executor::PAUSE_FILE;
-use crate::exec::{journal, session, temp_dir};
+use crate::exec::{journal, requests, session};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -26,12 +24,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         eprintln!("the run in `{shown}` has finished; there is nothing to pause");
         return Ok(Exit::Success);
     }
-    let request: &[u8] = b"pause requested by `relplan pause`\n";
-    temp_dir::ensure(dir)
-        .and_then(|tmp| atomic_file::write_through(&tmp, &dir.join(PAUSE_FILE), &mut &request[..]))
-        .map_err(|e| {
-            RunError::new(e.to_string()).with_help("check that the state directory is writable")
-        })?;
+    requests::request_pause(dir)?;
     if journal::is_locked(dir) {
         eprintln!(
             "pause requested: running jobs finish, nothing new starts; continue with `relplan resume --state-dir {shown}`"

@@ -8,7 +8,7 @@ use crate::cli::{Exit, output};
 use crate::compiled::CompiledPlan;
 use crate::exec::reporter::Reporter;
 use crate::github::{ApiUrl, Token};
-use crate::preflight::finding::Report;
+use crate::preflight::finding::{Check, Report};
 use crate::preflight::{self, render};
 use crate::run_error::RunError;
 
@@ -77,6 +77,18 @@ pub(super) fn before_apply(
     let report = preflight_on_github(plan, api_url, token)?;
     if report.findings.is_empty() {
         return Ok(());
+    }
+    // GitHub could not be reached: not a miswired plan but a start to run again, resumable
+    // like any interrupted run (exit 130), said in one error.
+    if let Some(unreachable) = report
+        .findings
+        .iter()
+        .find(|f| f.check == Check::GitHubUnreachable)
+    {
+        let next = "run the same `relplan apply` again (nothing was started or written)";
+        return Err(RunError::new(unreachable.message.clone())
+            .with_help(RunError::then(Some(&unreachable.help), next))
+            .with_exit(Exit::Interrupted));
     }
     // Before the progress display starts: plain lines.
     let reporter = Reporter::stderr();

@@ -1,14 +1,14 @@
-//! `relplan resume`: continue a paused, interrupted or crashed run from its state directory
-//! alone. When an executor still holds the directory (paused, waiting for running jobs), the
-//! pause request is withdrawn and that executor continues.
+//! `relplan resume`: continue a paused, interrupted, halted or crashed run from its state
+//! directory alone (with this command's connection settings, if given). When an executor
+//! still holds the directory (paused, waiting for running jobs), the pause request is
+//! withdrawn and that executor continues.
 
 use std::path::PathBuf;
 
 use crate::cli::Exit;
-use crate::cli::apply::{DEFAULT_STATE_DIR, drive};
-use crate::exec::executor::PAUSE_FILE;
-use crate::exec::journal;
-use crate::exec::session;
+use crate::cli::apply::DEFAULT_STATE_DIR;
+use crate::cli::drive::{self, ConnectionArgs};
+use crate::exec::{journal, requests, session};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -16,22 +16,17 @@ pub struct Args {
     /// Directory of the run (as given to `apply`).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
-    let pause = dir.join(PAUSE_FILE);
-    let was_paused = pause.exists();
-    if was_paused {
-        fs_err::remove_file(&pause).map_err(|e| {
-            RunError::new(e.to_string())
-                .with_help("remove the file by hand, then run `relplan resume` again")
-        })?;
-    }
+    let was_paused = requests::withdraw_pause(dir)?;
     if was_paused && journal::is_locked(dir) {
         eprintln!("the executor running on `{}` continues", dir.display());
         return Ok(Exit::Success);
     }
     let (machine, journal) = session::open_existing(dir)?;
-    drive(dir, machine, journal)
+    drive::resume(dir, machine, journal, &args.connection, Vec::new())
 }

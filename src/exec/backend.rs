@@ -1,6 +1,11 @@
 //! What the executor needs from the world that runs builds: dispatch an attempt carrying a
-//! correlation id, find an attempt by that id after a crash, observe a run, cancel it, list
-//! its artifacts, and publish the unified release as one idempotent transaction.
+//! correlation id, find an attempt by that id after a crash, adopt what a fresh state
+//! directory never saw (every attempt, release and fallback of the plan the backend already
+//! holds), observe a run, cancel it, list its artifacts, and publish the unified release as
+//! one idempotent transaction.
+//!
+//! Every error says what the executor does next ([`ErrorKind`]): ask again later, fail the
+//! attempt (retries apply), block the job until its cause is fixed, or stop the executor.
 //!
 //! The executor never knows which backend it drives. Every mutation must be safe to repeat
 //! after checking: `find` before a second `dispatch`, and `publish` completing a release
@@ -11,7 +16,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::compiled::{Job, Release};
+use crate::compiled::{CompiledPlan, Job, Release};
 use crate::exec::event::RunRef;
 use crate::release_assets::Asset;
 use crate::run_error::{Exit, RunError};
@@ -27,6 +32,23 @@ pub enum RunStatus {
     },
 }
 
+/// What the executor does about a [`BackendError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Asking again later may work (a lost answer, a rate limit, GitHub trouble, a short
+    /// outage): the executor asks again at its next turn.
+    Transient,
+    /// The attempt fails; its job's retries apply (a bad artifact, a lost run).
+    Failed,
+    /// Asking again cannot fix it, someone must (a missing tag, workflow or permission, a
+    /// moved tag): the job stops as blocked, no retry is spent, no fallback starts for it,
+    /// and `relplan retry` continues it once the cause is fixed.
+    Blocked,
+    /// The executor cannot go on at all for now (the API unreachable for too long, a token
+    /// no longer accepted): it stops cleanly (exit 130) and `relplan resume` continues.
+    Stop,
+}
+
 /// Why a backend could not do what the executor asked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -35,33 +57,64 @@ pub struct BackendError {
     /// The next step for the user, kept apart from the message all the way to the journal
     /// (`reason` and `help` of the attempt it ends).
     pub help: Option<String>,
-    /// Asking again cannot help (the run or the repository does not exist): the attempt
-    /// fails. Otherwise (network, rate limit, 5xx) the executor asks again later.
-    pub permanent: bool,
+    pub kind: ErrorKind,
 }
 
 impl BackendError {
-    /// An error asking again may fix.
-    pub fn new(message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         BackendError {
             message: message.into(),
             help: None,
-            permanent: false,
+            kind,
         }
     }
 
-    /// An error asking again cannot fix.
-    pub fn permanent(message: impl Into<String>) -> Self {
-        BackendError {
-            permanent: true,
-            ..BackendError::new(message)
-        }
+    /// An error asking again may fix.
+    pub fn transient(message: impl Into<String>) -> Self {
+        BackendError::new(ErrorKind::Transient, message)
+    }
+
+    /// An error that fails the attempt.
+    pub fn failed(message: impl Into<String>) -> Self {
+        BackendError::new(ErrorKind::Failed, message)
+    }
+
+    /// An error that blocks the job until someone fixes its cause.
+    pub fn blocked(message: impl Into<String>) -> Self {
+        BackendError::new(ErrorKind::Blocked, message)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
+}
+
+/// What a backend already holds for a plan, found by correlation ids ([`Backend::adopt`]).
+/// Times are backend seconds since `origin_unix_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Holdings {
+    /// The time zero of the times below: the earliest run found (GitHub), the simulated
+    /// world's own (sim); `None` when nothing was found.
+    pub origin_unix_ms: Option<u64>,
+    /// Attempts of the plan's jobs, in any order.
+    pub attempts: Vec<Found>,
+    /// The release of the plan's tag exists and is published.
+    pub published: bool,
+    /// The run of the plan's `[fallback]`, if it was dispatched.
+    pub fallback: Option<RunRef>,
+}
+
+/// One attempt found on the backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub job: String,
+    pub attempt: u32,
+    pub correlation_id: String,
+    pub run: RunRef,
+    pub status: RunStatus,
+    /// Why it did not succeed, when the backend knows more than "the run failed".
+    pub reason: Option<String>,
 }
 
 impl miette::Diagnostic for BackendError {
@@ -90,6 +143,20 @@ pub trait Backend {
     fn next_change(&self) -> Option<u64> {
         None
     }
+
+    /// How long (backend seconds) a new run may stay invisible to [`Backend::find`] after
+    /// its dispatch: GitHub's run lists lag. An intent without a result, and every attempt
+    /// an adoption could not rule out, is looked for until this long after its intent (or
+    /// the adoption) before it is dispatched again. 0 when `find` sees every run at once.
+    fn list_lag_s(&self) -> u64 {
+        0
+    }
+
+    /// Everything the backend already holds for `plan`: each job's attempts (by their
+    /// correlation ids), whether the release of the tag is published, the fallback's run.
+    /// Asked when a plan starts in a state directory without a journal, before anything is
+    /// written, so that a new runner continues what an earlier one started.
+    async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError>;
 
     /// Starts attempt `attempt` of `job`, tagged with `correlation_id`. `previous` is the
     /// run of the attempt before, for backends that can re-run it in place (GitHub's

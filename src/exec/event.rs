@@ -2,8 +2,13 @@
 //! state machine. Intents (`AttemptStarting`, `PublishIntent`) are written before their
 //! side effect, results (`AttemptDispatched`, `AttemptFinished`) after it.
 //!
-//! Times (`at`, `started_s`) are seconds since the run began, on the backend's clock
-//! (simulated seconds for the sim backend).
+//! Times (`at`, `started_s`, `end_s`) are seconds since the run began, on the backend's
+//! clock (simulated seconds for the sim backend).
+//!
+//! Requests from other commands (`relplan retry`, `relplan cancel`) are journaled as events
+//! too (`Retried`, `CancelRequested`), by the executor that picks them up or by the command
+//! itself when no executor runs; adoption (what the backend already held when the journal
+//! was started) is one `Adopted` event, written with `Started` as the journal is created.
 
 use std::path::PathBuf;
 
@@ -77,10 +82,31 @@ pub struct RunRef {
 #[serde(rename_all = "snake_case")]
 pub enum AttemptOutcome {
     Success,
+    /// The run failed, or the backend refused it in a way a retry may fix: retries apply.
     Failure,
     TimedOut,
-    /// Stopped by relplan (`--fail-fast`).
+    /// Stopped by relplan (`--fail-fast`, `relplan cancel`).
     Cancelled,
+    /// The backend refused it for a reason asking again cannot fix (a missing tag,
+    /// workflow or permission): the job is blocked until the cause is fixed and
+    /// `relplan retry` continues it. No retry is spent and the fallback is not started.
+    Blocked,
+}
+
+/// One attempt the backend already held when the journal was started (see `Adopted`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdoptedAttempt {
+    pub job: String,
+    pub attempt: u32,
+    pub correlation_id: String,
+    pub run: RunRef,
+    /// How it ended; `None` while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<AttemptOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_s: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One asset of the unified release, as journaled before publishing.
@@ -168,6 +194,44 @@ pub enum Event {
     },
     /// Nothing is left to do.
     Finished {
+        at: u64,
+    },
+    /// What the backend already held for this plan when the journal was started (a fresh
+    /// state directory): attempts found by their correlation ids, in plan order, each
+    /// job's in attempt order; whether the release of the tag is published already; the
+    /// fallback's run if it was dispatched. Written together with `Started`.
+    Adopted {
+        at: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attempts: Vec<AdoptedAttempt>,
+        #[serde(default)]
+        published: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fallback: Option<RunRef>,
+    },
+    /// `relplan retry`: these jobs (failed, blocked or cancelled) and the jobs they skipped
+    /// become pending again, with a fresh retry budget; attempt numbers go on.
+    Retried {
+        jobs: Vec<String>,
+        at: u64,
+    },
+    /// `relplan cancel`: running attempts are cancelled, nothing new starts, the run ends.
+    CancelRequested {
+        at: u64,
+    },
+    /// The executor stopped because the backend cannot go on for now (unreachable for too
+    /// long, a token no longer accepted); resumable once the cause is fixed.
+    Halted {
+        at: u64,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
+    },
+    /// The connection settings a later `apply` or `resume` was given (GitHub: API URL and
+    /// poll interval; they are not part of the plan): they replace the journaled ones.
+    Connection {
+        api_url: String,
+        poll_interval_s: u64,
         at: u64,
     },
 }

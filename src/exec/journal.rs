@@ -4,10 +4,11 @@
 //!
 //! A crash can leave a torn last line; reading drops it (and opening for writing cuts it off)
 //! because its event never took effect. Any other unreadable line is corruption and is
-//! reported with its line number. The first line is written to a temporary file and renamed
-//! into place, so a journal never exists without it; a journal without one complete event
-//! (empty, or only a torn first line, as an older relplan could leave) is a run that never
-//! started: `apply` starts it anew, `resume` and `status` say nothing was started.
+//! reported with its line number. A new journal's first lines (`started`, then `adopted`)
+//! are written to a temporary file and renamed into place, so a journal never exists
+//! without them; a journal without one complete event (empty, or only a torn first line, as
+//! an older relplan could leave) is a run that never started: `apply` starts it anew,
+//! `resume` and `status` say nothing was started.
 //!
 //! `<state-dir>/lock` is held (an OS file lock, released by the OS when the process dies)
 //! for as long as an executor writes to the journal. Whoever takes it first empties the
@@ -89,6 +90,44 @@ impl From<io::Error> for JournalError {
     }
 }
 
+/// The lock of a state directory that has no journal yet, held while a run is started
+/// there (adoption looks at the backend first); taking it empties the run's temporary
+/// directory. Given up without a journal, it can be [`abandon`](DirLock::abandon)ed: what
+/// taking it created is removed again.
+#[derive(Debug)]
+pub struct DirLock {
+    dir: PathBuf,
+    file: File,
+    created_dir: bool,
+}
+
+impl DirLock {
+    /// Takes the lock of `dir`, creating the directory if needed.
+    pub fn take(dir: &Path) -> Result<DirLock, JournalError> {
+        let created_dir = !dir.exists();
+        fs_err::create_dir_all(dir)?;
+        let file = lock(dir)?;
+        temp_dir::clean(dir)?;
+        Ok(DirLock {
+            dir: dir.to_path_buf(),
+            file,
+            created_dir,
+        })
+    }
+
+    /// Gives the lock up and removes the lock file and the temporary directory (and the
+    /// state directory, if taking the lock created it): a start that failed leaves nothing
+    /// behind.
+    pub fn abandon(self) {
+        drop(self.file);
+        let _ = fs_err::remove_dir_all(self.dir.join(temp_dir::TMP_DIR));
+        let _ = fs_err::remove_file(self.dir.join(LOCK_FILE));
+        if self.created_dir {
+            let _ = fs_err::remove_dir(&self.dir);
+        }
+    }
+}
+
 /// An open journal, locked against other executors, ready for appends.
 #[derive(Debug)]
 pub struct Journal {
@@ -104,44 +143,40 @@ pub fn journal_path(dir: &Path) -> PathBuf {
 }
 
 impl Journal {
-    /// The journal of `dir` for appending, with every event it holds; when there is none,
-    /// or it holds no event (a run that never started), a new journal whose first event is
-    /// `first` (then the events are `[first]` and the flag is true). A torn last line is cut
-    /// off.
-    pub fn open_or_create(
-        dir: &Path,
-        first: &Event,
-    ) -> Result<(Journal, Vec<Event>, bool), JournalError> {
-        fs_err::create_dir_all(dir)?;
-        match Journal::open(dir) {
-            Err(JournalError::Missing(_) | JournalError::NeverStarted(_)) => {}
-            opened => return opened.map(|(journal, events)| (journal, events, false)),
-        }
-        let lock = lock(dir)?;
-        temp_dir::clean(dir)?;
-        let path = journal_path(dir);
-        // Under the lock: another executor may have started the run in between.
+    /// Starts a new journal in `dir` (created if needed) whose first event is `first`.
+    pub fn create(dir: &Path, first: &Event) -> Result<Journal, JournalError> {
+        Journal::create_locked(DirLock::take(dir)?, std::slice::from_ref(first))
+    }
+
+    /// Starts a new journal holding `events`, all or none, in the directory `lock` holds;
+    /// refused when a run was started there meanwhile.
+    pub fn create_locked(lock: DirLock, events: &[Event]) -> Result<Journal, JournalError> {
+        let dir = lock.dir.clone();
+        let path = journal_path(&dir);
         if path.exists() && !parse(&path, &fs_err::read(&path)?)?.0.is_empty() {
-            drop(lock);
-            let (journal, events) = Journal::open(dir)?;
-            return Ok((journal, events, false));
+            return Err(JournalError::Io(format!(
+                "`{}` holds a run started meanwhile by another relplan",
+                path.display()
+            )));
         }
-        let line = encode(first)?;
-        atomic_file::write_through(&temp_dir::ensure(dir)?, &path, &mut line.as_bytes())
+        let mut text = String::new();
+        for event in events {
+            text.push_str(&encode(event)?);
+        }
+        atomic_file::write_through(&temp_dir::ensure(&dir)?, &path, &mut text.as_bytes())
             .map_err(|e| JournalError::Io(format!("cannot create `{}`: {e}", path.display())))?;
-        sync_dir(dir);
+        sync_dir(&dir);
         let file = OpenOptions::new()
             .append(true)
             .open(&path)
             .map_err(|e| JournalError::Io(format!("cannot open `{}`: {e}", path.display())))?;
-        let journal = Journal {
+        Ok(Journal {
             path,
             file,
-            _lock: lock,
-            appended: 1,
+            _lock: lock.file,
+            appended: events.len(),
             append_limit: None,
-        };
-        Ok((journal, vec![first.clone()], true))
+        })
     }
 
     /// Opens the journal in `dir` for appending, with every event it holds. A torn last line
@@ -181,8 +216,9 @@ impl Journal {
         Ok((journal, events))
     }
 
-    /// Test seam for crash safety: every append after the first `limit` fails, as if the
-    /// process had died right there.
+    /// Test seam for crash safety: once `limit` events were written by this `Journal`
+    /// (those it was created with included), every append fails, as if the process had
+    /// died right there.
     pub fn set_append_limit(&mut self, limit: usize) {
         self.append_limit = Some(limit);
     }
@@ -301,7 +337,7 @@ mod tests {
     #[test]
     fn a_torn_last_line_is_dropped_and_cut_off() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::open_or_create(dir.path(), &finished(1)).unwrap().0;
+        let mut journal = Journal::create(dir.path(), &finished(1)).unwrap();
         journal.append(&finished(2)).unwrap();
         drop(journal);
         let path = journal_path(dir.path());
@@ -322,7 +358,7 @@ mod tests {
     #[test]
     fn a_bad_line_in_the_middle_is_corruption() {
         let dir = tempfile::tempdir().unwrap();
-        drop(Journal::open_or_create(dir.path(), &finished(1)).unwrap().0);
+        drop(Journal::create(dir.path(), &finished(1)).unwrap());
         let path = journal_path(dir.path());
         let text = fs_err::read_to_string(&path).unwrap();
         fs_err::write(&path, format!("{text}garbage\n{text}")).unwrap();
@@ -336,7 +372,7 @@ mod tests {
     #[test]
     fn a_second_executor_is_kept_out() {
         let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open_or_create(dir.path(), &finished(1)).unwrap().0;
+        let journal = Journal::create(dir.path(), &finished(1)).unwrap();
         assert!(is_locked(dir.path()));
         assert!(matches!(
             Journal::open(dir.path()),

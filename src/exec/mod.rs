@@ -5,6 +5,7 @@
 //! `status` and `simulate` show per job; [`progress`] and [`reporter`] are what a run tells
 //! the person watching it.
 
+pub mod adoption;
 pub mod backend;
 pub mod backoff;
 pub mod event;
@@ -13,6 +14,7 @@ pub mod journal;
 pub mod machine;
 pub mod progress;
 pub mod reporter;
+pub mod requests;
 pub mod session;
 pub mod temp_dir;
 pub mod view;

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::compile::duration::format_seconds;
-use crate::exec::event::{AttemptOutcome, Event};
+use crate::exec::event::{AdoptedAttempt, AttemptOutcome, Event};
 use crate::exec::machine::{JobState, Machine};
 use crate::exec::reporter::Reporter;
 
@@ -18,6 +18,8 @@ use crate::exec::reporter::Reporter;
 pub struct Progress {
     reporter: Reporter,
     bars: Option<Bars>,
+    /// The time of the last line: lines never go back in time.
+    stamp: u64,
 }
 
 struct Bars {
@@ -46,6 +48,7 @@ impl Progress {
                 overall,
                 jobs: HashMap::new(),
             }),
+            stamp: 0,
         }
     }
 
@@ -54,6 +57,7 @@ impl Progress {
         Progress {
             reporter,
             bars: None,
+            stamp: 0,
         }
     }
 
@@ -62,9 +66,21 @@ impl Progress {
         self.reporter.clone()
     }
 
-    /// Tells the watcher about an event that was just applied to `machine`.
+    /// Tells the watcher about an event that was just applied to `machine`. Lines are
+    /// stamped with the event's time, never earlier than the line before (an event can
+    /// carry an earlier time: a run found after a crash, a timeout judged late).
     pub fn event(&mut self, machine: &Machine, event: &Event) {
-        let Some(line) = describe(event) else { return };
+        let (Some(at), Some(what)) = (event_time(event), what(event)) else {
+            return;
+        };
+        self.stamp = self.stamp.max(at);
+        let mut line = stamped(self.stamp, &what);
+        if matches!(event, Event::Resumed { .. }) {
+            for running in still_running(machine) {
+                line.push('\n');
+                line.push_str(&running);
+            }
+        }
         let Some(Bars {
             multi,
             overall,
@@ -75,7 +91,8 @@ impl Progress {
             return;
         };
         match event {
-            // A spinner says it instead of a line.
+            // A spinner says it instead of a line (once: an intent may be renewed).
+            Event::AttemptStarting { job, .. } if jobs.contains_key(job) => {}
             Event::AttemptStarting { job, attempt, .. } => {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(
@@ -117,72 +134,164 @@ impl Progress {
     }
 }
 
-/// One log line per event worth telling, with the run time in front.
-pub fn describe(event: &Event) -> Option<String> {
-    let (at, what) = match event {
-        Event::Started { .. } | Event::PublishIntent { .. } => return None,
-        Event::AttemptStarting {
-            job, attempt, at, ..
-        } => (*at, format!("start     {job} (attempt {attempt})")),
-        Event::AttemptDispatched { job, attempt, run } => (
-            run.started_s,
-            format!(
-                "running   {job} (attempt {attempt}, {})",
-                run.runs.join(", ")
-            ),
+/// `[  1h 5m] what`, the one shape of a log line.
+fn stamped(at: u64, what: &str) -> String {
+    format!("[{:>8}] {what}", format_seconds(at))
+}
+
+/// The time an event carries (when it happened on the backend's clock).
+fn event_time(event: &Event) -> Option<u64> {
+    Some(match event {
+        Event::Started { .. } | Event::PublishIntent { .. } | Event::Connection { .. } => {
+            return None;
+        }
+        Event::AttemptDispatched { run, .. } => run.started_s,
+        Event::AttemptStarting { at, .. }
+        | Event::AttemptFinished { at, .. }
+        | Event::Paused { at }
+        | Event::Resumed { at }
+        | Event::Interrupted { at }
+        | Event::Halted { at, .. }
+        | Event::FallbackStarting { at, .. }
+        | Event::FallbackFinished { at, .. }
+        | Event::Finished { at }
+        | Event::Adopted { at, .. }
+        | Event::Retried { at, .. }
+        | Event::CancelRequested { at } => *at,
+    })
+}
+
+/// What the log line of an event says, without its time.
+fn what(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::Started { .. } | Event::PublishIntent { .. } | Event::Connection { .. } => {
+            return None;
+        }
+        Event::AttemptStarting { job, attempt, .. } => {
+            format!("start     {job} (attempt {attempt})")
+        }
+        Event::AttemptDispatched { job, attempt, run } => format!(
+            "running   {job} (attempt {attempt}, {})",
+            run.runs.join(", ")
         ),
         Event::AttemptFinished {
             job,
             attempt,
             outcome,
-            at,
             reason,
             help,
+            ..
         } => {
             let word = match outcome {
                 AttemptOutcome::Success => "succeeded",
                 AttemptOutcome::Failure => "failed   ",
                 AttemptOutcome::TimedOut => "timed out",
                 AttemptOutcome::Cancelled => "cancelled",
+                AttemptOutcome::Blocked => "blocked  ",
             };
             let reason = reason
                 .as_ref()
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
-            let what = format!("{word} {job} (attempt {attempt}){reason}");
-            (*at, with_help(what, help.as_deref()))
+            with_help(
+                format!("{word} {job} (attempt {attempt}){reason}"),
+                help.as_deref(),
+            )
         }
-        Event::Paused { at } => (
-            *at,
-            "paused: running jobs finish, nothing new starts".to_string(),
-        ),
-        Event::Resumed { at } => (*at, "resumed".to_string()),
-        Event::Interrupted { at } => (*at, "interrupted: the journal is consistent".to_string()),
-        Event::FallbackStarting { at, .. } => (
-            *at,
-            "the release did not complete: starting the plan's [fallback]".to_string(),
-        ),
+        Event::Paused { .. } => "paused: running jobs finish, nothing new starts".to_string(),
+        Event::Resumed { .. } => "resumed".to_string(),
+        Event::Interrupted { .. } => "interrupted: the journal is consistent".to_string(),
+        Event::Halted { reason, help, .. } => {
+            with_help(format!("stopped: {reason}"), help.as_deref())
+        }
+        Event::FallbackStarting { .. } => {
+            "the release did not complete: starting the plan's [fallback]".to_string()
+        }
         Event::FallbackFinished {
-            at,
-            run,
-            reason,
-            help,
-        } => (
-            *at,
-            match (run, reason) {
-                (Some(run), _) => format!("fallback dispatched ({})", run.runs.join(", ")),
-                (None, reason) => with_help(
-                    format!(
-                        "fallback not dispatched: {}",
-                        reason.as_deref().unwrap_or("no reason given")
-                    ),
-                    help.as_deref(),
+            run, reason, help, ..
+        } => match (run, reason) {
+            (Some(run), _) => format!("fallback dispatched ({})", run.runs.join(", ")),
+            (None, reason) => with_help(
+                format!(
+                    "fallback not dispatched: {}",
+                    reason.as_deref().unwrap_or("no reason given")
                 ),
-            },
+                help.as_deref(),
+            ),
+        },
+        Event::Finished { .. } => "finished".to_string(),
+        Event::Adopted {
+            attempts,
+            published,
+            fallback,
+            ..
+        } => adopted(attempts, *published, fallback.is_some()),
+        Event::Retried { jobs, .. } => format!(
+            "retry     {}: pending again with a fresh retry budget, and the jobs {} skipped",
+            jobs.join(", "),
+            if jobs.len() == 1 { "it" } else { "they" }
         ),
-        Event::Finished { at } => (*at, "finished".to_string()),
-    };
-    Some(format!("[{:>8}] {what}", format_seconds(at)))
+        Event::CancelRequested { .. } => {
+            "cancel requested: running attempts are cancelled, nothing new starts".to_string()
+        }
+    })
+}
+
+/// What an adoption found, in one line.
+fn adopted(attempts: &[AdoptedAttempt], published: bool, fallback: bool) -> String {
+    let mut found = Vec::new();
+    if !attempts.is_empty() {
+        let mut jobs: Vec<&str> = attempts.iter().map(|a| a.job.as_str()).collect();
+        jobs.dedup();
+        let running = match attempts.iter().filter(|a| a.outcome.is_none()).count() {
+            0 => "none".to_string(),
+            n => n.to_string(),
+        };
+        found.push(format!(
+            "{} attempt{} of {} job{} ({running} still running)",
+            attempts.len(),
+            plural(attempts.len()),
+            jobs.len(),
+            plural(jobs.len())
+        ));
+    }
+    if published {
+        found.push("the release (already published)".to_string());
+    }
+    if fallback {
+        found.push("the fallback's run".to_string());
+    }
+    if found.is_empty() {
+        "adopted   nothing: the backend holds no run of this plan yet".to_string()
+    } else {
+        format!("adopted   from the backend: {}", found.join(", "))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The attempts still in flight when an executor continues a run, one line each.
+pub fn still_running(machine: &Machine) -> Vec<String> {
+    machine
+        .active()
+        .filter_map(|i| {
+            let attempt = machine.run(i).current()?;
+            let job = &machine.job(i).id;
+            Some(match &attempt.run {
+                Some(run) => format!(
+                    "          still running from before: {job} (attempt {}, {})",
+                    attempt.number,
+                    run.runs.join(", ")
+                ),
+                None => format!(
+                    "          not confirmed before the stop: {job} (attempt {}), looked up by its correlation id",
+                    attempt.number
+                ),
+            })
+        })
+        .collect()
 }
 
 /// `what`, and under it the `help:` line of the one error style, indented past the time.

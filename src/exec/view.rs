@@ -1,7 +1,8 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
 //! field names are a contract for programs (never renamed, only added): `id`, `state`,
 //! `attempts`, `start_s`, `end_s`, `history` (`attempt`, `start_s`, `end_s`, `outcome`,
-//! `reason`, `help`, `log`).
+//! `reason`, `help`, and for `status` `runs`, `adopted` and `log`, left out when empty or
+//! false).
 
 use std::fmt::Write;
 
@@ -35,6 +36,12 @@ pub struct AttemptRow {
     /// What the user can do about `reason`, when the backend knew.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The backend's run references (`status` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<String>,
+    /// Found on the backend when the journal was started, not dispatched by this journal.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
     /// Where the attempt's output is kept, for backends that keep it on this machine
     /// (filled in by the command that knows the backend: `status`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,6 +50,15 @@ pub struct AttemptRow {
 
 /// One row per job, in plan order (group, then id).
 pub fn rows(machine: &Machine) -> Vec<JobRow> {
+    rows_of(machine, false)
+}
+
+/// [`rows`] with each attempt's run references, for `status`.
+pub fn status_rows(machine: &Machine) -> Vec<JobRow> {
+    rows_of(machine, true)
+}
+
+fn rows_of(machine: &Machine, with_runs: bool) -> Vec<JobRow> {
     (0..machine.job_count())
         .map(|i| {
             let run = machine.run(i);
@@ -66,6 +82,11 @@ pub fn rows(machine: &Machine) -> Vec<JobRow> {
                         outcome: a.outcome,
                         reason: a.reason.clone(),
                         help: a.help.clone(),
+                        runs: match (&a.run, with_runs) {
+                            (Some(run), true) => run.runs.clone(),
+                            _ => Vec::new(),
+                        },
+                        adopted: a.adopted,
                         log: None,
                     })
                     .collect(),

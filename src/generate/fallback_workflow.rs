@@ -6,9 +6,10 @@
 //! release job downloads the artifacts of the publishing jobs' runs, selects files by the
 //! publish globs, writes SHA256SUMS and publishes the release with `gh`.
 //!
-//! Correlation ids follow relplan's format with an attempt of their own,
-//! `relplan-<12 hex of the plan hash>-<job>-fallback-<run id>.<run attempt>.<try>`, so a
-//! run started here is never taken for one of relplan's attempts, nor the other way round.
+//! Correlation ids follow relplan's format ([`crate::correlation`]) with an attempt of
+//! their own, `relplan-<12 hex of the plan hash>-<job>-fallback-<run id>.<run attempt>.<try>`:
+//! they end in `.<digits>`, relplan's in `-<digits>` (or `-fallback`), so a run started
+//! here is never taken for one of relplan's attempts, nor the other way round.
 //!
 //! The workflow accepts `workflow_dispatch` with `version`, `plan_hash` and
 //! `relplan_correlation_id`, so the plan's `[fallback]` may name it; it refuses a
@@ -17,10 +18,11 @@
 use serde_json::{Value, json};
 
 use crate::compiled::{CompiledPlan, Job, JobKind, Trigger};
+use crate::correlation;
 use crate::generate::job_ids::JobIds;
 use crate::generate::yaml::{self, Map, Node};
 use crate::generate::{
-    FALLBACK_WORKFLOW, File, RUNNER, Settings, TOKEN_SECRET, header, shell_word, short_hash,
+    FALLBACK_WORKFLOW, File, RUNNER, Settings, TOKEN_SECRET, header, shell_word,
 };
 use crate::github::dispatch::{self, Attempt, CORRELATION_INPUT};
 use crate::run_error::RunError;
@@ -310,7 +312,7 @@ fn dispatch_job(plan: &CompiledPlan, job: &Job, ids: &JobIds) -> Result<Map, Run
         .str("ID_PATH", id_path)
         .str(
             "ID_PREFIX",
-            format!("relplan-{}-{}", short_hash(plan), job.id),
+            format!("{}{}", correlation::prefix(&plan.plan_hash), job.id),
         )
         .str("ATTEMPTS", attempts.to_string())
         .str("TIMEOUT_S", job.timeout_s.to_string());

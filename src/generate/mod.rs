@@ -150,15 +150,6 @@ pub fn expression_string(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// The first 12 hex digits of the plan hash, as correlation ids carry them.
-pub fn short_hash(plan: &CompiledPlan) -> &str {
-    let hex = plan
-        .plan_hash
-        .strip_prefix("sha256:")
-        .unwrap_or(&plan.plan_hash);
-    hex.get(..12).unwrap_or(hex)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,9 @@
 //! - Reads ([`GitHub::get`], [`GitHub::get_cached`]) are retried: on 5xx, timeouts and lost
 //!   connections with exponential backoff (1 s, 2 s, 4 s, … capped at 60 s), on 429 and
 //!   secondary limits (403 with `retry-after` or GitHub's "secondary rate limit" message)
-//!   after `retry-after` or, without it, at least a minute.
+//!   after `retry-after` or, without it, at least a minute. A connection that cannot be
+//!   made at all (refused, unknown host, TLS handshake) is tried [`CONNECT_ATTEMPTS`]
+//!   times, then reported as [`GitHubError::Unreachable`] with its cause.
 //! - Mutations ([`GitHub::send`]) are sent once. A rate-limit answer becomes
 //!   [`GitHubError::Rejected`] (not performed, safe to resend after the wait); a 5xx, a
 //!   timeout or a lost connection becomes [`GitHubError::Uncertain`] (look it up first).
@@ -48,6 +50,10 @@ const MAX_JSON_BYTES: usize = 32 << 20;
 const BACKOFF_CAP: Duration = Duration::from_secs(60);
 /// GitHub's advice for a secondary limit without `retry-after`.
 const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// A read whose connection cannot be made (refused, unknown host, TLS) is tried this often
+/// (1 s, then 2 s apart): such causes rarely pass within seconds, and the executor asks
+/// again on its own terms.
+pub const CONNECT_ATTEMPTS: u32 = 3;
 
 /// The REST API root, without a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -208,6 +214,8 @@ enum Verdict {
     Limited(Duration),
     /// Server trouble; a read may be retried, a mutation is uncertain.
     Trouble(String),
+    /// No connection could be made (nothing was sent): the cause.
+    Unreachable(String),
     /// The answer is larger than allowed: asking again will not change that.
     TooLarge(u64),
 }
@@ -375,6 +383,13 @@ impl GitHub {
                     backoff(attempt)
                 }
                 Verdict::TooLarge(cap) => return Err(too_large(action, cap)),
+                Verdict::Unreachable(cause) if attempt >= CONNECT_ATTEMPTS.min(attempts) => {
+                    return Err(self.unreachable(cause));
+                }
+                Verdict::Unreachable(cause) => {
+                    last = cause;
+                    backoff(attempt)
+                }
             };
             if attempt < attempts {
                 self.config.pacer.wait(wait).await;
@@ -384,6 +399,13 @@ impl GitHub {
             action: action.to_string(),
             detail: format!("gave up after {attempts} attempts; last: {last}"),
         })
+    }
+
+    fn unreachable(&self, cause: String) -> GitHubError {
+        GitHubError::Unreachable {
+            api_url: self.config.api_url.as_str().to_string(),
+            cause,
+        }
     }
 
     /// A mutation, sent exactly once. JSON bodies go through [`GitHub::send_json`], files
@@ -425,6 +447,7 @@ impl GitHub {
                 detail,
             }),
             Verdict::TooLarge(cap) => Err(too_large(action, cap)),
+            Verdict::Unreachable(cause) => Err(self.unreachable(cause)),
         }
     }
 
@@ -488,7 +511,7 @@ impl GitHub {
                 .octo
                 .execute(request)
                 .await
-                .map_err(|e| SaveError::Broken(e.to_string()))?;
+                .map_err(|e| failed_exchange(&e))?;
             let (parts, body) = response.into_parts();
             let (body, saved) = match destination {
                 Some(destination) if parts.status.is_success() => {
@@ -502,12 +525,14 @@ impl GitHub {
                     let body = http_body_util::Limited::new(body, cap)
                         .collect()
                         .await
-                        .map_err(|e| SaveError::Broken(format!("reading the answer: {e}")))?
+                        .map_err(|e| {
+                            NoAnswer::from(SaveError::Broken(format!("reading the answer: {e}")))
+                        })?
                         .to_bytes();
                     (body, None)
                 }
             };
-            Ok::<Reply, SaveError>(Reply {
+            Ok::<Reply, NoAnswer>(Reply {
                 status: parts.status,
                 headers: parts.headers,
                 body,
@@ -521,8 +546,9 @@ impl GitHub {
                     budget.time.as_secs_f64()
                 ));
             }
-            Ok(Err(SaveError::Broken(e))) => return Verdict::Trouble(e),
-            Ok(Err(SaveError::TooLarge(cap))) => return Verdict::TooLarge(cap),
+            Ok(Err(NoAnswer::Save(SaveError::Broken(e)))) => return Verdict::Trouble(e),
+            Ok(Err(NoAnswer::Save(SaveError::TooLarge(cap)))) => return Verdict::TooLarge(cap),
+            Ok(Err(NoAnswer::Unreachable(cause))) => return Verdict::Unreachable(cause),
             Ok(Ok(reply)) => reply,
         };
         // An answer that used the last request of the window: the next request waits for
@@ -536,6 +562,41 @@ impl GitHub {
             *slot = Some(reset);
         }
         classify(reply)
+    }
+}
+
+/// Why an exchange got no whole answer.
+enum NoAnswer {
+    Save(SaveError),
+    /// No connection could be made: the cause.
+    Unreachable(String),
+}
+
+impl From<SaveError> for NoAnswer {
+    fn from(error: SaveError) -> NoAnswer {
+        NoAnswer::Save(error)
+    }
+}
+
+/// A request that got no answer: unreachable when the connection could not be made (its
+/// innermost cause: refused, unknown host, TLS), broken otherwise (it may have been sent).
+fn failed_exchange(error: &octocrab::Error) -> NoAnswer {
+    let mut connect = false;
+    let mut cause = error.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect)
+        {
+            connect = true;
+        }
+        cause = e.to_string();
+        source = e.source();
+    }
+    if connect {
+        NoAnswer::Unreachable(cause)
+    } else {
+        NoAnswer::Save(SaveError::Broken(error.to_string()))
     }
 }
 
@@ -628,6 +689,48 @@ mod tests {
             ApiUrl::resolve(None, |_| None).upload_root(),
             "https://uploads.github.com"
         );
+    }
+
+    #[test]
+    fn a_refused_connection_is_unreachable_with_its_cause() {
+        // Nothing listens on a port the test bound and released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let error = runtime.block_on(async {
+            let url = format!("http://127.0.0.1:{port}");
+            let mut config =
+                GitHubConfig::new(ApiUrl::resolve(Some(&url), |_| None), Token::new("t"));
+            config.pacer = Pacer::scaled(0.0);
+            let github = GitHub::new(config).expect("a client");
+            let read = github.get("reading", "/repos/o/r").await;
+            let sent = github
+                .send(
+                    Method::POST,
+                    "sending",
+                    "/repos/o/r",
+                    "application/json",
+                    RequestBody::Bytes(Vec::new()),
+                )
+                .await;
+            (read.map(|_| ()), sent.map(|_| ()), github.pacer().waits())
+        });
+        let (read, sent, waits) = error;
+        for result in [read, sent] {
+            match result {
+                Err(GitHubError::Unreachable { api_url, cause }) => {
+                    assert_eq!(api_url, format!("http://127.0.0.1:{port}"));
+                    assert!(cause.to_lowercase().contains("refused"), "{cause}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(waits, [Duration::from_secs(1), Duration::from_secs(2)]);
     }
 
     #[test]

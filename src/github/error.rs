@@ -38,6 +38,10 @@ pub enum GitHubError {
     /// A read that kept failing after its retries.
     #[error("{action}: {detail}")]
     Unavailable { action: String, detail: String },
+    /// No connection to the API could be made (refused, unknown host, TLS): nothing was
+    /// sent.
+    #[error("cannot reach the GitHub API at {api_url}: {cause}")]
+    Unreachable { api_url: String, cause: String },
     /// GitHub answered something relplan cannot read.
     #[error("{action}: unexpected answer from GitHub: {detail}")]
     Protocol { action: String, detail: String },
@@ -113,7 +117,7 @@ impl GitHubError {
                 "the token was refused; check that GITHUB_TOKEN is valid and not expired".into()
             }
             GitHubError::Status { status: 403 | 404, .. } => {
-                "check the repository name and that the token may access it (404 is also GitHub's answer to a missing permission)".into()
+                "check that the repository (and the workflow or tag named) exists and that the token may access it: GitHub also answers 404 when a permission is missing".into()
             }
             GitHubError::Status { .. } | GitHubError::Protocol { .. } => {
                 "check the API URL (--api-url, GITHUB_API_URL) and GitHub's status page, then resume".into()
@@ -128,6 +132,9 @@ impl GitHubError {
             GitHubError::Unavailable { .. } => {
                 "GitHub did not answer; check the network and GitHub's status page, then resume".into()
             }
+            GitHubError::Unreachable { .. } => {
+                "check the API URL (--api-url, GITHUB_API_URL), the network and the proxy or certificates in between".into()
+            }
             GitHubError::TagMoved { .. } => {
                 "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again".into()
             }
@@ -136,7 +143,7 @@ impl GitHubError {
             }
             GitHubError::AssetNameConflict(_) => CLASH_HELP.into(),
             GitHubError::AssetDiffers { .. } => {
-                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then resume".into()
+                "a build is not reproducible or the draft holds an older upload; delete that asset from the draft if it is stale, then `relplan retry`".into()
             }
             GitHubError::AlreadyPublished { .. } => {
                 "release under a new version, or delete the published release if it must be redone".into()

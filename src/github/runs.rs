@@ -22,8 +22,8 @@ use crate::github::run_state::RunState;
 use crate::github::split_repo;
 
 const PAGE_SIZE: usize = 100;
-/// Discovery reads at most this many pages (10,000 runs since the dispatch).
-const MAX_PAGES: usize = 100;
+/// Discovery (and adoption) reads at most this many pages (10,000 runs since the dispatch).
+pub const MAX_PAGES: usize = 100;
 
 /// The fields of a workflow run relplan reads.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -46,6 +46,9 @@ pub struct Run {
     /// RFC 3339; for a completed run, when it completed.
     #[serde(default)]
     pub updated_at: String,
+    /// RFC 3339: when its latest attempt started (a re-run starts later than the run).
+    #[serde(default)]
+    pub run_started_at: Option<String>,
 }
 
 fn first_attempt() -> u32 {
@@ -183,6 +186,18 @@ impl GitHub {
     }
 }
 
+/// The words of a run-name, in the sense of [`carries`]: the longest runs of letters,
+/// digits, `-`, `_`, `.`, `/` and `#`.
+pub fn words(title: &str) -> impl Iterator<Item = &str> {
+    title
+        .split(|c: char| !is_id_char(c))
+        .filter(|w| !w.is_empty())
+}
+
+fn is_id_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '#')
+}
+
 /// True when `title` holds `correlation_id` as a word of its own: not preceded or
 /// followed by a letter, digit, `-`, `_`, `.`, `/` or `#`, so that `…-node-1` is not found
 /// in the run-name of `…-node-1-1` or `…-node-10`.
@@ -190,7 +205,6 @@ pub fn carries(title: &str, correlation_id: &str) -> bool {
     if correlation_id.is_empty() {
         return false;
     }
-    let is_id_char = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '#');
     title.match_indices(correlation_id).any(|(start, _)| {
         let before = title[..start].chars().next_back();
         let after = title[start + correlation_id.len()..].chars().next();
@@ -212,5 +226,12 @@ mod tests {
         assert!(!carries("build relplan-abc-1700-node-10", id));
         assert!(!carries("build xrelplan-abc-1700-node-1", id));
         assert!(!carries("build", ""));
+        let title = "build (relplan-abc-node-1) #2: relplan-abc-x/y-3";
+        let found: Vec<&str> = words(title).collect();
+        assert_eq!(
+            found,
+            ["build", "relplan-abc-node-1", "#2", "relplan-abc-x/y-3"]
+        );
+        assert!(found.iter().all(|w| carries(title, w)));
     }
 }

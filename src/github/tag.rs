@@ -41,7 +41,7 @@ impl GitHub {
             .await?
             .ok_or_else(|| GitHubError::Input {
                 message: format!("`{repo}` has no tag `{tag}`"),
-                help: "push the tag named by git_tag in the manifest, then resume".into(),
+                help: "push the tag named by git_tag in the manifest, then `relplan retry`".into(),
             })?;
         match pinned.filter(|p| !p.is_empty()) {
             Some(pinned) if !same_commit(&commit, pinned) => Err(GitHubError::TagMoved {

@@ -137,7 +137,11 @@ pub fn mermaid(sim: &Simulation) -> String {
             for attempt in &row.history {
                 let tag = match attempt.outcome {
                     Some(AttemptOutcome::Success) => "done, ",
-                    Some(AttemptOutcome::Failure | AttemptOutcome::TimedOut) => "crit, ",
+                    Some(
+                        AttemptOutcome::Failure
+                        | AttemptOutcome::TimedOut
+                        | AttemptOutcome::Blocked,
+                    ) => "crit, ",
                     Some(AttemptOutcome::Cancelled) => "",
                     None => "active, ",
                 };

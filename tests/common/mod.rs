@@ -1,9 +1,11 @@
 //! Helpers shared by the integration tests: running the real binary, paths to inputs;
 //! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer,
-//! [`local`] makes git repositories and plans for the tests of the local backend.
+//! [`github_run`] is the release the GitHub executor tests drive, [`local`] makes git
+//! repositories and plans for the tests of the local backend.
 
 pub mod executor;
 pub mod github;
+pub mod github_run;
 pub mod local;
 
 use std::path::{Path, PathBuf};

@@ -2,12 +2,16 @@
 //! port, holding repositories with tags and workflows, runs that move from queued through
 //! in_progress to completed as the test advances the fake clock (with scripted outcomes per
 //! attempt), artifacts as real zips with digests behind redirecting downloads, releases with
-//! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, and a
-//! log of every request (for counting what the rate limit would charge). [`wiring`] adds
+//! drafts, uploads and publishing, ETags and rate-limit headers, injectable faults, run
+//! lists that lag behind new runs ([`lag`]), a handle for tasks spawned beside the code
+//! under test ([`handle`]), and a log of every request (for counting what the rate limit
+//! would charge). [`wiring`] adds
 //! what the preflight reads: repository metadata, workflow states and files per ref;
 //! [`published`] releases made directly, for `relplan verify` and `compare`, with assets of
 //! any size generated as they are served.
 
+pub mod handle;
+pub mod lag;
 pub mod published;
 pub mod routes;
 pub mod wiring;

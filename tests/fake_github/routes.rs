@@ -342,6 +342,7 @@ async fn list_runs(
         .iter()
         .rev()
         .filter(|r| r.repo == name)
+        .filter(|r| super::lag::listed(&world, r))
         .filter(|r| query.get("event").is_none_or(|e| *e == r.event))
         .filter(|r| {
             since.is_none_or(|since| {

@@ -70,6 +70,8 @@ pub struct Run {
     pub script: Script,
     /// Ids of its artifacts, same order as the script's.
     pub artifact_ids: Vec<u64>,
+    /// When it was created, in real time: run lists show it [`World::list_lag`] later.
+    pub created: std::time::Instant,
 }
 
 #[derive(Clone, Debug)]
@@ -184,6 +186,8 @@ pub struct World {
     pub reject_run_details: bool,
     /// Leave `digest` out of release assets (older servers).
     pub hide_asset_digests: bool,
+    /// How long a new run stays out of run listings (see `lag.rs`).
+    pub list_lag: std::time::Duration,
     /// `METHOD path` of every request performed and then held without an answer.
     pub held: Vec<String>,
     /// How the repositories are wired: metadata, workflow files, immutable releases.
@@ -234,6 +238,7 @@ impl World {
             cancelled: false,
             script: workflow.script.clone(),
             artifact_ids,
+            created: std::time::Instant::now(),
         });
         id
     }
@@ -290,6 +295,7 @@ impl World {
             "run_attempt": run.attempt,
             "created_at": self.timestamp(run.created_s),
             "updated_at": self.timestamp(self.updated_s(run)),
+            "run_started_at": self.timestamp(run.attempt_started_s),
             "html_url": format!("https://github.com/{}/actions/runs/{}", run.repo, run.id),
         })
     }

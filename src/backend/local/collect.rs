@@ -79,7 +79,7 @@ pub fn published(
         return Ok(assets);
     }
     for entry in WalkDir::new(artifacts).sort_by_file_name() {
-        let entry = entry.map_err(|e| BackendError::new(e.to_string()))?;
+        let entry = entry.map_err(|e| BackendError::transient(e.to_string()))?;
         if !entry.file_type().is_file() {
             continue;
         }
@@ -90,7 +90,7 @@ pub fn published(
         let relative = relative_path(artifacts, entry.path()).unwrap_or_else(|| name.clone());
         let source = format!("`{relative}` of job `{job}` (attempt {attempt})");
         if let Some(problem) = release_assets::name_problem(&name) {
-            return Err(BackendError::permanent(format!(
+            return Err(BackendError::blocked(format!(
                 "{source} cannot be a release asset: its name {problem}"
             ))
             .with_help(release_assets::NAME_HELP));
@@ -98,7 +98,7 @@ pub fn published(
         let path = entry.path().to_path_buf();
         let (sha256, size) = fs_err::File::open(&path)
             .and_then(sha256_of_reader)
-            .map_err(|e| BackendError::new(e.to_string()))?;
+            .map_err(|e| BackendError::transient(e.to_string()))?;
         assets.push(Asset::from_file(name, path, size, sha256, source));
     }
     Ok(assets)

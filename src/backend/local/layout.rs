@@ -26,6 +26,7 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +124,20 @@ impl AttemptDir {
         write(&self.file(PID_FILE), format!("{pid}\n").as_bytes())
     }
 
+    /// When the build started (its `pid` file was written); for an attempt that ended
+    /// without starting one, when it ended. `None` before either.
+    pub fn started_unix_ms(&self) -> Result<Option<u64>, BackendError> {
+        let written = fs_err::metadata(self.file(PID_FILE))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as u64);
+        match written {
+            Some(ms) => Ok(Some(ms)),
+            None => Ok(self.status()?.map(|s| s.finished_unix_ms)),
+        }
+    }
+
     pub fn cancel_requested(&self) -> bool {
         self.file(CANCEL_FILE).exists()
     }
@@ -164,6 +179,37 @@ pub fn job_dir(state_dir: &Path, job: &str) -> PathBuf {
     state_dir.join(LOCAL_DIR).join(encode(job))
 }
 
+/// The attempt numbers of `job` that have a folder, in no particular order.
+pub fn attempts_of(state_dir: &Path, job: &str) -> Vec<u32> {
+    numbered(&job_dir(state_dir, job))
+}
+
+/// Every attempt folder of the state directory (`local/<any job>/<number>`), whatever plan
+/// made it.
+pub fn every_attempt(state_dir: &Path) -> Vec<AttemptDir> {
+    let Ok(jobs) = fs_err::read_dir(state_dir.join(LOCAL_DIR)) else {
+        return Vec::new();
+    };
+    let mut all = Vec::new();
+    for job in jobs.flatten() {
+        let folder = job.path();
+        for attempt in numbered(&folder) {
+            all.push(AttemptDir(folder.join(attempt.to_string())));
+        }
+    }
+    all
+}
+
+/// The entries of `folder` named by a number.
+fn numbered(folder: &Path) -> Vec<u32> {
+    let Ok(entries) = fs_err::read_dir(folder) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
 /// The attempt a journaled run reference names (`local:local/<job>/<attempt>`).
 pub fn attempt_of(state_dir: &Path, run: &str) -> Option<AttemptDir> {
     let relative = run.strip_prefix("local:")?;
@@ -196,7 +242,7 @@ fn is_plain_or_escape(c: char) -> bool {
 }
 
 pub fn io_error(path: &Path, e: &std::io::Error) -> BackendError {
-    BackendError::new(format!("cannot use `{}`: {e}", path.display()))
+    BackendError::transient(format!("cannot use `{}`: {e}", path.display()))
 }
 
 /// Writes a whole file atomically.
@@ -206,7 +252,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), BackendError> {
     let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| BackendError::new(format!("cannot write `{}`: {e}", path.display())))?;
+        .map_err(|e| BackendError::transient(format!("cannot write `{}`: {e}", path.display())))?;
     text.push('\n');
     write(path, text.as_bytes())
 }
@@ -218,8 +264,8 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Bac
         Err(e) => return Err(io_error(path, &e)),
     };
     serde_json::from_str(&text).map(Some).map_err(|e| {
-        BackendError::permanent(format!("`{}` is damaged: {e}", path.display())).with_help(
-            "it is written only by relplan; start the run again with another --state-dir",
+        BackendError::failed(format!("`{}` is damaged: {e}", path.display())).with_help(
+            "it is written only by relplan; the job's next attempt gets a folder of its own",
         )
     })
 }

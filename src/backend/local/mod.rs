@@ -3,6 +3,7 @@
 //! outlives the executor, and the unified release as a folder in the state directory.
 //!
 //! One idea per file:
+//! - `adoption.rs`: what the attempt folders hold for a plan started without a journal;
 //! - `layout.rs`: the attempt folder (`<state-dir>/local/<job>/<attempt>/`) and its small
 //!   files (`spec.json`, `lock`, `pid`, `output.log`, `status`, `cancel`);
 //! - `workspace.rs`: the clones, the tag check and the worktrees (the `git` binary);
@@ -18,15 +19,25 @@
 //!   waits on the first one's lock and then finds the attempt ended, so no build runs
 //!   twice.
 //! - `find` answers from the attempt folders: an attempt carrying the correlation id whose
-//!   build started (`pid`) or ended (`status`) is the run.
+//!   build started (`pid`) or ended (`status`) is the run; `adopt` reads them all
+//!   ([`adoption`]), so a start without a journal never builds an attempt twice.
 //! - `observe` reads `status`; without one, a supervisor holding the lock means running,
 //!   and no supervisor means it died (killed, or the machine restarted): the attempt is
-//!   recorded as failed and whatever is left of its build killed.
-//! - `cancel` (timeouts, `--fail-fast`) writes `cancel` and kills the build's whole
-//!   process group; the supervisor then records the attempt as cancelled.
+//!   recorded as failed and whatever is left of its build killed
+//!   ([`supervisor::ending`]). A build that exits non-zero is a failed run: retries apply.
+//! - `cancel` (`relplan cancel`, timeouts, `--fail-fast`) writes `cancel` and kills the
+//!   build's whole process group through the pid its supervisor recorded, from any
+//!   process (the supervisor need not be this executor's child); the supervisor then
+//!   records the attempt as cancelled.
+//! - Errors say what happens next ([`ErrorKind`](crate::exec::backend::ErrorKind)): what someone must fix (a moved or
+//!   missing tag, a clone that cannot be made, a job without `local.run`, a release folder
+//!   holding other files) blocks the job until `relplan retry`; a damaged attempt file
+//!   fails the attempt (the next one gets a folder of its own); trouble with files,
+//!   processes or a supervisor slow to start is asked again.
 //! - The release job reads each publishing job's collected files ([`collect::published`])
 //!   and `publish` writes the release folder ([`release_dir::publish`]).
 
+mod adoption;
 mod collect;
 mod layout;
 mod process;
@@ -37,10 +48,10 @@ mod workspace;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::compiled::{CompiledPlan, FALLBACK_JOB, Job, JobKind, LocalBuild, Release};
-use crate::exec::backend::{Backend, BackendError, Clock, RunStatus};
+use crate::exec::backend::{Backend, BackendError, Clock, Holdings, RunStatus};
 use crate::exec::event::RunRef;
 use crate::exec::reporter::Reporter;
 use crate::release_assets::Asset;
@@ -50,9 +61,7 @@ pub use release_dir::release_path;
 pub use supervisor::{SUPERVISE_COMMAND, supervise};
 pub use workspace::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE};
 
-use layout::{
-    ARTIFACTS_DIR, NEEDS_DIR, PID_FILE, Spec, Status, WORK_DIR, WORKTREE_DIR, attempt_of, job_dir,
-};
+use layout::{ARTIFACTS_DIR, NEEDS_DIR, Spec, WORK_DIR, WORKTREE_DIR, attempt_of, attempts_of};
 use workspace::Workspace;
 
 /// How long `dispatch` waits for a new supervisor to start its build.
@@ -96,7 +105,7 @@ impl LocalBackend {
     ) -> Result<LocalBackend, BackendError> {
         let absolute = |path: &Path, what: &str| {
             std::path::absolute(path).map_err(|e| {
-                BackendError::permanent(format!("cannot use the {what} `{}`: {e}", path.display()))
+                BackendError::blocked(format!("cannot use the {what} `{}`: {e}", path.display()))
             })
         };
         Ok(LocalBackend {
@@ -122,7 +131,7 @@ impl LocalBackend {
             .first()
             .and_then(|r| attempt_of(&self.state_dir, r))
             .ok_or_else(|| {
-                BackendError::permanent(format!(
+                BackendError::failed(format!(
                     "`{}` is not a run of the local backend",
                     run.runs.join(", ")
                 ))
@@ -130,16 +139,12 @@ impl LocalBackend {
     }
 
     /// The run reference of an attempt whose build started, dated by its `pid` file.
-    fn run_ref(&self, dir: &AttemptDir) -> RunRef {
-        let started_ms = fs_err::metadata(dir.file(PID_FILE))
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_millis() as u64);
-        RunRef {
+    fn run_ref(&self, dir: &AttemptDir) -> Result<RunRef, BackendError> {
+        let started_ms = dir.started_unix_ms()?;
+        Ok(RunRef {
             runs: vec![dir.run_name(&self.state_dir)],
             started_s: started_ms.map_or_else(|| self.now(), |ms| self.clock.at(ms)),
-        }
+        })
     }
 
     /// Makes the attempt folder ready to run: where it runs, what it gets, `spec.json`.
@@ -203,11 +208,11 @@ impl LocalBackend {
         if worktree.exists() {
             let clone = self.workspace.clone_path(&job.repo);
             Workspace::remove_worktree(&clone, &worktree).map_err(|why| {
-                BackendError::permanent(format!("cannot remove `{}`: {why}", worktree.display()))
+                BackendError::transient(format!("cannot remove `{}`: {why}", worktree.display()))
             })?;
         }
         fs_err::remove_dir_all(dir.path()).map_err(|e| {
-            BackendError::permanent(format!("cannot remove `{}`: {e}", dir.path().display()))
+            BackendError::transient(format!("cannot remove `{}`: {e}", dir.path().display()))
         })
     }
 
@@ -231,7 +236,7 @@ impl LocalBackend {
                 fs_err::create_dir_all(parent).map_err(|e| layout::io_error(parent, &e))?;
             }
             symlink(&target, &link).map_err(|e| {
-                BackendError::permanent(format!(
+                BackendError::transient(format!(
                     "cannot link `{}` to what `{need}` left: {e}",
                     link.display()
                 ))
@@ -247,13 +252,7 @@ impl LocalBackend {
             let release = release_path(&self.state_dir, &self.release.tag)?;
             return Ok(release.exists().then_some(release));
         }
-        let folder = job_dir(&self.state_dir, job);
-        let Ok(entries) = fs_err::read_dir(&folder) else {
-            return Ok(None);
-        };
-        let mut attempts: Vec<u32> = entries
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
+        let mut attempts = attempts_of(&self.state_dir, job);
         attempts.sort_unstable_by(|a, b| b.cmp(a));
         for attempt in attempts {
             let dir = AttemptDir::new(&self.state_dir, job, attempt);
@@ -307,7 +306,7 @@ impl LocalBackend {
             tokio::time::sleep(SUPERVISOR_LOOK).await;
             waited += SUPERVISOR_LOOK;
         }
-        Err(BackendError::new(format!(
+        Err(BackendError::transient(format!(
             "the supervisor of `{}` did not start its build within {} s",
             dir.path().display(),
             SUPERVISOR_START.as_secs()
@@ -326,6 +325,10 @@ impl Backend for LocalBackend {
         self.clock.now()
     }
 
+    async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError> {
+        adoption::holdings(&self.state_dir, plan, self.clock.speed)
+    }
+
     /// Every attempt is a new build in a new worktree; `previous` is not reused.
     async fn dispatch(
         &mut self,
@@ -338,8 +341,17 @@ impl Backend for LocalBackend {
             return Err(not_local(job));
         };
         let dir = AttemptDir::new(&self.state_dir, &job.id, attempt);
-        if dir.spec()?.is_none() {
-            self.prepare(job, local, attempt, correlation_id, &dir)?;
+        match dir.spec()? {
+            None => self.prepare(job, local, attempt, correlation_id, &dir)?,
+            Some(spec) if spec.correlation_id != correlation_id => {
+                return Err(BackendError::blocked(format!(
+                    "`{}` holds another build ({})",
+                    dir.path().display(),
+                    spec.correlation_id
+                ))
+                .with_help("use another --state-dir for this plan"));
+            }
+            Some(_) => {}
         }
         self.start_supervisor(&dir).await?;
         self.reporter.note(&format!(
@@ -347,7 +359,7 @@ impl Backend for LocalBackend {
             job.id,
             dir.file(LOG_FILE).display()
         ));
-        Ok(self.run_ref(&dir))
+        self.run_ref(&dir)
     }
 
     async fn find(
@@ -355,13 +367,7 @@ impl Backend for LocalBackend {
         job: &Job,
         correlation_id: &str,
     ) -> Result<Option<RunRef>, BackendError> {
-        let Ok(entries) = fs_err::read_dir(job_dir(&self.state_dir, &job.id)) else {
-            return Ok(None);
-        };
-        for entry in entries.flatten() {
-            let Some(attempt) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
-                continue;
-            };
+        for attempt in attempts_of(&self.state_dir, &job.id) {
             let dir = AttemptDir::new(&self.state_dir, &job.id, attempt);
             let started = dir.pid().is_some() || dir.status()?.is_some();
             if started
@@ -369,7 +375,7 @@ impl Backend for LocalBackend {
                     .spec()?
                     .is_some_and(|s| s.correlation_id == correlation_id)
             {
-                return Ok(Some(self.run_ref(&dir)));
+                return self.run_ref(&dir).map(Some);
             }
         }
         Ok(None)
@@ -378,31 +384,13 @@ impl Backend for LocalBackend {
     async fn observe(&mut self, _job: &Job, run: &RunRef) -> Result<RunStatus, BackendError> {
         self.reap();
         let dir = self.attempt_dir(run)?;
-        let finished = |status: Status, backend: &Self| RunStatus::Finished {
-            success: status.success,
-            at: backend.clock.at(status.finished_unix_ms),
-        };
-        if let Some(status) = dir.status()? {
-            return Ok(finished(status, self));
-        }
-        if dir.supervised()? {
-            return Ok(RunStatus::Running);
-        }
-        // It may have ended between the two looks.
-        if let Some(status) = dir.status()? {
-            return Ok(finished(status, self));
-        }
-        let Some(spec) = dir.spec()? else {
-            return Err(BackendError::permanent(format!(
-                "`{}` holds no attempt",
-                dir.path().display()
-            )));
-        };
-        let why =
-            "its supervisor stopped before the build ended (killed, or the machine restarted)";
-        let status = supervisor::abandon(&dir, &spec, why);
-        dir.write_status(&status)?;
-        Ok(finished(status, self))
+        Ok(match supervisor::ending(&dir)? {
+            None => RunStatus::Running,
+            Some(status) => RunStatus::Finished {
+                success: status.success,
+                at: self.clock.at(status.finished_unix_ms),
+            },
+        })
     }
 
     async fn cancel(&mut self, _job: &Job, run: &RunRef) -> Result<(), BackendError> {
@@ -436,11 +424,11 @@ impl Backend for LocalBackend {
 
 fn not_local(job: &Job) -> BackendError {
     if job.id == FALLBACK_JOB {
-        return BackendError::permanent(
+        return BackendError::blocked(
             "the plan's [fallback] is a GitHub workflow; the local backend does not start it",
         );
     }
-    BackendError::permanent(format!(
+    BackendError::blocked(format!(
         "job `{}` has no `local.run`; the local backend cannot build it",
         job.id
     ))

@@ -15,7 +15,7 @@ pub fn spawn_supervisor(mut command: Command) -> Result<Child, BackendError> {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     command.spawn().map_err(|e| {
-        BackendError::permanent(format!("cannot start the build supervisor: {e}"))
+        BackendError::transient(format!("cannot start the build supervisor: {e}"))
             .with_help("check that the relplan binary is still where it was started from")
     })
 }
@@ -49,20 +49,20 @@ pub fn kill_group(pgid: i32) -> Result<(), BackendError> {
     {
         use rustix::process::{Pid, Signal, kill_process_group};
         let Some(pid) = Pid::from_raw(pgid).filter(|_| pgid > 1) else {
-            return Err(BackendError::permanent(format!(
+            return Err(BackendError::failed(format!(
                 "`{pgid}` is not a build's process group"
             )));
         };
         match kill_process_group(pid, Signal::KILL) {
             Ok(()) => Ok(()),
             Err(e) if e == rustix::io::Errno::SRCH => Ok(()),
-            Err(e) => Err(BackendError::new(format!(
+            Err(e) => Err(BackendError::transient(format!(
                 "cannot kill process group {pgid}: {e}"
             ))),
         }
     }
     #[cfg(not(unix))]
-    Err(BackendError::permanent(format!(
+    Err(BackendError::blocked(format!(
         "cannot kill process group {pgid}: the local backend needs a Unix system"
     )))
 }

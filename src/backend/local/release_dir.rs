@@ -29,10 +29,10 @@ pub fn release_path(state_dir: &Path, tag: &str) -> Result<PathBuf, BackendError
             .components()
             .all(|c| matches!(c, Component::Normal(_)));
     if !plain {
-        return Err(BackendError::permanent(format!(
-            "the release tag `{tag}` cannot name a folder"
-        ))
-        .with_help("give the release a tag such as \"v{version}\" in [release]"));
+        return Err(
+            BackendError::blocked(format!("the release tag `{tag}` cannot name a folder"))
+                .with_help("give the release a tag such as \"v{version}\" in [release]"),
+        );
     }
     Ok(state_dir.join(RELEASE_DIR).join(tag_path))
 }
@@ -50,18 +50,19 @@ pub fn publish(state_dir: &Path, tag: &str, assets: &[Asset]) -> Result<(), Back
         return check_existing(&folder, &wanted);
     }
     let parent = folder.parent().unwrap_or(state_dir);
-    fs_err::create_dir_all(parent).map_err(|e| BackendError::new(e.to_string()))?;
+    fs_err::create_dir_all(parent).map_err(|e| BackendError::transient(e.to_string()))?;
     let partial = temp_dir::ensure(state_dir)
         .and_then(|tmp| tempfile::Builder::new().prefix("release-").tempdir_in(tmp))
-        .map_err(|e| BackendError::new(format!("cannot write the release: {e}")))?;
+        .map_err(|e| BackendError::transient(format!("cannot write the release: {e}")))?;
     for asset in assets.iter().chain([&sums]) {
         let path = partial.path().join(&asset.name);
         let written = File::create(&path).and_then(|mut file| {
             io::copy(&mut asset.open()?, &mut file)?;
             file.sync_all()
         });
-        written
-            .map_err(|e| BackendError::new(format!("cannot write `{}`: {e}", path.display())))?;
+        written.map_err(|e| {
+            BackendError::transient(format!("cannot write `{}`: {e}", path.display()))
+        })?;
     }
     sync_dir(partial.path());
     let written = partial.keep();
@@ -72,7 +73,7 @@ pub fn publish(state_dir: &Path, tag: &str, assets: &[Asset]) -> Result<(), Back
         let _ = fs_err::set_permissions(&written, std::fs::Permissions::from_mode(0o755));
     }
     fs_err::rename(&written, &folder)
-        .map_err(|e| BackendError::new(format!("cannot publish the release: {e}")))?;
+        .map_err(|e| BackendError::transient(format!("cannot publish the release: {e}")))?;
     sync_dir(parent);
     Ok(())
 }
@@ -80,13 +81,13 @@ pub fn publish(state_dir: &Path, tag: &str, assets: &[Asset]) -> Result<(), Back
 /// A release folder already there must hold exactly the wanted files.
 fn check_existing(folder: &Path, wanted: &BTreeMap<&str, &str>) -> Result<(), BackendError> {
     let mut found = BTreeMap::new();
-    let entries = fs_err::read_dir(folder).map_err(|e| BackendError::new(e.to_string()))?;
+    let entries = fs_err::read_dir(folder).map_err(|e| BackendError::transient(e.to_string()))?;
     for entry in entries {
-        let entry = entry.map_err(|e| BackendError::new(e.to_string()))?;
+        let entry = entry.map_err(|e| BackendError::transient(e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let (sha256, _) = fs_err::File::open(entry.path())
             .and_then(sha256_of_reader)
-            .map_err(|e| BackendError::new(e.to_string()))?;
+            .map_err(|e| BackendError::transient(e.to_string()))?;
         found.insert(name, sha256);
     }
     let same = found.len() == wanted.len()
@@ -96,12 +97,12 @@ fn check_existing(folder: &Path, wanted: &BTreeMap<&str, &str>) -> Result<(), Ba
     if same {
         return Ok(());
     }
-    Err(BackendError::permanent(format!(
+    Err(BackendError::blocked(format!(
         "`{}` already holds other files than this release's; it is never overwritten",
         folder.display()
     ))
     .with_help(
-        "move that folder away (it is an earlier release of the same tag), then `relplan resume`",
+        "move that folder away (it is an earlier release of the same tag), then `relplan retry`",
     ))
 }
 
@@ -132,7 +133,7 @@ mod tests {
         // Other bytes: refused, the folder untouched.
         let other = vec![Asset::new("app", b"other".to_vec(), "job `app`")];
         let error = publish(state.path(), "v1.0.0", &other).unwrap_err();
-        assert!(error.permanent);
+        assert_eq!(error.kind, crate::exec::backend::ErrorKind::Blocked);
         assert_eq!(fs_err::read(folder.join("app")).unwrap(), b"bin");
         // No temporary folder is left next to it, nor in `tmp/`.
         let left: Vec<_> = fs_err::read_dir(state.path().join("release"))

@@ -48,7 +48,7 @@ pub fn supervise(folder: &Path) -> Result<(), BackendError> {
         return Ok(());
     }
     let Some(spec) = dir.spec()? else {
-        return Err(BackendError::permanent(format!(
+        return Err(BackendError::failed(format!(
             "`{}` holds no attempt to run",
             folder.display()
         )));
@@ -164,6 +164,33 @@ fn run(dir: &AttemptDir, spec: &Spec, log: &mut File) -> Status {
         status.finished_unix_ms = unix_ms();
     }
     status
+}
+
+/// How an attempt that was started stands, as anyone but its supervisor sees it: its
+/// `status` once it ended; `None` while a supervisor holds its lock; and when neither (its
+/// supervisor died: killed, or the machine restarted) it is recorded as failed, whatever is
+/// left of its build killed, and that record returned.
+pub fn ending(dir: &AttemptDir) -> Result<Option<Status>, BackendError> {
+    if let Some(status) = dir.status()? {
+        return Ok(Some(status));
+    }
+    if dir.supervised()? {
+        return Ok(None);
+    }
+    // It may have ended between the two looks.
+    if let Some(status) = dir.status()? {
+        return Ok(Some(status));
+    }
+    let Some(spec) = dir.spec()? else {
+        return Err(BackendError::failed(format!(
+            "`{}` holds no attempt",
+            dir.path().display()
+        )));
+    };
+    let why = "its supervisor stopped before the build ended (killed, or the machine restarted)";
+    let status = abandon(dir, &spec, why);
+    dir.write_status(&status)?;
+    Ok(Some(status))
 }
 
 /// The record of an attempt whose supervisor died: whatever of the build still runs is

@@ -13,8 +13,10 @@
 //! - Worktrees are detached (no branch is created in the clone), made without running the
 //!   clone's hooks, and removed with `git worktree remove` once the build ended.
 //!
-//! What cannot be done here (no clone, no tag, a moved tag, a checkout that fails) fails
-//! the attempt: asking again a moment later would meet the same problem.
+//! What someone must fix (a folder that is not a clone, a clone that cannot be made, a
+//! missing tag or commit, a moved tag) blocks the job, as the GitHub backend does: asking
+//! again would meet the same problem, and `relplan retry` continues once it is fixed. A
+//! checkout that fails (a full disk, a lock left in the clone) is asked again.
 //!
 //! Everything goes through the `git` binary, as `relplan diff --against` does.
 
@@ -56,36 +58,36 @@ impl Workspace {
         if clone.exists() {
             return match is_clone(&clone) {
                 Ok(()) => Ok(clone),
-                Err(why) => Err(BackendError::permanent(format!(
+                Err(why) => Err(BackendError::blocked(format!(
                     "`{}` is not a git clone: {why}",
                     clone.display()
                 ))
                 .with_help(format!(
-                    "move it away so relplan clones `{repo}` there, or clone it yourself"
+                    "move it away so relplan clones `{repo}` there, or clone it yourself; then `relplan retry`"
                 ))),
             };
         }
         let url = format!("{}/{owner}/{name}.git", self.git_base);
         fs_err::create_dir_all(&self.root).map_err(|e| {
-            BackendError::permanent(format!("cannot create the workspace: {e}"))
-                .with_help("give a --workspace folder relplan can write to")
+            BackendError::blocked(format!("cannot create the workspace: {e}"))
+                .with_help("make the --workspace folder writable, then `relplan retry`")
         })?;
         let partial = tempfile::Builder::new()
             .prefix(&format!(".{name}.cloning-"))
             .tempdir_in(&self.root)
             .map_err(|e| {
-                BackendError::permanent(format!("cannot clone into the workspace: {e}"))
+                BackendError::transient(format!("cannot clone into the workspace: {e}"))
             })?;
         let into = partial.path().join(name);
         let into_text = into.display().to_string();
         git(&self.root, &["clone", "--quiet", &url, &into_text]).map_err(|why| {
-            BackendError::permanent(format!("cannot clone `{url}`: {why}")).with_help(format!(
-                "clone it yourself into `{}` (relplan takes a clone that is there as it is), or set {GIT_BASE_VARIABLE} to where the repositories are",
+            BackendError::blocked(format!("cannot clone `{url}`: {why}")).with_help(format!(
+                "clone it yourself into `{}` (relplan takes a clone that is there as it is), then `relplan retry`; a new run can set {GIT_BASE_VARIABLE} to where the repositories are",
                 clone.display()
             ))
         })?;
         fs_err::rename(&into, &clone).map_err(|e| {
-            BackendError::permanent(format!("cannot move the new clone in place: {e}"))
+            BackendError::transient(format!("cannot move the new clone in place: {e}"))
         })?;
         Ok(clone)
     }
@@ -102,40 +104,40 @@ impl Workspace {
         let Some(tag) = tag else {
             return match pinned {
                 Some(commit) => resolve(clone, commit).ok_or_else(|| {
-                    BackendError::permanent(format!(
+                    BackendError::blocked(format!(
                         "`{}` has no commit {commit}",
                         clone.display()
                     ))
                     .with_help(format!(
-                        "fetch it: `git -C {} fetch origin {commit}`",
+                        "fetch it: `git -C {} fetch origin {commit}`, then `relplan retry`",
                         clone.display()
                     ))
                 }),
-                None => Err(BackendError::permanent(format!(
+                None => Err(BackendError::blocked(format!(
                     "`{repo}` has neither a git_tag nor a git_commit in the manifest; nothing says what to build"
                 ))
                 .with_help("set git_tag (and git_commit) of the entry in versions.toml")),
             };
         };
         let Some(commit) = resolve(clone, &format!("refs/tags/{tag}")) else {
-            return Err(BackendError::permanent(format!(
-                "`{}` has no tag `{tag}`",
-                clone.display()
-            ))
-            .with_help(format!(
-                "fetch the tags: `git -C {} fetch --tags`, then resume",
-                clone.display()
-            )));
+            return Err(
+                BackendError::blocked(format!("`{}` has no tag `{tag}`", clone.display()))
+                    .with_help(format!(
+                        "fetch the tags: `git -C {} fetch --tags`, then `relplan retry`",
+                        clone.display()
+                    )),
+            );
         };
         if let Some(pinned) = pinned
             && !commit.starts_with(&pinned.to_ascii_lowercase())
         {
-            return Err(BackendError::permanent(format!(
+            return Err(BackendError::blocked(format!(
                 "tag `{tag}` of `{repo}` points at {commit}, but the manifest pins {pinned}; the tag moved"
             ))
-            .with_help(
-                "point the tag back at the pinned commit, or update git_commit in the manifest and get the plan approved again",
-            ));
+            .with_help(format!(
+                "point the tag back at the pinned commit (`git -C {} tag --force {tag} {pinned}`), then `relplan retry`; or update git_commit in the manifest and get the plan approved again",
+                clone.display()
+            )));
         }
         Ok(commit)
     }
@@ -160,7 +162,7 @@ impl Workspace {
         )
         .map(|_| ())
         .map_err(|why| {
-            BackendError::new(format!(
+            BackendError::transient(format!(
                 "cannot check out {commit} of `{}` at `{at_text}`: {why}",
                 clone.display()
             ))

@@ -1,0 +1,108 @@
+//! `relplan retry [JOB...]`: continue a run from the jobs that did not complete. The named
+//! jobs (default: every failed, blocked or cancelled one) and the jobs they skipped become
+//! pending again with a fresh retry budget; what succeeded is kept and never dispatched
+//! again; attempt numbers go on. The request is journaled, then the run continues as
+//! `resume` does, or, when an executor is running there, that executor takes it up.
+
+use std::path::PathBuf;
+
+use crate::cli::Exit;
+use crate::cli::apply::DEFAULT_STATE_DIR;
+use crate::cli::drive::{self, ConnectionArgs};
+use crate::compile::suggest::did_you_mean;
+use crate::exec::machine::{JobState, Machine};
+use crate::exec::requests::{self, Request};
+use crate::exec::{journal, session};
+use crate::run_error::RunError;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Jobs to retry (default: every job that failed, was blocked or was cancelled).
+    #[arg(value_name = "JOB")]
+    jobs: Vec<String>,
+    /// Directory of the run (as given to `apply`).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+pub fn run(args: Args) -> Result<Exit, RunError> {
+    let dir = &args.state_dir;
+    let shown = dir.display();
+    let machine = session::read(dir)?;
+    let jobs = jobs_to_retry(&machine, &args.jobs, &shown.to_string())?;
+    if jobs.is_empty() {
+        let why = if machine.succeeded() {
+            "every job succeeded"
+        } else {
+            "no job failed, was blocked or was cancelled"
+        };
+        eprintln!("{why} in `{shown}`; there is nothing to retry");
+        return Ok(Exit::Success);
+    }
+    let request = Request::Retry { jobs: jobs.clone() };
+    if journal::is_locked(dir) {
+        requests::send(dir, &request)?;
+        eprintln!(
+            "retry requested: the executor running on `{shown}` continues {}",
+            jobs.join(", ")
+        );
+        return Ok(Exit::Success);
+    }
+    let (mut machine, mut journal) = session::open_existing(dir)?;
+    let event = request.event(machine.settings().clock().now().max(machine.last_at()));
+    journal.append(&event)?;
+    machine.apply(&event);
+    requests::withdraw_pause(dir)?;
+    drive::resume(dir, machine, journal, &args.connection, vec![event])
+}
+
+/// The jobs a retry of `named` continues: all retryable ones when none is named; a name
+/// that is not a job, or a job that is not failed, blocked or cancelled, is refused.
+fn jobs_to_retry(
+    machine: &Machine,
+    named: &[String],
+    shown: &str,
+) -> Result<Vec<String>, RunError> {
+    if named.is_empty() {
+        return Ok(machine
+            .retryable()
+            .map(|i| machine.job(i).id.clone())
+            .collect());
+    }
+    let ids = (0..machine.job_count()).map(|i| machine.job(i).id.as_str());
+    let mut jobs = Vec::new();
+    for name in named {
+        let Some(i) = machine.index_of(name) else {
+            let help = did_you_mean(name, ids.clone()).unwrap_or_else(|| {
+                format!("see the jobs with `relplan status --state-dir {shown}`")
+            });
+            return Err(RunError::new(format!("the plan has no job `{name}`"))
+                .with_help(help)
+                .with_exit(Exit::Usage));
+        };
+        let state = machine.run(i).state();
+        let refusal = match state {
+            JobState::Failed | JobState::Blocked | JobState::Cancelled => None,
+            JobState::Succeeded => {
+                Some("it succeeded, and what succeeded is never dispatched again".to_string())
+            }
+            JobState::Skipped => Some(
+                "it was skipped; retry the failed or blocked job it needs, and it follows"
+                    .to_string(),
+            ),
+            JobState::Running | JobState::Pending => Some(format!("it is {}", state.as_str())),
+        };
+        if let Some(refusal) = refusal {
+            return Err(RunError::new(format!("`{name}` cannot be retried: {refusal}"))
+                .with_help(format!(
+                    "retry failed, blocked or cancelled jobs; see them with `relplan status --state-dir {shown}`"
+                )));
+        }
+        if !jobs.contains(name) {
+            jobs.push(name.clone());
+        }
+    }
+    Ok(jobs)
+}
