@@ -25,6 +25,7 @@ mod github_requests;
 mod github_token;
 mod github_watch;
 mod local;
+mod local_recovery;
 mod pin;
 mod preflight;
 mod preflight_apply;

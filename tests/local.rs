@@ -7,114 +7,17 @@
 //!
 //! Nothing waits on the clock: builds announce themselves with files and wait for files.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use relplan::exec::executor::Ending;
 use serde_json::Value;
 
 use crate::common::local::{
-    Fixture, Repo, announce_and_wait, git, move_tag, wait_for_file, wait_until,
+    announce_and_wait, assert_gone, assert_no_worktrees, assert_release, git, job, journal,
+    move_tag, normal, position, sorted, spawn_apply, states, status, three, wait_for_file,
+    wait_until,
 };
 use crate::common::{stderr, stdout};
-
-/// core, node (requires core) and sdk, building with `run`; core's table gets `extra`;
-/// sdk is only under `remotes/`, so it is cloned.
-fn three(extra: &'static str, run: impl Fn(&Fixture, &str) -> String) -> Fixture {
-    let repo = |name, requires, extra| Repo {
-        name,
-        requires,
-        extra,
-    };
-    Fixture::new(
-        &[
-            repo("core", &[], extra),
-            repo("node", &["core"], ""),
-            repo("sdk", &[], ""),
-        ],
-        "node",
-        &["sdk"],
-        run,
-    )
-}
-
-/// The three repositories with their normal builds.
-fn normal() -> Fixture {
-    three("", |f, name| f.build(name))
-}
-
-fn status(f: &Fixture) -> Value {
-    let out = f.relplan(&["status", "--state-dir", "state", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).expect("status prints JSON")
-}
-
-fn job<'a>(status: &'a Value, id: &str) -> &'a Value {
-    status["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|j| j["id"] == id)
-        .unwrap_or_else(|| panic!("no job {id} in {status}"))
-}
-
-fn states(status: &Value) -> Vec<(String, String, u64)> {
-    status["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| {
-            (
-                j["id"].as_str().unwrap().to_string(),
-                j["state"].as_str().unwrap().to_string(),
-                j["attempts"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn sorted(mut runs: Vec<String>) -> Vec<String> {
-    runs.sort();
-    runs
-}
-
-/// The release folder holds the three builds' files and a SHA256SUMS `sha256sum -c`
-/// accepts; each file names the commit its build checked out.
-fn assert_release(f: &Fixture) {
-    let folder = f.state().join("release/v1.0.0");
-    let mut names: Vec<String> = fs_err::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["SHA256SUMS", "core.txt", "node.txt", "sdk.txt"]);
-    let check = Command::new("sha256sum")
-        .args(["-c", "--strict", "SHA256SUMS"])
-        .current_dir(&folder)
-        .output()
-        .expect("sha256sum runs");
-    assert!(check.status.success(), "{}", stdout(&check));
-    for name in ["core", "sdk"] {
-        let commit = git(&f.workspace().join(name), &["rev-parse", "v1.0.0^{commit}"]);
-        let text = fs_err::read_to_string(folder.join(format!("{name}.txt"))).unwrap();
-        assert_eq!(text, format!("{name}@{commit}"));
-    }
-}
-
-/// No worktree is left in any clone: each lists only its own checkout.
-fn assert_no_worktrees(f: &Fixture) {
-    for name in ["core", "node", "sdk"] {
-        let list = git(
-            &f.workspace().join(name),
-            &["worktree", "list", "--porcelain"],
-        );
-        assert_eq!(
-            list.lines().filter(|l| l.starts_with("worktree ")).count(),
-            1,
-            "{name}: {list}"
-        );
-    }
-}
 
 #[test]
 fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
@@ -149,6 +52,16 @@ fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
     let runs = f.runs();
     assert_eq!(sorted(runs.clone()), ["core 1", "node 1", "sdk 1"]);
     assert_eq!(runs.last().map(String::as_str), Some("node 1"));
+    // The journal says the same: core and sdk both ran before either ended, node started
+    // only after core succeeded, the release after node and sdk.
+    let events = journal(&f);
+    let at = |event, job| position(&events, event, job);
+    let last_start = at("attempt_dispatched", "core").max(at("attempt_dispatched", "sdk"));
+    let first_end = at("attempt_finished", "core").min(at("attempt_finished", "sdk"));
+    assert!(last_start < first_end, "{events:#?}");
+    assert!(at("attempt_finished", "core") < at("attempt_starting", "node"));
+    assert!(at("attempt_finished", "node") < at("attempt_starting", "release"));
+    assert!(at("attempt_finished", "sdk") < at("attempt_starting", "release"));
     assert_release(&f);
     // node got core's file through its needs.
     let node = fs_err::read_to_string(f.state().join("release/v1.0.0/node.txt")).unwrap();
@@ -303,14 +216,7 @@ fn kill_9_of_the_executor_during_builds_then_resume_runs_every_build_once() {
         )
     });
     let go = f.path("go");
-    let args = f.apply_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut executor = f
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the relplan binary starts");
+    let mut executor = spawn_apply(&f);
     wait_for_file(&f.path("core.started"));
     wait_for_file(&f.path("sdk.started"));
     executor.kill().unwrap(); // SIGKILL
@@ -392,26 +298,6 @@ fn a_build_past_its_timeout_has_its_whole_process_group_killed() {
     assert_no_worktrees(&f);
 }
 
-/// The process `pid` has ended (gone, or a zombie waiting for its parent to reap it).
-fn assert_gone(pid: &str) {
-    let stat = Path::new("/proc").join(pid).join("stat");
-    for _ in 0..500 {
-        match fs_err::read_to_string(&stat) {
-            Err(_) => return,
-            Ok(text)
-                if text
-                    .rsplit(')')
-                    .next()
-                    .is_some_and(|rest| rest.trim_start().starts_with('Z')) =>
-            {
-                return;
-            }
-            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
-        }
-    }
-    panic!("process {pid} still runs");
-}
-
 #[test]
 fn a_plan_without_local_builds_is_refused_before_anything_is_written() {
     let f = normal();
@@ -459,14 +345,7 @@ fn a_build_whose_supervisor_dies_fails_and_is_killed_instead_of_hanging() {
         ),
         _ => f.build(name),
     });
-    let args = f.apply_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let executor = f
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let mut executor = executor.expect("the relplan binary starts");
+    let mut executor = spawn_apply(&f);
     wait_for_file(&f.path("build.pid"));
     let supervisor = fs_err::read_to_string(f.path("supervisor.pid")).unwrap();
     let killed = Command::new("kill")

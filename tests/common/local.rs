@@ -7,7 +7,7 @@
 //! often. Waits are on files the test or another build creates, never on the clock.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use relplan::backend::local::{LocalBackend, LocalConfig};
@@ -18,8 +18,9 @@ use relplan::exec::event::{BackendKind, Settings};
 use relplan::exec::executor::Ending;
 use relplan::exec::journal::JournalError;
 use relplan::exec::reporter::Reporter;
+use serde_json::Value;
 
-use crate::common::{command, executor};
+use crate::common::{command, executor, stderr, stdout};
 
 /// One repository of the fixture: its name, what it requires and any further keys of its
 /// `[repo.NAME]` table.
@@ -294,4 +295,150 @@ pub fn wait_until(path: &Path) -> String {
         "i=0; while [ ! -e {} ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done",
         path.display()
     )
+}
+
+/// The fixture of most tests: core, node (requires core) and sdk, building with `run`; core's table gets `extra`;
+/// sdk is only under `remotes/`, so it is cloned.
+pub fn three(extra: &'static str, run: impl Fn(&Fixture, &str) -> String) -> Fixture {
+    let repo = |name, requires, extra| Repo {
+        name,
+        requires,
+        extra,
+    };
+    Fixture::new(
+        &[
+            repo("core", &[], extra),
+            repo("node", &["core"], ""),
+            repo("sdk", &[], ""),
+        ],
+        "node",
+        &["sdk"],
+        run,
+    )
+}
+
+/// The three repositories with their normal builds.
+pub fn normal() -> Fixture {
+    three("", |f, name| f.build(name))
+}
+
+pub fn status(f: &Fixture) -> Value {
+    let out = f.relplan(&["status", "--state-dir", "state", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("status prints JSON")
+}
+
+pub fn job<'a>(status: &'a Value, id: &str) -> &'a Value {
+    status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == id)
+        .unwrap_or_else(|| panic!("no job {id} in {status}"))
+}
+
+pub fn states(status: &Value) -> Vec<(String, String, u64)> {
+    status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["id"].as_str().unwrap().to_string(),
+                j["state"].as_str().unwrap().to_string(),
+                j["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub fn sorted(mut runs: Vec<String>) -> Vec<String> {
+    runs.sort();
+    runs
+}
+
+/// The release folder holds the three builds' files and a SHA256SUMS `sha256sum -c`
+/// accepts; each file names the commit its build checked out.
+pub fn assert_release(f: &Fixture) {
+    let folder = f.state().join("release/v1.0.0");
+    let mut names: Vec<String> = fs_err::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["SHA256SUMS", "core.txt", "node.txt", "sdk.txt"]);
+    let check = Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(&folder)
+        .output()
+        .expect("sha256sum runs");
+    assert!(check.status.success(), "{}", stdout(&check));
+    for name in ["core", "sdk"] {
+        let commit = git(&f.workspace().join(name), &["rev-parse", "v1.0.0^{commit}"]);
+        let text = fs_err::read_to_string(folder.join(format!("{name}.txt"))).unwrap();
+        assert_eq!(text, format!("{name}@{commit}"));
+    }
+}
+
+/// No worktree is left in any clone: each lists only its own checkout.
+pub fn assert_no_worktrees(f: &Fixture) {
+    for name in ["core", "node", "sdk"] {
+        let list = git(
+            &f.workspace().join(name),
+            &["worktree", "list", "--porcelain"],
+        );
+        assert_eq!(
+            list.lines().filter(|l| l.starts_with("worktree ")).count(),
+            1,
+            "{name}: {list}"
+        );
+    }
+}
+
+/// The process `pid` has ended (gone, or a zombie waiting for its parent to reap it).
+pub fn assert_gone(pid: &str) {
+    let stat = Path::new("/proc").join(pid).join("stat");
+    for _ in 0..500 {
+        match fs_err::read_to_string(&stat) {
+            Err(_) => return,
+            Ok(text)
+                if text
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z')) =>
+            {
+                return;
+            }
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+    panic!("process {pid} still runs");
+}
+
+/// The events of the fixture's journal, in order.
+pub fn journal(f: &Fixture) -> Vec<Value> {
+    fs_err::read_to_string(f.state().join("journal.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a journal line is JSON"))
+        .collect()
+}
+
+/// Where in `events` the first `event` of `job` is.
+pub fn position(events: &[Value], event: &str, job: &str) -> usize {
+    events
+        .iter()
+        .position(|e| e["event"] == event && e["job"] == job)
+        .unwrap_or_else(|| panic!("no {event} of {job} in the journal"))
+}
+
+/// `relplan apply` of the fixture, started in the background (output discarded).
+pub fn spawn_apply(f: &Fixture) -> std::process::Child {
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    f.command(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the relplan binary starts")
 }

@@ -27,9 +27,11 @@ use crate::correlation;
 use crate::exec::backend::{BackendError, Clock, Found, Holdings, RunStatus};
 use crate::exec::event::RunRef;
 
-/// Everything `state_dir` holds for `plan`; `speed` is the run's clock speed.
+/// Everything `state_dir` holds for `plan`; `speed` is the run's clock speed, `shown` the
+/// state directory as the user named it (for messages).
 pub fn holdings(
     state_dir: &Path,
+    shown: &Path,
     plan: &CompiledPlan,
     speed: f64,
 ) -> Result<Holdings, BackendError> {
@@ -45,7 +47,7 @@ pub fn holdings(
             },
         );
         if !ours {
-            return Err(another_plan(state_dir, &dir));
+            return Err(another_plan(state_dir, shown, &dir));
         }
         if let Some(started_ms) = dir.started_unix_ms()? {
             started.push((dir, spec, started_ms));
@@ -89,13 +91,14 @@ pub fn holdings(
     })
 }
 
-fn another_plan(state_dir: &Path, dir: &AttemptDir) -> BackendError {
+fn another_plan(state_dir: &Path, shown: &Path, dir: &AttemptDir) -> BackendError {
+    let relative = dir.path().strip_prefix(state_dir).unwrap_or(dir.path());
     BackendError::blocked(format!(
         "`{}` holds a build of another plan",
-        dir.path().display()
+        shown.join(relative).display()
     ))
     .with_help(format!(
         "use another --state-dir for this plan, or move `{}` away (its builds' logs are there)",
-        state_dir.join(LOCAL_DIR).display()
+        shown.join(LOCAL_DIR).display()
     ))
 }

@@ -72,7 +72,7 @@ const SUPERVISOR_LOOK: Duration = Duration::from_millis(10);
 /// What the local backend needs besides the plan's jobs.
 #[derive(Clone, Debug)]
 pub struct LocalConfig {
-    /// The state directory (made absolute: supervisors run elsewhere).
+    /// The state directory.
     pub state_dir: PathBuf,
     /// Where the clones are, one per repository.
     pub workspace: PathBuf,
@@ -83,7 +83,10 @@ pub struct LocalConfig {
 }
 
 pub struct LocalBackend {
+    /// Absolute: supervisors run elsewhere.
     state_dir: PathBuf,
+    /// As the user named it, for messages.
+    shown_state_dir: PathBuf,
     workspace: Workspace,
     supervisor: PathBuf,
     clock: Clock,
@@ -110,6 +113,7 @@ impl LocalBackend {
         };
         Ok(LocalBackend {
             state_dir: absolute(&config.state_dir, "state directory")?,
+            shown_state_dir: config.state_dir.clone(),
             workspace: Workspace::new(&absolute(&config.workspace, "workspace")?, &config.git_base),
             supervisor: config.supervisor,
             clock,
@@ -326,7 +330,12 @@ impl Backend for LocalBackend {
     }
 
     async fn adopt(&mut self, plan: &CompiledPlan) -> Result<Holdings, BackendError> {
-        adoption::holdings(&self.state_dir, plan, self.clock.speed)
+        adoption::holdings(
+            &self.state_dir,
+            &self.shown_state_dir,
+            plan,
+            self.clock.speed,
+        )
     }
 
     /// Every attempt is a new build in a new worktree; `previous` is not reused.
