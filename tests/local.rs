@@ -165,6 +165,48 @@ fn a_moved_tag_blocks_the_job_until_it_is_fixed_then_retry_builds_it() {
 }
 
 #[test]
+fn a_clone_that_cannot_be_made_blocks_its_job_until_it_is_cloned_then_retry_builds_it() {
+    let f = normal();
+    // sdk is only in the git base, and that copy is gone.
+    let remote = f.remotes().join("acme/sdk.git");
+    let elsewhere = f.path("sdk-elsewhere.git");
+    fs_err::rename(&remote, &elsewhere).unwrap();
+    let args = f.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f.relplan(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = status(&f);
+    assert_eq!(job(&status, "sdk")["state"], "blocked");
+    assert_eq!(job(&status, "release")["state"], "skipped");
+    let attempt = &job(&status, "sdk")["history"][0];
+    let reason = attempt["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "cannot dispatch: cannot clone `{}/acme/sdk.git`: ",
+            f.remotes().display()
+        )),
+        "{reason}"
+    );
+    let clone = f.workspace().join("sdk");
+    assert_eq!(
+        attempt["help"],
+        Value::from(format!(
+            "clone it yourself into `{}` (relplan takes a clone that is there as it is), then `relplan retry`; a new run can set RELPLAN_GIT_BASE to where the repositories are",
+            clone.display()
+        ))
+    );
+    assert!(!clone.exists(), "no half-made clone is left");
+    // The fix the help names, then `relplan retry`.
+    let from = elsewhere.display().to_string();
+    let into = clone.display().to_string();
+    git(f.root.path(), &["clone", "--quiet", &from, &into]);
+    let out = f.relplan(&["retry", "--state-dir", "state"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sorted(f.runs()), ["core 1", "node 1", "sdk 2"]);
+    assert_release(&f);
+}
+
+#[test]
 fn a_failing_build_is_retried_then_skips_what_needs_it() {
     let f = three("retries = 1", |f, name| match name {
         "core" => format!("{} && echo \"core is broken\" >&2 && exit 3", f.record()),
