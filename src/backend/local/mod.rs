@@ -347,7 +347,7 @@ impl Backend for LocalBackend {
         _previous: Option<&RunRef>,
     ) -> Result<RunRef, BackendError> {
         let Some(local) = &job.local else {
-            return Err(not_local(job));
+            return Err(not_local(&job.id));
         };
         let dir = AttemptDir::new(&self.state_dir, &job.id, attempt);
         match dir.spec()? {
@@ -431,15 +431,15 @@ impl Backend for LocalBackend {
     }
 }
 
-fn not_local(job: &Job) -> BackendError {
-    if job.id == FALLBACK_JOB {
+/// A job the plan does not say how to build here: someone must add its `local` table.
+fn not_local(job: &str) -> BackendError {
+    if job == FALLBACK_JOB {
         return BackendError::blocked(
             "the plan's [fallback] is a GitHub workflow; the local backend does not start it",
         );
     }
     BackendError::blocked(format!(
-        "job `{}` has no `local.run`; the local backend cannot build it",
-        job.id
+        "job `{job}` has no `local.run`; the local backend cannot build it"
     ))
     .with_help("add a `local` table for it to the plan (`relplan check PLAN --backend local`), then start a new run")
 }
@@ -454,4 +454,27 @@ fn symlink(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::other(
         "the local backend needs a Unix system",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::backend::ErrorKind;
+
+    #[test]
+    fn a_job_without_a_local_build_is_blocked_with_the_fix() {
+        let error = not_local("blvm-node");
+        assert_eq!(error.kind, ErrorKind::Blocked);
+        assert_eq!(
+            error.message,
+            "job `blvm-node` has no `local.run`; the local backend cannot build it"
+        );
+        assert_eq!(
+            error.help.as_deref(),
+            Some(
+                "add a `local` table for it to the plan (`relplan check PLAN --backend local`), then start a new run"
+            )
+        );
+        assert_eq!(not_local(FALLBACK_JOB).kind, ErrorKind::Blocked);
+    }
 }
