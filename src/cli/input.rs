@@ -25,7 +25,8 @@ pub struct PlanArgs {
     /// Treat manifest entries without a pinned git_commit as errors.
     #[arg(long)]
     pub require_pinned: bool,
-    /// Show each warning; by default a warning repeated for several entries is shown once.
+    /// Show each warning and error; by default one repeated for several entries (an
+    /// unpinned git_commit, a git_tag unlike its version) is shown once.
     #[arg(long)]
     pub all_warnings: bool,
 }
