@@ -9,6 +9,8 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::numbers;
+
 /// How much a finding matters. Only errors fail a check command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -86,11 +88,7 @@ pub fn passed<F: Finding>(findings: &[F]) -> bool {
 pub fn counts<F: Finding>(findings: &[F], severities: &[Severity]) -> String {
     let counted: Vec<String> = severities
         .iter()
-        .map(|&severity| {
-            let n = count(findings, severity);
-            let plural = if n == 1 { "" } else { "s" };
-            format!("{n} {}{plural}", severity.as_str())
-        })
+        .map(|&severity| numbers::count(count(findings, severity), severity.as_str()))
         .collect();
     counted.join(", ")
 }

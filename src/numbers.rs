@@ -1,4 +1,5 @@
-//! Numbers as every output writes them for people: `10,000 entries`, `1,234 jobs`.
+//! Numbers as every output writes them for people: `10,000 entries`, `1,234 jobs`, a noun
+//! that agrees with its number.
 
 /// `9997` as `9,997`.
 pub fn thousands(n: usize) -> String {
@@ -11,6 +12,15 @@ pub fn thousands(n: usize) -> String {
         out.push(digit);
     }
     out
+}
+
+/// "1 job", "6 jobs": a number and a noun that agrees with it.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 #[cfg(test)]

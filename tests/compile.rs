@@ -556,7 +556,7 @@ fn schema_check_names_missing_files_and_diffs_stale_ones() {
         stderr(&missing).replace(schemas, "DIR"),
         "DIR/release-plan.schema.json is missing\n\
          DIR/compiled-plan.schema.json is missing\n\
-         error: 2 schema file(s) are missing or stale\n\
+         error: 2 schema files are missing or stale\n\
          help: run `relplan schema` and commit the result\n"
     );
     let written = relplan(&["schema", "--dir", schemas]);
