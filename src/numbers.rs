@@ -14,13 +14,10 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// "1 job", "6 jobs": a number and a noun that agrees with it.
+/// "1 job", "6 jobs", "10,000 problems": a number and a noun that agrees with it.
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{plural}", thousands(n))
 }
 
 #[cfg(test)]
@@ -34,5 +31,12 @@ mod tests {
         assert_eq!(thousands(5000), "5,000");
         assert_eq!(thousands(65536), "65,536");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(count(1, "job"), "1 job");
+        assert_eq!(count(0, "note"), "0 notes");
+        assert_eq!(count(10_000, "problem"), "10,000 problems");
     }
 }

@@ -7,6 +7,7 @@ use crate::compile::Options;
 use crate::compile::{self, Compilation, Request};
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Style};
+use crate::numbers::count;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["plan", "versions"])))]
@@ -78,11 +79,8 @@ pub fn report(compilation: &Compilation, args: &PlanArgs, style: Style, command:
     eprint!("{text}");
     let errors = compilation.diagnostics.error_count();
     if errors > 0 && style != Style::Github {
-        let (problems, them) = if errors == 1 {
-            ("1 problem".to_string(), "it")
-        } else {
-            (format!("{errors} problems"), "them")
-        };
+        let them = if errors == 1 { "it" } else { "them" };
+        let problems = count(errors, "problem");
         eprintln!("error: {problems} found; fix {them} and run `relplan {command}` again");
     }
 }
