@@ -147,10 +147,19 @@ fn example_scenarios_live_in_one_folder_and_the_readme_names_them() {
         .filter(|p| p.contains("scenarios/") && p.ends_with(".toml"))
         .collect();
     assert!(!scenarios.is_empty());
-    for scenario in scenarios {
+    for scenario in &scenarios {
         assert!(
             scenario.starts_with("plans/scenarios/"),
             "the README's example scenario {scenario} is not in plans/scenarios/"
+        );
+    }
+    // And every example there is one the README names.
+    for entry in std::fs::read_dir(root().join("plans/scenarios")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let path = format!("plans/scenarios/{name}");
+        assert!(
+            scenarios.contains(&&path),
+            "the README does not name the example scenario {path}"
         );
     }
 }
