@@ -23,6 +23,22 @@ pub type Payload = serde_json::Map<String, serde_json::Value>;
 /// The id of the plan's `[fallback]` when it runs as a job ([`CompiledPlan::fallback_job`]).
 pub const FALLBACK_JOB: &str = "fallback";
 
+/// The prefix of every plan hash.
+pub const HASH_PREFIX: &str = "sha256:";
+
+/// A plan hash as a person gives it (`--expect-hash`): `sha256:` and 64 hex digits, or the
+/// 64 hex digits alone; the canonical `sha256:<lowercase hex>`, or why it is not one.
+pub fn parse_plan_hash(text: &str) -> Result<String, String> {
+    let hex = text.strip_prefix(HASH_PREFIX).unwrap_or(text);
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(format!("{HASH_PREFIX}{}", hex.to_ascii_lowercase()))
+    } else {
+        Err(format!(
+            "`{text}` is not a plan hash: give `sha256:` and its 64 hex digits, or the 64 hex digits alone (`relplan compile --format json` shows it as `plan_hash`)"
+        ))
+    }
+}
+
 /// A validated, lowered release plan: an execution DAG with its groups and critical path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -315,7 +331,7 @@ impl CompiledPlan {
         });
         let mut canonical = String::new();
         write_canonical(&content, &mut canonical);
-        format!("sha256:{}", sha256_hex(canonical.as_bytes()))
+        format!("{HASH_PREFIX}{}", sha256_hex(canonical.as_bytes()))
     }
 
     pub fn to_json(&self) -> String {

@@ -171,6 +171,7 @@ const LAYERS: &[Layer] = &[
             "dag",
             "diagnostic",
             "digest",
+            "findings",
             "glob",
             "markdown",
             "atomic_file",

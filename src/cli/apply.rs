@@ -12,7 +12,7 @@ use crate::cli::drive::{self, ConnectionArgs};
 use crate::cli::input::{BackendName, PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
-use crate::compiled::CompiledPlan;
+use crate::compiled::{CompiledPlan, parse_plan_hash};
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::reporter::Reporter;
@@ -34,8 +34,9 @@ pub struct Args {
     /// Directory of the run's journal, lock and (sim) world.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
-    /// Refuse (exit 4, nothing dispatched) unless the compiled plan has this hash.
-    #[arg(long, value_name = "HASH")]
+    /// Refuse (exit 4, nothing dispatched) unless the compiled plan has this hash
+    /// (`sha256:<64 hex>`, or the 64 hex digits alone).
+    #[arg(long, value_name = "HASH", value_parser = parse_plan_hash)]
     expect_hash: Option<String>,
     /// At most N jobs at once (default: unlimited).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]

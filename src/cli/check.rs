@@ -6,7 +6,7 @@ use crate::cli::output;
 use crate::compile;
 use crate::compile::duration::format_seconds;
 use crate::diagnostic::Style;
-use crate::render::count;
+use crate::numbers::count;
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]

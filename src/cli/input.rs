@@ -7,6 +7,7 @@ use crate::compile::Options;
 use crate::compile::{self, Compilation, Request};
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Style};
+use crate::numbers::count;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["plan", "versions"])))]
@@ -25,7 +26,8 @@ pub struct PlanArgs {
     /// Treat manifest entries without a pinned git_commit as errors.
     #[arg(long)]
     pub require_pinned: bool,
-    /// Show each warning; by default a warning repeated for several entries is shown once.
+    /// Show each warning and error; by default one repeated for several entries (an
+    /// unpinned git_commit, a git_tag unlike its version) is shown once.
     #[arg(long)]
     pub all_warnings: bool,
     /// Set by the command, not on the command line: the plan is for `--backend local`.
@@ -93,11 +95,8 @@ pub fn report(compilation: &Compilation, args: &PlanArgs, style: Style, command:
     eprint!("{text}");
     let errors = compilation.diagnostics.error_count();
     if errors > 0 && style != Style::Github {
-        let (problems, them) = if errors == 1 {
-            ("1 problem".to_string(), "it")
-        } else {
-            (format!("{errors} problems"), "them")
-        };
+        let them = if errors == 1 { "it" } else { "them" };
+        let problems = count(errors, "problem");
         eprintln!("error: {problems} found; fix {them} and run `relplan {command}` again");
     }
 }

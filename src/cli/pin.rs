@@ -11,8 +11,8 @@ use crate::cli::input::{PlanArgs, report, stderr_style};
 use crate::cli::{Exit, output};
 use crate::compile;
 use crate::github::{GitHubError, Token};
+use crate::numbers::count;
 use crate::pin::{self, manifest_edit};
-use crate::render::count;
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]

@@ -35,6 +35,18 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts the exit code of a run, showing its stdout and stderr when it is another.
+#[track_caller]
+pub fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
 /// Runs the relplan binary with colour off, from `dir` (for tests that need their own tree).
 pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
     command(dir, args)
