@@ -313,6 +313,7 @@ fn two_owner_plan() -> CompiledPlan {
         retries: 1,
         estimate_s: 30,
         publish: Vec::new(),
+        local: None,
     };
     CompiledPlan::assemble(
         Release {

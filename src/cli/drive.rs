@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
+use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
 use crate::cli::github_client::{self, GitHubArgs};
@@ -24,7 +25,7 @@ use crate::exec::progress::Progress;
 use crate::exec::reporter::Reporter;
 use crate::exec::view;
 use crate::exec::{session, temp_dir};
-use crate::github::error::Access;
+use crate::github::error::Purpose;
 use crate::github::{ApiUrl, Credentials, GitHub, GitHubError};
 use crate::run_error::RunError;
 
@@ -34,6 +35,8 @@ const DEFAULT_POLL_S: u64 = 15;
 const SIM_POLL: Duration = Duration::from_millis(50);
 /// How often the executor looks at GitHub (the backend spaces its polls itself).
 const GITHUB_POLL: Duration = Duration::from_secs(1);
+/// How often the executor looks at the local builds' folders.
+const LOCAL_POLL: Duration = Duration::from_millis(200);
 
 /// How to reach the backend: not part of the plan, so every command that drives a run
 /// takes them, and a later one may change them (but for the kind of credentials, which a
@@ -75,7 +78,7 @@ impl ConnectionArgs {
 
     /// The credentials this command gives for the run in `dir` of `settings`, which must be
     /// of the kind it started with ([`GitHubArgs::credentials_for_run`]); `None` for a
-    /// simulated run. Refused, the help names `again`, the command to run with the right
+    /// simulated or local run. Refused, the help names `again`, the command to run with the right
     /// ones.
     pub fn credentials_for(
         &self,
@@ -88,7 +91,7 @@ impl ConnectionArgs {
                 .github
                 .credentials_for_run(*app_id, dir, again)
                 .map(Some),
-            BackendKind::Sim { .. } => Ok(None),
+            BackendKind::Sim { .. } | BackendKind::Local { .. } => Ok(None),
         }
     }
 
@@ -163,6 +166,10 @@ pub fn start(
                 connection,
                 credentials.clone(),
             )?;
+            runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
+        }
+        BackendKind::Local { .. } => {
+            let mut backend = local_backend(dir, &settings, plan, reporter)?;
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
@@ -343,6 +350,13 @@ fn execute_on(
                 Executor::new(machine, journal, backend, clock, dir, progress, GITHUB_POLL);
             execute(runtime, dir, executor, opened)
         }
+        BackendKind::Local { .. } => {
+            let reporter = progress.reporter();
+            let backend = local_backend(dir, &settings, machine.plan(), reporter)?;
+            let executor =
+                Executor::new(machine, journal, backend, clock, dir, progress, LOCAL_POLL);
+            execute(runtime, dir, executor, opened)
+        }
     }
 }
 
@@ -380,7 +394,7 @@ fn github_backend(
         return Err(RunError::new("not a GitHub run"));
     };
     let credentials = credentials.ok_or(GitHubError::NoToken {
-        access: Access::Release,
+        purpose: Purpose::Release,
     })?;
     let api_url = journaled_api_url(api_url)?;
     let github = GitHub::new(github_client::config(plan, &api_url, credentials))?;
@@ -398,6 +412,33 @@ fn github_backend(
         Some(lag) => backend.with_list_lag(lag),
         None => backend,
     })
+}
+
+fn local_backend(
+    dir: &Path,
+    settings: &Settings,
+    plan: &CompiledPlan,
+    reporter: Reporter,
+) -> Result<LocalBackend, RunError> {
+    let BackendKind::Local {
+        workspace,
+        git_base,
+    } = &settings.backend
+    else {
+        return Err(RunError::new("not a local run"));
+    };
+    let supervisor = std::env::current_exe().map_err(|e| {
+        RunError::new(format!(
+            "cannot find the relplan binary to supervise builds: {e}"
+        ))
+    })?;
+    let config = LocalConfig {
+        state_dir: dir.to_path_buf(),
+        workspace: workspace.clone(),
+        git_base: git_base.clone(),
+        supervisor,
+    };
+    Ok(LocalBackend::new(config, settings.clock(), plan, reporter)?)
 }
 
 /// Runs `executor` until the run finishes, pauses, halts or is interrupted.

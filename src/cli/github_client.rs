@@ -5,7 +5,7 @@
 //!   the command line is read; else `GITHUB_API_URL`, checked as well), and a GitHub App's
 //!   `--app-id` and `--app-key` (else `RELPLAN_APP_ID` and `RELPLAN_APP_PRIVATE_KEY`), else
 //!   the token of the environment. Missing credentials are one error,
-//!   [`GitHubError::NoToken`], asking for what the command needs ([`Access`]); a run
+//!   [`GitHubError::NoToken`], asking for what the command needs ([`Purpose`]); a run
 //!   continues only with credentials of the kind it started with (a token, or the same
 //!   App: the journal keeps its id), refused otherwise with the command to run.
 //! - [`config`] and [`config_for`]: the client's configuration, an App's installation
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::compiled::CompiledPlan;
 use crate::github::auth::Scope;
 use crate::github::credentials::{APP_ID_VARIABLE, APP_KEY_VARIABLE, Identity};
-use crate::github::error::Access;
+use crate::github::error::Purpose;
 use crate::github::{ApiUrl, Credentials, GitHub, GitHubConfig, GitHubError};
 use crate::preflight::targets::Targets;
 use crate::run_error::{Exit, RunError};
@@ -85,9 +85,11 @@ impl GitHubArgs {
     }
 
     /// [`GitHubArgs::credentials`], which must be there; missing, the error asks for a
-    /// token that may do what the command needs (`access`), or an App.
-    pub fn required(&self, access: Access) -> Result<Credentials, RunError> {
-        Ok(self.credentials()?.ok_or(GitHubError::NoToken { access })?)
+    /// token that may do what the command needs (`purpose`), or an App.
+    pub fn required(&self, purpose: Purpose) -> Result<Credentials, RunError> {
+        Ok(self
+            .credentials()?
+            .ok_or(GitHubError::NoToken { purpose })?)
     }
 
     /// The credentials that continue the run in `dir`, which authenticates as the GitHub
@@ -115,7 +117,7 @@ impl GitHubArgs {
             return Err(match app_id {
                 Some(id) => app_needed(id, ", and its credentials are not given"),
                 None => GitHubError::NoToken {
-                    access: Access::Release,
+                    purpose: Purpose::Release,
                 }
                 .into(),
             });

@@ -10,9 +10,9 @@ use crate::cli::github_client::{GitHubArgs, config, with_github};
 use crate::cli::input::{PlanArgs, report, stderr_style};
 use crate::cli::{Exit, output};
 use crate::compile;
-use crate::github::error::Access;
+use crate::github::error::Purpose;
+use crate::numbers::count;
 use crate::pin::{self, manifest_edit};
-use crate::render::count;
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -45,6 +45,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         release_version: args.release_version.clone(),
         require_pinned: false,
         all_warnings: false,
+        require_local: false,
     };
     let compilation = compile::compile_from_disk(&plan_args.request());
     // Warnings about unpinned entries are what this command fixes: shown only with errors.
@@ -63,7 +64,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         RunError::new(format!("`{shown}` is {why}")).with_help("run `relplan check`")
     })?;
     // Pinning only reads tags: the token needs less than apply's.
-    let credentials = args.github.required(Access::Tags)?;
+    let credentials = args.github.required(Purpose::ReadTags)?;
     let targets = pin::targets(plan, &entries);
     let config = config(plan, &args.github.api_url()?, credentials);
     let outcomes = with_github(config, async |github| pin::resolve(github, targets).await)?;

@@ -4,7 +4,7 @@
 //! afterwards.
 
 use crate::cli::github_client::{GitHubArgs, config_for, with_github};
-use crate::github::error::Access;
+use crate::github::error::Purpose;
 use crate::run_error::RunError;
 use crate::verify::side::{Location, ReleaseSide};
 use crate::verify::{directory, github_release, release_ref};
@@ -32,7 +32,7 @@ pub fn read(args: &[&str], github: &GitHubArgs) -> Result<Vec<ReleaseSide>, RunE
                 ))
                 .with_help("check the temporary directory (set TMPDIR to use another)")
             })?;
-        let credentials = github.required(Access::Releases)?;
+        let credentials = github.required(Purpose::ReadReleases)?;
         let repositories = locations.iter().filter_map(|location| match location {
             Location::GitHub { repo, .. } => Some(repo.as_str()),
             Location::Directory(_) => None,

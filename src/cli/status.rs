@@ -4,14 +4,15 @@
 //! taking the lock.
 
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::backend::local::{AttemptDir, LOG_FILE, release_path};
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::compile::duration::format_seconds;
-use crate::exec::event::AttemptOutcome;
+use crate::exec::event::{AttemptOutcome, BackendKind};
 use crate::exec::machine::{JobState, Machine, Request};
 use crate::exec::requests;
 use crate::exec::view::{self, AttemptRow, JobRow};
@@ -43,6 +44,9 @@ struct Status<'a> {
     /// succeeded, failed or cancelled.
     status: &'static str,
     published: bool,
+    /// Local backend: the folder holding the published release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release_dir: Option<String>,
     /// Latest time the journal mentions, in seconds since the run began.
     last_event_s: u64,
     /// When the journal's adoption looked at the backend.
@@ -69,12 +73,23 @@ struct Halted<'a> {
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
     let machine = session::read(dir)?;
+    let plan = machine.plan();
+    let mut jobs = view::status_rows(&machine);
+    let local = matches!(machine.settings().backend, BackendKind::Local { .. });
+    if local {
+        add_local_logs(dir, &mut jobs);
+    }
+    let release_dir = release_path(dir, &plan.release.tag)
+        .ok()
+        .filter(|folder| local && folder.exists())
+        .map(|folder| folder.display().to_string());
     let report = Status {
         plan_hash: &machine.plan().plan_hash,
         release: &machine.plan().release.name,
         tag: &machine.plan().release.tag,
         status: status(&machine, journal::is_locked(dir)),
         published: machine.published(),
+        release_dir,
         last_event_s: machine.last_at(),
         adopted_s: machine.adopted_at(),
         halted: machine.halt().map(|halt| Halted {
@@ -84,7 +99,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         }),
         requests: machine.requests(),
         waiting: waiting(dir),
-        jobs: view::status_rows(&machine),
+        jobs,
     };
     match args.format {
         Format::Json => {
@@ -98,6 +113,18 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         ),
     }
     Ok(Exit::Success)
+}
+
+/// The output log of every attempt the local backend ran (`local/<job>/<attempt>/output.log`).
+fn add_local_logs(dir: &Path, jobs: &mut [JobRow]) {
+    for job in jobs {
+        for attempt in &mut job.history {
+            let log = AttemptDir::new(dir, &job.id, attempt.attempt).file(LOG_FILE);
+            if log.exists() {
+                attempt.log = Some(log.display().to_string());
+            }
+        }
+    }
 }
 
 fn status(machine: &Machine, locked: bool) -> &'static str {
@@ -126,7 +153,7 @@ fn status(machine: &Machine, locked: bool) -> &'static str {
     }
 }
 
-fn waiting(dir: &std::path::Path) -> Vec<&'static str> {
+fn waiting(dir: &Path) -> Vec<&'static str> {
     requests::pending(dir)
         .iter()
         .map(|request| match request {
@@ -150,8 +177,14 @@ fn text(report: &Status<'_>, dir: &str) -> String {
     };
     let _ = writeln!(out, "{} (tag {}): {explained}", report.release, report.tag);
     let _ = writeln!(out, "  plan {}", report.plan_hash);
-    if report.published {
-        let _ = writeln!(out, "  release published");
+    match (&report.release_dir, report.published) {
+        (Some(folder), true) => {
+            let _ = writeln!(out, "  release published in `{folder}`");
+        }
+        (None, true) => {
+            let _ = writeln!(out, "  release published");
+        }
+        _ => {}
     }
     if let Some(halted) = &report.halted {
         let _ = writeln!(
@@ -259,5 +292,8 @@ fn attempt_lines(out: &mut String, attempt: &AttemptRow) {
     );
     if let Some(help) = &attempt.help {
         let _ = writeln!(out, "        help: {help}");
+    }
+    if let Some(log) = &attempt.log {
+        let _ = writeln!(out, "        log: `{log}`");
     }
 }

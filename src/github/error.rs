@@ -14,11 +14,11 @@ use crate::run_error::{Exit, RunError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
-    /// No token in the environment and no GitHub App given; the command needed `access`.
+    /// No token in the environment and no GitHub App given; `purpose` is what the command needed them for.
     #[error(
         "no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set, and no GitHub App is given"
     )]
-    NoToken { access: Access },
+    NoToken { purpose: Purpose },
     /// GitHub does not accept relplan's credentials for this: a token it refuses (401:
     /// expired or revoked), an App it refuses, an App not installed where the plan needs it
     /// or without the permissions relplan asks for. Asking again cannot help until the
@@ -96,24 +96,24 @@ pub enum GitHubError {
     },
 }
 
-/// What a command's credentials must allow on GitHub: the help for missing ones asks for
+/// What a command needs its credentials for on GitHub: the help for missing ones asks for
 /// no more than that.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
+pub enum Purpose {
     /// Dispatch workflows and write releases: running a plan, and the preflight of one.
     Release,
     /// Read the repositories' contents, their tags: `pin`.
-    Tags,
+    ReadTags,
     /// Read the repositories' releases: `verify` and `compare`.
-    Releases,
+    ReadReleases,
 }
 
-impl fmt::Display for Access {
+impl fmt::Display for Purpose {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Access::Release => "dispatch workflows and write releases",
-            Access::Tags => "read the repositories' contents (their tags)",
-            Access::Releases => "read the repositories' releases",
+            Purpose::Release => "dispatch workflows and write releases",
+            Purpose::ReadTags => "read the repositories' contents (their tags)",
+            Purpose::ReadReleases => "read the repositories' releases",
         })
     }
 }
@@ -142,8 +142,8 @@ impl GitHubError {
     /// The next step for the user: the help of every variant, in one place.
     fn next_step(&self) -> String {
         match self {
-            GitHubError::NoToken { access } => format!(
-                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may {access}, or pass a GitHub App's `--app-id ID --app-key FILE`"
+            GitHubError::NoToken { purpose } => format!(
+                "export GITHUB_TOKEN (or GH_TOKEN) with a token that may {purpose}, or pass a GitHub App's `--app-id ID --app-key FILE`"
             ),
             GitHubError::Credentials { help, .. } | GitHubError::Input { help, .. } => {
                 help.clone()
@@ -209,7 +209,7 @@ mod tests {
         let action = || "reading".to_string();
         let errors = [
             GitHubError::NoToken {
-                access: Access::Tags,
+                purpose: Purpose::ReadTags,
             },
             GitHubError::Status {
                 action: action(),

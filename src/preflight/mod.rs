@@ -46,7 +46,7 @@ pub mod workflow_file;
 
 use crate::compiled::{CompiledPlan, Trigger};
 use crate::github::credentials::Identity;
-use crate::github::error::Access;
+use crate::github::error::Purpose;
 use crate::github::{GitHub, GitHubError};
 use facts::Facts;
 use finding::{Check, Finding, Report};
@@ -88,7 +88,7 @@ pub async fn preflight(github: &GitHub, plan: &CompiledPlan) -> Report {
 pub fn without_token(plan: &CompiledPlan) -> Report {
     let mut report = empty_report(plan, &Targets::of(plan));
     let missing = GitHubError::NoToken {
-        access: Access::Release,
+        purpose: Purpose::Release,
     };
     let help = missing.help().map(|h| h.to_string()).unwrap_or_default();
     report.add(Finding::new(Check::TokenMissing, missing.to_string(), help));
