@@ -182,6 +182,7 @@ mod replay_fuzz {
                     run: RunRef {
                         runs: vec!["r".into()],
                         started_s,
+                        urls: vec!["https://github.com/o/r/actions/runs/1".into()],
                     },
                 }
             }),
@@ -194,6 +195,7 @@ mod replay_fuzz {
                         at,
                         reason: None,
                         help: None,
+                        url: None,
                     }
                 }
             ),
@@ -219,6 +221,7 @@ mod replay_fuzz {
             )
                 .prop_map(|(found, published, at)| Event::Adopted {
                     at,
+                    release_url: published.then(|| "https://github.com/o/r/releases/tag/v1".into()),
                     attempts: found
                         .into_iter()
                         .map(|(job, attempt, outcome, started_s)| AdoptedAttempt {
@@ -228,6 +231,7 @@ mod replay_fuzz {
                             run: RunRef {
                                 runs: vec!["r".into()],
                                 started_s,
+                                urls: Vec::new(),
                             },
                             outcome,
                             end_s: outcome.map(|_| started_s + 5),

@@ -153,6 +153,7 @@ fn a_cancelled_run_in_text_and_json() {
                 at,
                 reason: Some("cancelled by `relplan cancel`".into()),
                 help: None,
+                url: None,
             })
             .unwrap();
     }

@@ -1,7 +1,7 @@
 //! What `apply`, `resume`, `retry` and `cancel` share: the connection flags, the backend a
 //! run's settings name, starting a run in a fresh state directory (adoption first, nothing
 //! written if it fails), driving an opened run with the executor, and what its ending
-//! means as output and exit code.
+//! means as output and exit code, with the run's report appended to the step summary.
 
 use std::future::Future;
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
 use crate::backend::sim::SimBackend;
-use crate::cli::Exit;
+use crate::cli::{Exit, output, step_summary};
 use crate::compiled::CompiledPlan;
 use crate::exec::backend::Backend;
 use crate::exec::event::{BackendKind, Event, Settings};
@@ -116,6 +116,7 @@ pub fn start(
 ) -> Result<Exit, RunError> {
     let runtime = runtime()?;
     let reporter = Reporter::stderr();
+    let adoption = reporter.group("relplan: adoption (what the backend already holds)");
     let (machine, journal, adopted) = match &settings.backend {
         BackendKind::Sim { .. } => {
             let mut backend = sim_backend(dir, &settings)?;
@@ -127,6 +128,7 @@ pub fn start(
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
+    drop(adoption);
     drive_on(
         &runtime,
         dir,
@@ -198,13 +200,15 @@ fn drive_on(
 ) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
     if machine.is_finished() {
-        return Ok(finished(&machine, &shown));
+        step_summary::append(&machine, &shown);
+        return finished(&machine, &shown);
     }
     if let Some(change) = connection.change(&machine) {
         journal.append(&change)?;
         machine.apply(&change);
     }
     let (ending, machine) = execute_on(runtime, dir, machine, journal, connection, opened)?;
+    step_summary::append(&machine, &shown);
     ending_exit(ending, &machine, &shown)
 }
 
@@ -212,7 +216,7 @@ fn drive_on(
 /// after a pause or an interruption, the error of a halt.
 pub fn ending_exit(ending: Ending, machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     match ending {
-        Ending::Finished { .. } => Ok(finished(machine, shown)),
+        Ending::Finished { .. } => finished(machine, shown),
         Ending::Paused => {
             eprintln!(
                 "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
@@ -367,29 +371,47 @@ fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
     })
 }
 
-/// The summary of a finished run on stdout (and what to do next on stderr); exit 0 only
-/// when every job succeeded.
-pub fn finished(machine: &Machine, shown: &str) -> Exit {
+/// The summary of a finished run on stdout, with the release's web page (and what did not
+/// complete, with its run's page, then what to do next, on stderr); exit 0 only when every
+/// job succeeded.
+pub fn finished(machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     let rows = view::rows(machine);
     let count = |state: JobState| rows.iter().filter(|r| r.state == state).count();
-    let published = if machine.published() {
-        format!(", release {} published", machine.plan().release.tag)
-    } else {
-        String::new()
+    let published = match (machine.published(), machine.release_url()) {
+        (true, Some(url)) => format!(
+            ", release {} published at {url}",
+            machine.plan().release.tag
+        ),
+        (true, None) => format!(", release {} published", machine.plan().release.tag),
+        (false, _) => String::new(),
     };
     let blocked = match count(JobState::Blocked) {
         0 => String::new(),
         n => format!(", {n} blocked"),
     };
-    println!(
+    output::line(&format!(
         "{} succeeded, {} failed{blocked}, {} skipped, {} cancelled{published}; see `relplan status --state-dir {shown}`",
         count(JobState::Succeeded),
         count(JobState::Failed),
         count(JobState::Skipped),
         count(JobState::Cancelled),
-    );
+    ))?;
     if machine.succeeded() {
-        return Exit::Success;
+        return Ok(Exit::Success);
+    }
+    let reporter = Reporter::stderr();
+    for (i, row) in rows.iter().enumerate() {
+        if let (JobState::Failed | JobState::Blocked, Some(last)) =
+            (row.state, machine.run(i).attempts.last())
+            && let Some(url) = last.link()
+        {
+            reporter.line(&format!(
+                "{} {} (attempt {}) at {url}",
+                row.id,
+                row.state.as_str(),
+                last.number
+            ));
+        }
     }
     if count(JobState::Blocked) > 0 {
         eprintln!(
@@ -400,5 +422,5 @@ pub fn finished(machine: &Machine, shown: &str) -> Exit {
             "help: `relplan retry --state-dir {shown}` continues the run from the jobs that did not complete; what succeeded is kept"
         );
     }
-    Exit::Failure
+    Ok(Exit::Failure)
 }
