@@ -291,7 +291,7 @@ fn adopted(attempts: &[AdoptedAttempt], published: Option<String>, fallback: boo
         ));
     }
     if let Some(at) = published {
-        found.push(format!("the release (already published{at})"));
+        found.push(format!("the release (already published){at}"));
     }
     if fallback {
         found.push("the fallback's run".to_string());
