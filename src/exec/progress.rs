@@ -339,3 +339,25 @@ fn with_help(what: String, help: Option<&str>) -> String {
         None => what,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_time_up_to_999_hours_fills_the_same_column() {
+        let widest = 999 * 3600 + 59 * 60 + 59;
+        let lines: Vec<String> = [0, 59, 3_725, 19_825, widest]
+            .into_iter()
+            .map(|at| stamped(at, "x"))
+            .collect();
+        assert_eq!(lines[0], "[          0s] x");
+        assert_eq!(lines[4], "[999h 59m 59s] x");
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{lines:#?}");
+        assert_eq!(
+            with_help("what".into(), Some("do this")),
+            "what\n               help: do this",
+            "a help starts under the text of its line"
+        );
+    }
+}

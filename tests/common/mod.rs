@@ -40,8 +40,8 @@ pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the relplan binary runs")
 }
 
-/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub token or API
-/// URL from the environment of the tests.
+/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub token, API
+/// URL, step summary or CI flag from the environment of the tests.
 pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
     command
@@ -50,7 +50,9 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL");
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("CI");
     command
 }
 
