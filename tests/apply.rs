@@ -588,7 +588,10 @@ fn apply_appends_the_runs_report_to_the_step_summary() {
         let id = &plan.job(i).id;
         assert!(report.contains(&format!("| `{id}` |")), "{id}: {report}");
     }
-    assert!(report.contains("[`v0.1.0`](sim://release/v0.1.0)"), "{report}");
+    assert!(
+        report.contains("[`v0.1.0`](sim://release/v0.1.0)"),
+        "{report}"
+    );
     insta::assert_snapshot!(without_times(report).replace(state.to_str().unwrap(), "DIR"));
 }
 
@@ -607,7 +610,8 @@ fn a_step_summary_that_cannot_be_written_is_a_warning() {
     .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("warning: cannot append the run's summary to `$GITHUB_STEP_SUMMARY`: "),
+        stderr(&out)
+            .contains("warning: cannot append the run's summary to `$GITHUB_STEP_SUMMARY`: "),
         "{}",
         stderr(&out)
     );
@@ -634,7 +638,11 @@ fn in_ci_the_adoption_is_folded() {
         .position(|l| *l == "::group::relplan: adoption (what the backend already holds)")
         .unwrap_or_else(|| panic!("no fold: {log}"));
     assert_eq!(lines[opened + 1], "::endgroup::", "{log}");
-    assert!(lines[opened + 2].ends_with("] adopted   nothing: the backend holds no run of this plan yet"), "{log}");
+    assert!(
+        lines[opened + 2]
+            .ends_with("] adopted   nothing: the backend holds no run of this plan yet"),
+        "{log}"
+    );
     assert_eq!(log.matches("::group::").count(), 1, "{log}");
     assert_eq!(log.matches("::endgroup::").count(), 1, "{log}");
 }
@@ -680,7 +688,10 @@ fn status_watch_follows_a_running_apply_to_its_end() {
         ]);
         assert_eq!(watched.status.code(), Some(code), "{}", stderr(&watched));
         let shown = stdout(&watched);
-        let last = shown.rsplit("Bitcoin Commons (tag v0.1.0): ").next().unwrap_or("");
+        let last = shown
+            .rsplit("Bitcoin Commons (tag v0.1.0): ")
+            .next()
+            .unwrap_or("");
         assert!(last.starts_with(ended), "{shown}");
         assert_eq!(child.wait().unwrap().code(), Some(code));
     }

@@ -93,13 +93,17 @@ fn a_journal_without_pages_still_reads() {
     let Event::AttemptDispatched { run, .. } = &event else {
         panic!("{event:?}");
     };
-    assert_eq!((run.runs.as_slice(), run.urls.len()), (&["1/1".to_string()][..], 0));
+    assert_eq!(
+        (run.runs.as_slice(), run.urls.len()),
+        (&["1/1".to_string()][..], 0)
+    );
     assert_eq!(
         serde_json::to_string(&event).expect("it writes"),
         old,
         "and is written back as it was: no empty field"
     );
-    let finished = r#"{"event":"attempt_finished","job":"release","attempt":1,"outcome":"success","at":9}"#;
+    let finished =
+        r#"{"event":"attempt_finished","job":"release","attempt":1,"outcome":"success","at":9}"#;
     let event: Event = serde_json::from_str(finished).expect("an old line reads");
     assert!(matches!(event, Event::AttemptFinished { url: None, .. }));
     let adopted = r#"{"event":"adopted","at":0,"published":true}"#;

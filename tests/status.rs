@@ -225,10 +225,13 @@ fn a_reader_that_stops_reading_is_not_an_error() {
     for format in ["text", "json", "markdown"] {
         let (reader, writer) = std::io::pipe().expect("a pipe");
         drop(reader);
-        let out = command(root(), &["status", "--state-dir", state, "--format", format])
-            .stdout(writer)
-            .output()
-            .expect("relplan runs");
+        let out = command(
+            root(),
+            &["status", "--state-dir", state, "--format", format],
+        )
+        .stdout(writer)
+        .output()
+        .expect("relplan runs");
         assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{format}");
     }
@@ -266,9 +269,5 @@ fn watching_a_run_that_has_ended_shows_it_once_and_exits_with_its_result() {
 fn exit_status_and_interval_need_watch() {
     let out = relplan(&["status", "--exit-status"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--watch"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("--watch"), "{}", stderr(&out));
 }

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Exit, output};
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::drive::{self, ConnectionArgs};
+use crate::cli::{Exit, output};
 use crate::exec::event::AttemptOutcome;
 use crate::exec::executor::Ending;
 use crate::exec::machine::{JobState, Machine};

@@ -19,8 +19,8 @@ use crate::compile::duration::format_seconds;
 use crate::exec::event::AttemptOutcome;
 use crate::exec::machine::{Machine, Request};
 use crate::exec::view::{self, AttemptRow, JobRow};
-use crate::exec::{report, requests};
 use crate::exec::{journal, session};
+use crate::exec::{report, requests};
 use crate::run_error::RunError;
 use crate::secrets;
 
@@ -110,7 +110,11 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         output::print(&shown)?;
         first = false;
         if let Some(exit) = watched_to(state) {
-            return Ok(if args.exit_status { exit } else { Exit::Success });
+            return Ok(if args.exit_status {
+                exit
+            } else {
+                Exit::Success
+            });
         }
         std::thread::sleep(Duration::from_secs(args.interval.max(1)));
     }

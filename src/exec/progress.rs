@@ -353,7 +353,10 @@ mod tests {
             .collect();
         assert_eq!(lines[0], "[          0s] x");
         assert_eq!(lines[4], "[999h 59m 59s] x");
-        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{lines:#?}");
+        assert!(
+            lines.iter().all(|l| l.len() == lines[0].len()),
+            "{lines:#?}"
+        );
         assert_eq!(
             with_help("what".into(), Some("do this")),
             "what\n               help: do this",

@@ -36,7 +36,9 @@ pub fn markdown(machine: &Machine, state: &str, dir: &str) -> String {
             help(halt.help.as_deref())
         ));
     }
-    doc.push("| job | state | attempts | duration | estimate | run |\n|---|---|---:|---:|---:|---|\n");
+    doc.push(
+        "| job | state | attempts | duration | estimate | run |\n|---|---|---:|---:|---:|---|\n",
+    );
     for (i, row) in rows.iter().enumerate() {
         doc.item(&job_row(machine, i, row));
     }

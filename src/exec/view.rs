@@ -144,9 +144,9 @@ pub fn next_step(rows: &[JobRow], state: &str, dir: &str) -> Option<String> {
         )
     });
     match state {
-        "paused" | "interrupted" | "stopped" => Some(format!(
-            "continue with `relplan resume --state-dir {dir}`"
-        )),
+        "paused" | "interrupted" | "stopped" => {
+            Some(format!("continue with `relplan resume --state-dir {dir}`"))
+        }
         "failed" | "cancelled" if blocked => Some(format!(
             "fix what blocks the blocked jobs, then continue with `relplan retry --state-dir {dir}`"
         )),
