@@ -70,8 +70,11 @@ impl Scenario {
 /// The simulated world's reference to the run of `correlation_id` (its run id), the same
 /// for `simulate` and `apply --backend sim`.
 pub fn run_id(correlation_id: &str) -> String {
-    format!("sim:{correlation_id}")
+    format!("{RUN_ID_PREFIX}{correlation_id}")
 }
+
+/// What every run id of the simulated world starts with, before its correlation id.
+pub const RUN_ID_PREFIX: &str = "sim:";
 
 /// The simulated world's stand-in for a run's web page.
 pub fn run_url(correlation_id: &str) -> String {

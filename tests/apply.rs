@@ -696,3 +696,49 @@ fn status_watch_follows_a_running_apply_to_its_end() {
         assert_eq!(child.wait().unwrap().code(), Some(code));
     }
 }
+
+/// A release that fails, then `relplan retry` in a later step of the same job: each
+/// appends its own report, the first saying what did not complete and what to run, the
+/// second that the release is published.
+#[test]
+fn apply_then_retry_each_append_their_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let state = dir.path().join("state");
+    let state_arg = state.to_str().unwrap();
+    let failed = command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+    )
+    .args(["--scenario", "plans/scenarios/node-fails-twice.toml"])
+    .args(["--state-dir", state_arg])
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .output()
+    .unwrap();
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let first = fs_err::read_to_string(&summary).unwrap();
+    assert!(
+        first.starts_with("## ❌ Bitcoin Commons 0.1.0: the release did not complete\n"),
+        "{first}"
+    );
+    assert!(
+        first.ends_with(&format!(
+            "**Next:** continue from the jobs that did not complete with `relplan retry --state-dir {state_arg}`\n\n"
+        )),
+        "{first}"
+    );
+    let retried = command(root(), &["retry", "--state-dir", state_arg])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(retried.status.code(), Some(0), "{}", stderr(&retried));
+    let both = fs_err::read_to_string(&summary).unwrap();
+    let second = both
+        .strip_prefix(&first)
+        .unwrap_or_else(|| panic!("the first report is kept: {both}"));
+    assert!(
+        second.starts_with("## ✅ Bitcoin Commons 0.1.0: released\n"),
+        "{second}"
+    );
+    assert!(second.ends_with("**Next:** nothing: the release is complete.\n\n"));
+}

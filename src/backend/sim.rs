@@ -136,7 +136,7 @@ fn run_ref(correlation_id: &str, run: &SimRun) -> RunRef {
 fn correlation_of(run: &RunRef) -> Option<&str> {
     run.runs
         .first()
-        .and_then(|r| r.strip_prefix(&scenario::run_id("")))
+        .and_then(|r| r.strip_prefix(scenario::RUN_ID_PREFIX))
 }
 
 impl Backend for SimBackend {

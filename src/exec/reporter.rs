@@ -78,8 +78,9 @@ impl Reporter {
         }
     }
 
-    /// This reporter folding phases as in CI (for tests).
-    pub fn folding(mut self) -> Reporter {
+    /// This reporter folding phases as in CI.
+    #[cfg(test)]
+    fn folding(mut self) -> Reporter {
         self.folds = true;
         self
     }
