@@ -47,7 +47,7 @@ pub struct Args {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+enum Format {
     Text,
     Json,
     Markdown,
@@ -131,7 +131,7 @@ fn watched_to(state: &str) -> Option<Exit> {
 }
 
 /// The status of the run in `dir` in `format`, secrets masked.
-pub fn render(machine: &Machine, dir: &Path, format: Format) -> Result<String, RunError> {
+fn render(machine: &Machine, dir: &Path, format: Format) -> Result<String, RunError> {
     let shown = dir.display().to_string();
     let state = view::run_state(machine, journal::is_locked(dir));
     let text = match format {

@@ -12,7 +12,7 @@ use crate::exec::{report, view};
 use crate::secrets;
 
 /// The variable GitHub Actions sets to the step summary's file.
-pub const VARIABLE: &str = "GITHUB_STEP_SUMMARY";
+const VARIABLE: &str = "GITHUB_STEP_SUMMARY";
 
 /// Appends the report of the run in `machine` (kept in the state directory shown as
 /// `shown`) to the step summary, if there is one.
