@@ -1,7 +1,7 @@
 //! `relplan apply --backend github` starts a new run with the preflight: a miswired plan is
 //! refused with exit 4 before anything is dispatched or written; `--no-preflight` skips it;
 //! a run that continues (`resume`, or `apply` on the same state directory) does not repeat
-//! it.
+//! it; in CI a report that passed is folded, one that failed is not.
 
 use std::path::Path;
 use std::process::Stdio;
