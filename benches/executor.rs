@@ -64,6 +64,7 @@ fn generated(n: usize, seed: u64) -> CompiledPlan {
                 retries: 0,
                 estimate_s: 60 * (1 + rng.next() % 120),
                 publish: Vec::new(),
+                local: None,
             }
         })
         .collect();

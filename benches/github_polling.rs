@@ -89,6 +89,7 @@ fn plan(case: Case) -> CompiledPlan {
         retries: 0,
         estimate_s: 120,
         publish: Vec::new(),
+        local: None,
     });
     let release = Release {
         name: "Bench".into(),

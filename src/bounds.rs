@@ -19,6 +19,12 @@ pub const MAX_STAGES: usize = 100;
 /// Globs one job may list (`publish`).
 pub const MAX_PUBLISH_GLOBS: usize = 100;
 
+/// Globs one job may list in `local.artifacts`, as for `publish`.
+pub const MAX_ARTIFACT_GLOBS: usize = 100;
+
+/// Bytes of `local.run`: a command line, not a script (a script belongs in the repository).
+pub const MAX_LOCAL_RUN_BYTES: usize = 64 * 1024;
+
 /// Jobs in one plan (manifest entries and their stages, modules, steps, `release`): five
 /// times the largest benchmarked manifest, which compiles in well under a second.
 pub const MAX_JOBS: usize = 50_000;

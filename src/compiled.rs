@@ -5,9 +5,13 @@
 //! timeout, retries, estimate and publish globs, so nothing downstream needs the inputs.
 //! `plan_hash` covers everything that changes behaviour (see [`CompiledPlan::compute_hash`]).
 
-use crate::bounds::{MAX_DURATION_S, MAX_JOBS, MAX_PUBLISH_GLOBS, MAX_RETRIES};
+use crate::bounds::{
+    MAX_ARTIFACT_GLOBS, MAX_DURATION_S, MAX_JOBS, MAX_LOCAL_RUN_BYTES, MAX_PUBLISH_GLOBS,
+    MAX_RETRIES,
+};
 use crate::dag;
 use crate::digest::sha256_hex;
+use crate::glob::artifact_glob;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +22,22 @@ pub type Payload = serde_json::Map<String, serde_json::Value>;
 
 /// The id of the plan's `[fallback]` when it runs as a job ([`CompiledPlan::fallback_job`]).
 pub const FALLBACK_JOB: &str = "fallback";
+
+/// The prefix of every plan hash.
+pub const HASH_PREFIX: &str = "sha256:";
+
+/// A plan hash as a person gives it (`--expect-hash`): `sha256:` and 64 hex digits, or the
+/// 64 hex digits alone; the canonical `sha256:<lowercase hex>`, or why it is not one.
+pub fn parse_plan_hash(text: &str) -> Result<String, String> {
+    let hex = text.strip_prefix(HASH_PREFIX).unwrap_or(text);
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(format!("{HASH_PREFIX}{}", hex.to_ascii_lowercase()))
+    } else {
+        Err(format!(
+            "`{text}` is not a plan hash: give `sha256:` and its 64 hex digits, or the 64 hex digits alone (`relplan compile --format json` shows it as `plan_hash`)"
+        ))
+    }
+}
 
 /// A validated, lowered release plan: an execution DAG with its groups and critical path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -94,6 +114,23 @@ pub struct Job {
     /// Artifact-name globs published into the unified release.
     #[schemars(length(max = MAX_PUBLISH_GLOBS))]
     pub publish: Vec<String>,
+    /// How `apply --backend local` builds the job; absent when the plan does not say (then
+    /// the job cannot be built locally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalBuild>,
+}
+
+/// A build on this machine (`apply --backend local`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalBuild {
+    /// Command line run by `sh -c` in a clean worktree at the job's tag (for a step: in an
+    /// empty directory).
+    #[schemars(length(max = MAX_LOCAL_RUN_BYTES))]
+    pub run: String,
+    /// Globs of the files it leaves, relative to the worktree (see `relplan::glob`).
+    #[schemars(length(max = MAX_ARTIFACT_GLOBS))]
+    pub artifacts: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -277,6 +314,7 @@ impl CompiledPlan {
             retries: 0,
             estimate_s: 0,
             publish: Vec::new(),
+            local: None,
         })
     }
 
@@ -293,7 +331,7 @@ impl CompiledPlan {
         });
         let mut canonical = String::new();
         write_canonical(&content, &mut canonical);
-        format!("sha256:{}", sha256_hex(canonical.as_bytes()))
+        format!("{HASH_PREFIX}{}", sha256_hex(canonical.as_bytes()))
     }
 
     pub fn to_json(&self) -> String {
@@ -321,12 +359,35 @@ fn check_bounds(plan: &CompiledPlan) -> Result<(), String> {
                 "{} publish globs; at most {MAX_PUBLISH_GLOBS}",
                 job.publish.len()
             )
+        } else if let Some(problem) = job.local.as_ref().and_then(local_problem) {
+            problem
         } else {
             continue;
         };
         return Err(format!("job `{}` has {problem}", job.id));
     }
     Ok(())
+}
+
+/// What is wrong with a job's `local` build, which the compiler would have refused.
+fn local_problem(local: &LocalBuild) -> Option<String> {
+    if local.run.trim().is_empty() || local.run.len() > MAX_LOCAL_RUN_BYTES {
+        return Some(format!(
+            "a `local.run` that is empty or longer than {} KiB",
+            MAX_LOCAL_RUN_BYTES / 1024
+        ));
+    }
+    if local.artifacts.len() > MAX_ARTIFACT_GLOBS {
+        return Some(format!(
+            "{} local.artifacts globs; at most {MAX_ARTIFACT_GLOBS}",
+            local.artifacts.len()
+        ));
+    }
+    local.artifacts.iter().find_map(|pattern| {
+        artifact_glob(pattern)
+            .err()
+            .map(|why| format!("an artifact glob `{pattern}` that {why}"))
+    })
 }
 
 /// JSON with object keys sorted at every level, whatever map type serde_json uses.

@@ -37,6 +37,7 @@ pub enum Code {
     UnknownPlaceholder,
     PayloadTooLarge,
     IdenticalDispatch,
+    NoLocalBuild,
     ReleaseVersion,
     CompiledPlan,
 }
@@ -66,6 +67,7 @@ impl Code {
             Code::UnknownPlaceholder => "relplan::unknown-placeholder",
             Code::PayloadTooLarge => "relplan::payload-too-large",
             Code::IdenticalDispatch => "relplan::identical-dispatch",
+            Code::NoLocalBuild => "relplan::no-local-build",
             Code::ReleaseVersion => "relplan::release-version",
             Code::CompiledPlan => "relplan::compiled-plan",
         }
@@ -78,7 +80,7 @@ impl fmt::Display for Code {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Warning,
     Error,
@@ -99,11 +101,11 @@ pub struct Diagnostic {
     pub message: String,
     pub location: Option<Location>,
     pub help: Option<String>,
-    /// Set on warnings that may repeat for many items; see [`Diagnostics::grouped`].
+    /// Set on diagnostics that may repeat for many items; see [`Diagnostics::grouped`].
     pub group: Option<Group>,
 }
 
-/// How a warning that repeats for many items (manifest entries) is shown once for all.
+/// How a diagnostic that repeats for many items (manifest entries) is shown once for all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
     /// What the items have in common, in the plural: "entries do not pin a git_commit".
@@ -114,7 +116,7 @@ pub struct Group {
     pub help: String,
 }
 
-/// How many items a grouped warning names before it counts the rest.
+/// How many items a grouped diagnostic names before it counts the rest.
 pub const GROUP_ITEMS_SHOWN: usize = 3;
 
 impl Diagnostic {
@@ -155,7 +157,8 @@ impl Diagnostic {
         self
     }
 
-    /// Lets a warning be merged with the others of its kind (same code and summary).
+    /// Lets a diagnostic be merged with the others of its kind (same code, severity and
+    /// summary).
     pub fn grouped(
         mut self,
         summary: impl Into<String>,
@@ -193,25 +196,28 @@ impl Diagnostics {
             .count()
     }
 
-    /// The same list with every groupable warning that occurs more than once merged into
-    /// one, where its first occurrence was: "6 entries do not pin a git_commit: `a`, `b`,
-    /// `c`, … and 3 more", pointing at the first and with the group's fix. Errors are never
-    /// merged: each is a problem to fix.
+    /// The same list with every groupable diagnostic that occurs more than once merged
+    /// into one, where its first occurrence was: "6 entries do not pin a git_commit: `a`,
+    /// `b`, `c`, … and 3 more", pointing at the first and with the group's fix. Only
+    /// diagnostics of one code, severity and summary are merged; a groupable error (an
+    /// unpinned entry under `--require-pinned`) is merged like a warning, and
+    /// [`Diagnostics::error_count`] still counts each one.
     pub fn grouped(&self) -> Diagnostics {
-        let mut members: HashMap<(Code, &str), Vec<&Diagnostic>> = HashMap::new();
+        type Key<'a> = (Code, Severity, &'a str);
+        let mut members: HashMap<Key<'_>, Vec<&Diagnostic>> = HashMap::new();
         for d in &self.items {
-            if let (Severity::Warning, Some(group)) = (d.severity, &d.group) {
+            if let Some(group) = &d.group {
                 members
-                    .entry((d.code, group.summary.as_str()))
+                    .entry((d.code, d.severity, group.summary.as_str()))
                     .or_default()
                     .push(d);
             }
         }
         let mut items = Vec::new();
         for d in &self.items {
-            let same = match (d.severity, &d.group) {
-                (Severity::Warning, Some(group)) => &members[&(d.code, group.summary.as_str())],
-                _ => {
+            let same = match &d.group {
+                Some(group) => &members[&(d.code, d.severity, group.summary.as_str())],
+                None => {
                     items.push(d.clone());
                     continue;
                 }
@@ -226,7 +232,7 @@ impl Diagnostics {
     }
 }
 
-/// One warning for several of one group, at the first one's place.
+/// One diagnostic for several of one group, at the first one's place.
 fn merge(same: &[&Diagnostic]) -> Diagnostic {
     let first = same[0];
     let group = first
@@ -447,6 +453,39 @@ mod tests {
             three.grouped().items[0].message,
             "3 entries do not pin a git_commit: `a`, `b` and `c`"
         );
+    }
+
+    #[test]
+    fn repeated_errors_are_merged_apart_from_warnings_of_their_code() {
+        let mut diagnostics = Diagnostics::default();
+        for name in ["a", "b", "c", "d"] {
+            let mut error = unpinned(name);
+            error.severity = Severity::Error;
+            diagnostics.push(error);
+        }
+        diagnostics.push(unpinned("w1"));
+        diagnostics.push(unpinned("w2"));
+        let grouped = diagnostics.grouped();
+        let shown: Vec<(Severity, &str)> = grouped
+            .items
+            .iter()
+            .map(|d| (d.severity, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    Severity::Error,
+                    "4 entries do not pin a git_commit: `a`, `b`, `c`, … and 1 more"
+                ),
+                (
+                    Severity::Warning,
+                    "2 entries do not pin a git_commit: `w1` and `w2`"
+                ),
+            ]
+        );
+        assert_eq!(grouped.error_count(), 1);
+        assert_eq!(diagnostics.error_count(), 4);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod correlation;
 pub mod dag;
 pub mod diagnostic;
 pub mod digest;
+pub mod findings;
 pub mod glob;
 pub mod markdown;
 pub mod numbers;

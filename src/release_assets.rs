@@ -7,6 +7,8 @@
 //!   disk for downloaded artifacts, so a release of any size never has to fit in memory.
 //! - [`SHA256SUMS`]: the checksum file relplan writes into every release; no build may
 //!   publish a file of that name.
+//! - [`name_problem`]: what an asset may be called: GitHub-safe names, so a release reads
+//!   the same wherever it is published (GitHub silently renames anything else).
 //! - [`assemble`]: the one name check: no two assets share a name and none takes
 //!   [`SHA256SUMS`]. Every clash is reported at once, naming both sources; nothing is
 //!   renamed to make room.
@@ -27,6 +29,24 @@ pub const SHA256SUMS: &str = "SHA256SUMS";
 /// What to do about any [`Clash`].
 pub const CLASH_HELP: &str =
     "rename one of the files in its build, or narrow the job's `publish` globs";
+
+/// What to do about a [`name_problem`].
+pub const NAME_HELP: &str = "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)";
+
+/// Why `name` cannot be an asset's name, if it cannot: only ASCII letters, digits, `.`,
+/// `-`, `_` and `+`, not starting or ending with `.`.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.starts_with('.') || name.ends_with('.') {
+        Some("starts or ends with `.`, which GitHub would rename")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'))
+    {
+        Some("has characters GitHub would rename")
+    } else {
+        None
+    }
+}
 
 /// One file of the unified release.
 #[derive(Clone, Debug, PartialEq, Eq)]

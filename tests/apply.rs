@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::common::{command, relplan, root, stderr, stdout};
 
 const PLAN: &str = "plans/bitcoin-commons.toml";
-const HASH: &str = "sha256:b2312dace1afcdff6b1701a2c7bf6c030730cd587c07551f5ad8f8054e48739c";
+const HASH: &str = "sha256:9d05abf2fe5a6c2aec382a9febf9b9fda39bdc5a59066cc61deda2dfb25c5d5f";
 
 fn apply(dir: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
@@ -165,6 +165,43 @@ fn a_plan_that_is_not_the_approved_one_is_refused_before_anything_is_written() {
         "error: the plan's hash is {HASH}, not the approved {wrong}"
     )));
     assert!(!state.exists(), "nothing is written for a refused plan");
+}
+
+#[test]
+fn the_approved_hash_may_be_given_without_its_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = HASH.strip_prefix("sha256:").unwrap();
+    for given in [bare.to_string(), bare.to_ascii_uppercase()] {
+        let out = apply(dir.path(), &["--speed", "1000000", "--expect-hash", &given]);
+        assert_eq!(out.status.code(), Some(0), "{given}: {}", stderr(&out));
+    }
+    assert_clean_release(dir.path());
+}
+
+#[test]
+fn an_expected_hash_of_another_form_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let short = &HASH[..20];
+    let cases = [
+        short,
+        "sha256:",
+        "sha1:0000000000000000000000000000000000000000",
+        "sha256:zz00000000000000000000000000000000000000000000000000000000000000",
+        "",
+    ];
+    for given in cases {
+        let out = apply(&state, &["--expect-hash", given]);
+        assert_eq!(out.status.code(), Some(2), "{given:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "`{given}` is not a plan hash: give `sha256:` and its 64 hex digits, or the 64 hex digits alone"
+            )),
+            "{given:?}: {}",
+            stderr(&out)
+        );
+        assert!(!state.exists(), "nothing is written for {given:?}");
+    }
 }
 
 #[test]
@@ -352,7 +389,7 @@ fn a_hanging_job_is_timed_out_cancelled_and_its_dependents_never_dispatched() {
             "--speed",
             "1000000",
             "--scenario",
-            "tests/scenarios/protocol-hangs.toml",
+            "plans/scenarios/protocol-hangs.toml",
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -409,7 +446,7 @@ fn fail_fast_cancels_running_runs_and_ends_the_release() {
             "1000000",
             "--fail-fast",
             "--scenario",
-            "tests/scenarios/node-flaky-sdk-dead.toml",
+            "plans/scenarios/node-flaky-sdk-dead.toml",
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

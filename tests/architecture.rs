@@ -171,6 +171,7 @@ const LAYERS: &[Layer] = &[
             "dag",
             "diagnostic",
             "digest",
+            "findings",
             "glob",
             "markdown",
             "atomic_file",
@@ -285,6 +286,52 @@ fn imports_flow_one_way() {
     assert!(
         violations.is_empty(),
         "imports against ARCHITECTURE.md:\n{}",
+        violations.join("\n")
+    );
+}
+
+/// The local backend is built on the executor's interface and the shared contracts alone:
+/// no GitHub layer, no other backend.
+#[test]
+fn the_local_backend_imports_only_the_executor_and_shared_contracts() {
+    let dir = root().join("src/backend/local");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(
+        files.len() > 3,
+        "src/backend/local/ holds the local backend"
+    );
+    let shared = LAYERS
+        .iter()
+        .find(|l| l.name == "shared contracts")
+        .expect("the shared contracts are a layer")
+        .modules;
+    let mut violations = Vec::new();
+    for path in &files {
+        let text = fs_err::read_to_string(path).expect("a source file is readable");
+        for (number, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            let other_backend = line
+                .match_indices("crate::backend::")
+                .any(|(at, _)| !line[at..].starts_with("crate::backend::local"));
+            let outside = imports(line)
+                .into_iter()
+                .any(|m| m != "exec" && m != "backend" && !shared.contains(&m.as_str()));
+            if other_backend || outside {
+                violations.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "the local backend imports more than exec and the shared contracts:\n{}",
         violations.join("\n")
     );
 }

@@ -490,6 +490,36 @@ fn output_files_are_never_half_written() {
 }
 
 #[test]
+fn an_unwritable_output_names_the_file_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let occupied = dir.path().join("a-directory");
+    std::fs::create_dir(&occupied).unwrap();
+    let mut shown = String::new();
+    for target in [dir.path().join("no/such/dir/plan.json"), occupied] {
+        let out = relplan(&[
+            "compile",
+            "plans/bitcoin-commons.toml",
+            "-o",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        // The error and its help, after the plan's warnings.
+        let err = stderr(&out).replace(dir.path().to_str().unwrap(), "TMP");
+        let lines: Vec<&str> = err.lines().collect();
+        shown.push_str(&lines[lines.len() - 2..].join("\n"));
+        shown.push('\n');
+    }
+    insta::assert_snapshot!(shown, @r"
+    error: cannot write `TMP/no/such/dir/plan.json`: its directory does not exist
+    help: check that the directory exists and is writable
+    error: cannot write `TMP/a-directory`: Is a directory (os error 21)
+    help: check that the directory exists and is writable
+    ");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left: {left:?}");
+}
+
+#[test]
 fn checked_in_schemas_are_current() {
     for (name, expected) in relplan::schema::files() {
         let current = std::fs::read_to_string(root().join("schema").join(name)).unwrap_or_default();
@@ -526,7 +556,7 @@ fn schema_check_names_missing_files_and_diffs_stale_ones() {
         stderr(&missing).replace(schemas, "DIR"),
         "DIR/release-plan.schema.json is missing\n\
          DIR/compiled-plan.schema.json is missing\n\
-         error: 2 schema file(s) are missing or stale\n\
+         error: 2 schema files are missing or stale\n\
          help: run `relplan schema` and commit the result\n"
     );
     let written = relplan(&["schema", "--dir", schemas]);
@@ -636,6 +666,64 @@ fn output_files_are_readable_by_others() {
     assert_eq!(out.status.code(), Some(0));
     let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
+}
+
+#[test]
+fn local_builds_are_merged_key_by_key_and_steps_keep_their_own() {
+    let plan = r#"
+[release]
+owner = "acme"
+versions = "versions.toml"
+publish_to = "app"
+
+[defaults]
+local = { run = "cargo build --release --locked", artifacts = ["target/release/*"] }
+
+[repo.core]
+stages = ["test", "build"]
+
+[repo.core.stage.test]
+local = { run = "cargo test", artifacts = [] }
+
+[repo.app]
+local = { artifacts = ["target/release/app"] }
+
+[[step]]
+id = "announce"
+after = ["release"]
+trigger = { repository_dispatch = { repo = "app", event_type = "announce" } }
+"#;
+    let c = compile_text(plan, VERSIONS);
+    let plan = c.plan.expect("the plan compiles");
+    let local = |id: &str| {
+        plan.job(id)
+            .and_then(|j| j.local.as_ref())
+            .map(|l| (l.run.as_str(), l.artifacts.join(" ")))
+    };
+    assert_eq!(local("core/test"), Some(("cargo test", String::new())));
+    assert_eq!(
+        local("core/build"),
+        Some(("cargo build --release --locked", "target/release/*".into()))
+    );
+    assert_eq!(
+        local("app"),
+        Some((
+            "cargo build --release --locked",
+            "target/release/app".into()
+        ))
+    );
+    // Steps do not inherit `[defaults].local`; the release job is relplan's own.
+    assert_eq!(local("announce"), None);
+    assert_eq!(local("release"), None);
+}
+
+#[test]
+fn a_plan_without_local_tables_keeps_its_hash() {
+    // `local` is left out of the compiled JSON when no layer sets it, so plans written
+    // before it existed hash as they did.
+    let c = compile_text(PLAN, VERSIONS);
+    let json = c.plan.expect("the plan compiles").to_json();
+    assert!(!json.contains("\"local\""), "{json}");
 }
 
 /// `relplan … | head` closes the pipe before the output is written: the command ends as it

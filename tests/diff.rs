@@ -194,6 +194,36 @@ fn estimate_edit_changes_one_field_and_the_critical_path_estimate() {
 }
 
 #[test]
+fn a_local_build_is_a_change_of_the_job_and_of_the_hash() {
+    let added = plan_edit("local", "text");
+    assert_eq!(added.status.code(), Some(0));
+    insta::assert_snapshot!("plan_edit_local_text", stdout(&added));
+    let diff = json_of(&plan_edit("local", "json"));
+    assert_eq!(
+        diff["jobs_changed"],
+        json!([{
+            "id": "blvm-consensus",
+            "changes": [{
+                "field": "local",
+                "old": null,
+                "new": {
+                    "run": "cargo build --release --locked",
+                    "artifacts": ["target/release/libblvm_consensus.rlib"],
+                },
+            }],
+        }])
+    );
+    assert_ne!(diff["old"]["plan_hash"], diff["new"]["plan_hash"]);
+    // Between two local builds, each key that changed is shown.
+    let changed = relplan(&[
+        "diff",
+        &format!("{CASES}/local.toml"),
+        &format!("{CASES}/local-run.toml"),
+    ]);
+    insta::assert_snapshot!("local_run_changed_text", stdout(&changed));
+}
+
+#[test]
 fn trigger_edit_describes_both_triggers() {
     let out = plan_edit("trigger", "text");
     insta::assert_snapshot!("plan_edit_trigger_text", stdout(&out));

@@ -97,3 +97,69 @@ fn every_verify_code_is_documented() {
         assert!(cli.contains(&quoted), "docs/cli.md lists {code}");
     }
 }
+
+/// The top-level folders of the repository whose paths the README may name.
+const REPOSITORY_FOLDERS: &[&str] = &[
+    "plans/", "tests/", "docs/", "schema/", "scripts/", "src/", "benches/", ".ci/",
+];
+
+/// Paths the README names that are the reader's own, not this repository's: the plan an
+/// organisation writes for itself in the adoption guide.
+const READERS_OWN: &[&str] = &["plans/release.toml"];
+
+/// Every path of this repository the README names, in links, code and commands alike.
+fn paths_named_by_the_readme(readme: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    for word in readme.split(|c: char| c.is_whitespace() || "`()[]\"'=,;|<>".contains(c)) {
+        let path = word.split('#').next().unwrap_or_default();
+        let path = path.trim_end_matches(['.', ':']);
+        let in_repository = REPOSITORY_FOLDERS.iter().any(|f| path.starts_with(f))
+            || ["action.yml", "ARCHITECTURE.md", "Cargo.toml", "README.md"].contains(&path);
+        // Patterns and placeholders (`tests/cases/check/*/`, `<tag>`, `…`) name no one path.
+        let placeholder = path.contains(['*', '{', '…']) || path.contains("DIR");
+        if in_repository && !placeholder && !READERS_OWN.contains(&path) {
+            paths.push(path.to_string());
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+#[test]
+fn every_path_the_readme_names_exists() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let paths = paths_named_by_the_readme(&readme);
+    assert!(paths.len() > 20, "the README's paths were found: {paths:?}");
+    let missing: Vec<&String> = paths.iter().filter(|p| !root().join(p).exists()).collect();
+    assert!(
+        missing.is_empty(),
+        "the README names paths that do not exist: {missing:?}"
+    );
+}
+
+#[test]
+fn example_scenarios_live_in_one_folder_and_the_readme_names_them() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let named = paths_named_by_the_readme(&readme);
+    let scenarios: Vec<&String> = named
+        .iter()
+        .filter(|p| p.contains("scenarios/") && p.ends_with(".toml"))
+        .collect();
+    assert!(!scenarios.is_empty());
+    for scenario in &scenarios {
+        assert!(
+            scenario.starts_with("plans/scenarios/"),
+            "the README's example scenario {scenario} is not in plans/scenarios/"
+        );
+    }
+    // And every example there is one the README names.
+    for entry in std::fs::read_dir(root().join("plans/scenarios")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let path = format!("plans/scenarios/{name}");
+        assert!(
+            scenarios.contains(&&path),
+            "the README does not name the example scenario {path}"
+        );
+    }
+}

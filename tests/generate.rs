@@ -458,7 +458,7 @@ fn check_fails_with_a_diff_when_stale_and_passes_after_regenerating() {
             || err.contains("\n+          ATTEMPTS: '4'\n")
     );
     assert!(err.ends_with(&format!(
-        "error: 4 generated file(s) are missing or stale\nhelp: run `relplan generate {plan}` and commit the result\n"
+        "error: 4 generated files are missing or stale\nhelp: run `relplan generate {plan}` and commit the result\n"
     )), "{err}");
 
     assert_eq!(
@@ -481,7 +481,7 @@ fn check_fails_with_a_diff_when_stale_and_passes_after_regenerating() {
     assert_eq!(leftover.status.code(), Some(1));
     assert!(
         stderr(&leftover).contains(
-            "\nrelplan/build-workflows/gone.yml is no longer generated from this plan\nerror: 1 generated file(s) are missing or stale\n"
+            "\nrelplan/build-workflows/gone.yml is no longer generated from this plan\nerror: 1 generated file is missing or stale\n"
         ),
         "{}",
         stderr(&leftover)

@@ -24,6 +24,8 @@ mod github_release;
 mod github_requests;
 mod github_token;
 mod github_watch;
+mod local;
+mod local_recovery;
 mod pin;
 mod preflight;
 mod preflight_apply;

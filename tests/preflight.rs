@@ -7,13 +7,14 @@
 use std::path::Path;
 
 use relplan::compiled::{CompiledPlan, Trigger};
+use relplan::findings::Severity;
 use relplan::github::pacer::Pacer;
 use relplan::github::{ApiUrl, GitHub, GitHubConfig, Token};
 use relplan::preflight::finding::Report;
 use relplan::preflight::{self, render};
 
 use crate::common::github::{output, relplan_with_token};
-use crate::common::{stderr, stdout};
+use crate::common::{assert_exit, stderr, stdout};
 use crate::fake_github::wiring::{RepoMeta, dispatchable_yaml, listener_yaml, workflow_path};
 use crate::fake_github::{FakeGitHub, FaultKind, SECRET, Script, TagTarget, Workflow};
 
@@ -551,7 +552,7 @@ async fn each_miswiring_gives_exactly_its_finding() {
         let severities_fail = report
             .findings
             .iter()
-            .any(|f| f.severity() == relplan::preflight::finding::Severity::Error);
+            .any(|f| f.check.severity() == Severity::Error);
         if found(&report) != case.expected || report.passed() == severities_fail {
             wrong.push(format!(
                 "{}: expected {:?}, found {:?}",
@@ -817,13 +818,7 @@ async fn the_command_exits_0_when_wired_and_1_otherwise() {
     write_plan(dir.path(), &[]);
     let args = ["preflight", "plan.toml", "--api-url", fake.url.as_str()];
     let out = output(relplan_with_token(dir.path(), &args, true)).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert!(
         stdout(&out).ends_with("preflight passed: 0 errors, 0 warnings, 0 notes\n"),
         "{}",

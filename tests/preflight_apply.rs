@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::github::{output, relplan_with_token};
-use crate::common::{stderr, stdout};
+use crate::common::{assert_exit, stderr, stdout};
 use crate::fake_github::FakeGitHub;
 use crate::preflight::{wire, write_plan};
 
@@ -120,13 +120,7 @@ async fn no_preflight_skips_it() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     write_plan(dir.path(), &[]);
     let out = apply(dir.path(), &fake.url, &["--no-preflight"]).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert_eq!(fake.count("GET", "/rate_limit"), 0, "no preflight ran");
     assert_eq!(dispatches(&fake), 3);
 }
@@ -171,21 +165,9 @@ async fn a_continued_run_does_not_repeat_the_preflight() {
         true,
     ))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     let out = apply(dir.path(), &fake.url, &[]).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert_eq!(
         fake.count("GET", "/rate_limit"),
         1,

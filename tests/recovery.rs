@@ -213,7 +213,7 @@ fn cancel_stops_a_hanging_build_dispatches_none_of_its_dependents_and_the_execut
     let mut child = spawn_apply_until(
         dir.path(),
         "1000",
-        "tests/scenarios/protocol-hangs.toml",
+        "plans/scenarios/protocol-hangs.toml",
         "running   blvm-protocol",
     );
     let cancel = relplan(&["cancel", "--state-dir", state(dir.path())]);

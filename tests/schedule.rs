@@ -36,6 +36,7 @@ fn plan(weights: &[u64], needs: &[Vec<usize>], retries: u32) -> CompiledPlan {
             retries,
             estimate_s: w,
             publish: vec!["*".into()],
+            local: None,
         })
         .collect();
     let release = Release {

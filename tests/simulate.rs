@@ -59,7 +59,7 @@ fn without_a_scenario_the_makespan_is_the_critical_path() {
 
 #[test]
 fn a_flaky_job_is_retried_and_a_dead_one_skips_exactly_its_dependents() {
-    let (code, report) = simulate_json(&["--scenario", "tests/scenarios/node-flaky-sdk-dead.toml"]);
+    let (code, report) = simulate_json(&["--scenario", "plans/scenarios/node-flaky-sdk-dead.toml"]);
     assert_eq!(code, Some(1), "the release does not complete");
     let expected = [
         ("blvm-consensus/verify", "succeeded", 1),
@@ -99,7 +99,7 @@ fn the_same_seed_gives_the_same_simulation() {
         "simulate",
         PLAN,
         "--scenario",
-        "tests/scenarios/node-flaky-sdk-dead.toml",
+        "plans/scenarios/node-flaky-sdk-dead.toml",
         "--format",
         "json",
     ];
@@ -108,7 +108,7 @@ fn the_same_seed_gives_the_same_simulation() {
 
 #[test]
 fn a_hanging_job_is_ended_by_its_timeout_each_attempt() {
-    let (code, report) = simulate_json(&["--scenario", "tests/scenarios/protocol-hangs.toml"]);
+    let (code, report) = simulate_json(&["--scenario", "plans/scenarios/protocol-hangs.toml"]);
     assert_eq!(code, Some(1));
     let protocol = job(&report, "blvm-protocol");
     assert_eq!(protocol["state"], "failed");
@@ -131,7 +131,7 @@ fn a_hanging_job_is_ended_by_its_timeout_each_attempt() {
 fn fail_fast_cancels_what_runs_and_starts_nothing_more() {
     let (code, report) = simulate_json(&[
         "--scenario",
-        "tests/scenarios/node-flaky-sdk-dead.toml",
+        "plans/scenarios/node-flaky-sdk-dead.toml",
         "--fail-fast",
     ]);
     assert_eq!(code, Some(1));
@@ -173,7 +173,7 @@ fn text_report_of_a_failing_release() {
         "simulate",
         PLAN,
         "--scenario",
-        "tests/scenarios/node-flaky-sdk-dead.toml",
+        "plans/scenarios/node-flaky-sdk-dead.toml",
     ]);
     insta::assert_snapshot!(stdout(&out));
 }
@@ -184,7 +184,7 @@ fn mermaid_gantt_of_a_retried_job() {
         "simulate",
         PLAN,
         "--scenario",
-        "tests/scenarios/node-flaky-sdk-dead.toml",
+        "plans/scenarios/node-flaky-sdk-dead.toml",
         "--format",
         "mermaid",
     ]);

@@ -4,14 +4,15 @@
 //! plan); in one with a journal of the same plan it continues that run, without repeating
 //! the preflight (nor does `resume`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::backend::local::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE};
 use crate::cli::Exit;
 use crate::cli::drive::{self, ConnectionArgs};
-use crate::cli::input::{PlanArgs, compile_and_report};
+use crate::cli::input::{BackendName, PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
-use crate::compiled::CompiledPlan;
+use crate::compiled::{CompiledPlan, parse_plan_hash};
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
 use crate::exec::reporter::Reporter;
@@ -26,14 +27,16 @@ pub const DEFAULT_STATE_DIR: &str = ".relplan";
 pub struct Args {
     #[command(flatten)]
     plan: PlanArgs,
-    /// What runs the jobs: `sim` is a simulated world in scaled real time.
+    /// What runs the jobs: `sim` is a simulated world in scaled real time, `github` GitHub
+    /// Actions, `local` this machine.
     #[arg(long, value_enum)]
-    backend: Backend,
+    backend: BackendName,
     /// Directory of the run's journal, lock and (sim) world.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
-    /// Refuse (exit 4, nothing dispatched) unless the compiled plan has this hash.
-    #[arg(long, value_name = "HASH")]
+    /// Refuse (exit 4, nothing dispatched) unless the compiled plan has this hash
+    /// (`sha256:<64 hex>`, or the 64 hex digits alone).
+    #[arg(long, value_name = "HASH", value_parser = parse_plan_hash)]
     expect_hash: Option<String>,
     /// At most N jobs at once (default: unlimited).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -52,16 +55,14 @@ pub struct Args {
     /// GitHub: start a new run without the preflight checks (`relplan preflight`).
     #[arg(long)]
     no_preflight: bool,
+    /// Local: the folder holding one git clone per repository (`DIR/<name>`); missing
+    /// clones are cloned into it.
+    #[arg(long, value_name = "DIR", required_if_eq("backend", "local"))]
+    workspace: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Backend {
-    Sim,
-    #[value(name = "github")]
-    GitHub,
-}
-
-pub fn run(args: Args) -> Result<Exit, RunError> {
+pub fn run(mut args: Args) -> Result<Exit, RunError> {
+    args.plan.require_local = args.backend == BackendName::Local;
     let Some(plan) = compile_and_report(&args.plan, "apply") else {
         return Ok(Exit::Failure);
     };
@@ -88,11 +89,12 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let seed = scenario.seed;
     let settings = Settings {
         backend: match args.backend {
-            Backend::Sim => BackendKind::Sim {
+            BackendName::Sim => BackendKind::Sim {
                 speed: args.speed,
                 scenario,
             },
-            Backend::GitHub => args.connection.github(),
+            BackendName::GitHub => args.connection.github(),
+            BackendName::Local => local_settings(args.workspace.as_deref())?,
         },
         concurrency: args.concurrency.map(|c| c as usize),
         fail_fast: args.fail_fast,
@@ -120,6 +122,31 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     requests::withdraw_pause(dir)?;
     drive::resume(dir, machine, journal, &args.connection, Vec::new())
+}
+
+/// The journaled settings of a local run: the workspace as an absolute path (a resumed run
+/// may start elsewhere) and where missing clones come from.
+fn local_settings(workspace: Option<&Path>) -> Result<BackendKind, RunError> {
+    let Some(workspace) = workspace else {
+        return Err(RunError::new("--backend local needs --workspace DIR")
+            .with_help("give the folder that holds (or will hold) one clone per repository")
+            .with_exit(Exit::Usage));
+    };
+    let workspace = std::path::absolute(workspace).map_err(|e| {
+        RunError::new(format!(
+            "cannot use the workspace `{}`: {e}",
+            workspace.display()
+        ))
+        .with_exit(Exit::Usage)
+    })?;
+    let git_base = std::env::var(GIT_BASE_VARIABLE)
+        .ok()
+        .filter(|base| !base.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_GIT_BASE.to_string());
+    Ok(BackendKind::Local {
+        workspace,
+        git_base,
+    })
 }
 
 /// Before a new run on GitHub writes anything: the token is there, and (unless skipped) the

@@ -12,6 +12,7 @@ use crate::compiled::CompiledPlan;
 use crate::diagnostic;
 use crate::diff::side::{self, Kind, Shared};
 use crate::diff::{self as plan_diff, git};
+use crate::numbers::count;
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -178,11 +179,10 @@ fn plan_or_report(side: Side) -> Option<CompiledPlan> {
         "{}",
         diagnostic::render(&diagnostics, &c.sources, stderr_style(), DIAGNOSTIC_WIDTH)
     );
-    let errors = c.diagnostics.error_count().max(1);
-    let plural = if errors == 1 { "" } else { "s" };
+    let problems = count(c.diagnostics.error_count().max(1), "problem");
     report(
         &RunError::new(format!(
-            "the {} side, {}, is invalid ({errors} problem{plural})",
+            "the {} side, {}, is invalid ({problems})",
             side.label, side.name
         ))
         .with_help(side.help),

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::backend::github::GitHubBackend;
+use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::sim::SimBackend;
 use crate::cli::{Exit, output, step_summary};
 use crate::compiled::CompiledPlan;
@@ -30,6 +31,8 @@ const DEFAULT_POLL_S: u64 = 15;
 const SIM_POLL: Duration = Duration::from_millis(50);
 /// How often the executor looks at GitHub (the backend spaces its polls itself).
 const GITHUB_POLL: Duration = Duration::from_secs(1);
+/// How often the executor looks at the local builds' folders.
+const LOCAL_POLL: Duration = Duration::from_millis(200);
 
 /// How to reach the backend: not part of the plan, so every command that drives a run
 /// takes them, and a later one may change them.
@@ -125,6 +128,10 @@ pub fn start(
         BackendKind::GitHub { .. } => {
             let _entered = runtime.enter();
             let mut backend = github_backend(dir, &settings, plan, reporter, connection)?;
+            runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
+        }
+        BackendKind::Local { .. } => {
+            let mut backend = local_backend(dir, &settings, plan)?;
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
@@ -264,6 +271,12 @@ fn execute_on(
                 Executor::new(machine, journal, backend, clock, dir, progress, GITHUB_POLL);
             execute(runtime, dir, executor, opened)
         }
+        BackendKind::Local { .. } => {
+            let backend = local_backend(dir, &settings, machine.plan())?;
+            let executor =
+                Executor::new(machine, journal, backend, clock, dir, progress, LOCAL_POLL);
+            execute(runtime, dir, executor, opened)
+        }
     }
 }
 
@@ -312,6 +325,32 @@ fn github_backend(
         Some(lag) => backend.with_list_lag(lag),
         None => backend,
     })
+}
+
+fn local_backend(
+    dir: &Path,
+    settings: &Settings,
+    plan: &CompiledPlan,
+) -> Result<LocalBackend, RunError> {
+    let BackendKind::Local {
+        workspace,
+        git_base,
+    } = &settings.backend
+    else {
+        return Err(RunError::new("not a local run"));
+    };
+    let supervisor = std::env::current_exe().map_err(|e| {
+        RunError::new(format!(
+            "cannot find the relplan binary to supervise builds: {e}"
+        ))
+    })?;
+    let config = LocalConfig {
+        state_dir: dir.to_path_buf(),
+        workspace: workspace.clone(),
+        git_base: git_base.clone(),
+        supervisor,
+    };
+    Ok(LocalBackend::new(config, settings.clock(), plan)?)
 }
 
 /// Runs `executor` until the run finishes, pauses, halts or is interrupted.

@@ -87,10 +87,11 @@ fn check(out: &Path, files: &[generate::File], regenerate: &str) -> Result<Exit,
     }
     let stale = leftovers.len() + generated_files::check(&generated(out, files));
     if stale > 0 {
-        return Err(
-            RunError::new(format!("{stale} generated file(s) are missing or stale"))
-                .with_help(format!("run `{regenerate}` and commit the result")),
-        );
+        return Err(generated_files::stale_error(
+            stale,
+            "generated file",
+            regenerate,
+        ));
     }
     output::line("generated workflows are up to date")?;
     Ok(Exit::Success)

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::atomic_file;
 use crate::cli::output;
+use crate::numbers::count;
 use crate::run_error::RunError;
 
 /// One generated file: where it goes and what it holds.
@@ -54,4 +55,12 @@ pub fn write(files: &[Generated<'_>], help: &str) -> Result<(), RunError> {
         output::line(&format!("wrote {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The error of a `--check` that found `stale` files (`kind`: "schema file") missing or
+/// stale, with the command that regenerates them.
+pub fn stale_error(stale: usize, kind: &str, regenerate: &str) -> RunError {
+    let verb = if stale == 1 { "is" } else { "are" };
+    RunError::new(format!("{} {verb} missing or stale", count(stale, kind)))
+        .with_help(format!("run `{regenerate}` and commit the result"))
 }

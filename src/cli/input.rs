@@ -7,6 +7,7 @@ use crate::compile::Options;
 use crate::compile::{self, Compilation, Request};
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Style};
+use crate::numbers::count;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["plan", "versions"])))]
@@ -25,9 +26,13 @@ pub struct PlanArgs {
     /// Treat manifest entries without a pinned git_commit as errors.
     #[arg(long)]
     pub require_pinned: bool,
-    /// Show each warning; by default a warning repeated for several entries is shown once.
+    /// Show each warning and error; by default one repeated for several entries (an
+    /// unpinned git_commit, a git_tag unlike its version) is shown once.
     #[arg(long)]
     pub all_warnings: bool,
+    /// Set by the command, not on the command line: the plan is for `--backend local`.
+    #[arg(skip)]
+    pub require_local: bool,
 }
 
 impl PlanArgs {
@@ -39,9 +44,22 @@ impl PlanArgs {
                 owner: self.owner.clone(),
                 release_version: self.release_version.clone(),
                 require_pinned: self.require_pinned,
+                require_local: self.require_local,
             },
         }
     }
+}
+
+/// The backends `apply` runs a plan against, and `check --backend` checks it for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendName {
+    /// A simulated world in scaled real time.
+    Sim,
+    /// GitHub Actions.
+    #[value(name = "github")]
+    GitHub,
+    /// This machine: each build in a worktree of a clone under `--workspace`.
+    Local,
 }
 
 /// The style for diagnostics on stderr: colour only on a terminal without NO_COLOR.
@@ -77,11 +95,8 @@ pub fn report(compilation: &Compilation, args: &PlanArgs, style: Style, command:
     eprint!("{text}");
     let errors = compilation.diagnostics.error_count();
     if errors > 0 && style != Style::Github {
-        let (problems, them) = if errors == 1 {
-            ("1 problem".to_string(), "it")
-        } else {
-            (format!("{errors} problems"), "them")
-        };
+        let them = if errors == 1 { "it" } else { "them" };
+        let problems = count(errors, "problem");
         eprintln!("error: {problems} found; fix {them} and run `relplan {command}` again");
     }
 }

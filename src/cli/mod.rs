@@ -27,6 +27,7 @@ mod schema;
 mod simulate;
 mod status;
 mod step_summary;
+mod supervise;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -88,11 +89,23 @@ enum Command {
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
     // Making the token registers it as a secret, so that whatever any command prints has
     // it masked, whether or not that command talks to GitHub.
     let _registered = Token::from_env();
-    let result = match cli.command {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let result = match supervise::run_if_asked(&args) {
+        Some(result) => result,
+        None => run_command(Cli::parse_from(args)),
+    };
+    let exit = result.unwrap_or_else(|error| {
+        report(&error);
+        error.exit
+    });
+    exit as i32
+}
+
+fn run_command(cli: Cli) -> Result<Exit, RunError> {
+    match cli.command {
         Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Diff(args) => diff::run(args),
@@ -111,12 +124,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => generate::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
-    };
-    let exit = result.unwrap_or_else(|error| {
-        report(&error);
-        error.exit
-    });
-    exit as i32
+    }
 }
 
 /// Prints a run-time error on stderr in the one style (`error: …` then `help: …`); only

@@ -11,8 +11,8 @@ use crate::cli::input::{PlanArgs, report, stderr_style};
 use crate::cli::{Exit, output};
 use crate::compile;
 use crate::github::{GitHubError, Token};
+use crate::numbers::count;
 use crate::pin::{self, manifest_edit};
-use crate::render::count;
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         release_version: args.release_version.clone(),
         require_pinned: false,
         all_warnings: false,
+        require_local: false,
     };
     let compilation = compile::compile_from_disk(&plan_args.request());
     // Warnings about unpinned entries are what this command fixes: shown only with errors.

@@ -33,10 +33,11 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     }
     let stale = generated_files::check(&files);
     if stale > 0 {
-        return Err(
-            RunError::new(format!("{stale} schema file(s) are missing or stale"))
-                .with_help("run `relplan schema` and commit the result"),
-        );
+        return Err(generated_files::stale_error(
+            stale,
+            "schema file",
+            "relplan schema",
+        ));
     }
     output::line("schemas are up to date")?;
     Ok(Exit::Success)

@@ -6,6 +6,7 @@ use crate::cli::input::{DIAGNOSTIC_WIDTH, PlanArgs, compile_and_report, stderr_s
 use crate::cli::{Exit, output};
 use crate::compiled::CompiledPlan;
 use crate::diagnostic::{self, Diagnostics};
+use crate::numbers::count;
 use crate::run_error::RunError;
 use crate::scenario::{self, Scenario};
 use crate::simulate::{render, simulate};
@@ -84,10 +85,9 @@ pub(super) fn load_scenario(
         diagnostic::render(&diags, &sources, stderr_style(), DIAGNOSTIC_WIDTH)
     );
     if diags.has_errors() {
-        let errors = diags.error_count();
-        let plural = if errors == 1 { "" } else { "s" };
         return Err(RunError::new(format!(
-            "{errors} problem{plural} in the scenario `{}`",
+            "{} in the scenario `{}`",
+            count(diags.error_count(), "problem"),
             path.display()
         ))
         .with_help("fix them and run the command again"));

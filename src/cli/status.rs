@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::backend::local::{AttemptDir, LOG_FILE, release_path};
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::output;
 use crate::compile::duration::format_seconds;
-use crate::exec::event::AttemptOutcome;
+use crate::exec::event::{AttemptOutcome, BackendKind};
 use crate::exec::machine::{Machine, Request};
 use crate::exec::view::{self, AttemptRow, JobRow};
 use crate::exec::{journal, session};
@@ -62,9 +63,14 @@ struct Status<'a> {
     /// succeeded, failed or cancelled.
     status: &'static str,
     published: bool,
-    /// The published release's web page, when the backend gave one.
+    /// The published release's web page, when the backend gave one (the local backend's:
+    /// a `file://` URL of the release folder).
     #[serde(skip_serializing_if = "Option::is_none")]
     release_url: Option<&'a str>,
+    /// Local backend: the folder holding the published release, as the state directory
+    /// was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release_dir: Option<String>,
     /// Latest time the journal mentions, in seconds since the run began.
     last_event_s: u64,
     /// When the journal's adoption looked at the backend.
@@ -148,6 +154,15 @@ fn render(machine: &Machine, dir: &Path, format: Format) -> Result<String, RunEr
 }
 
 fn status<'a>(machine: &'a Machine, dir: &Path, state: &'static str) -> Status<'a> {
+    let mut jobs = view::status_rows(machine);
+    let local = matches!(machine.settings().backend, BackendKind::Local { .. });
+    if local {
+        add_local_logs(dir, &mut jobs);
+    }
+    let release_dir = release_path(dir, &machine.plan().release.tag)
+        .ok()
+        .filter(|folder| local && folder.exists())
+        .map(|folder| folder.display().to_string());
     Status {
         plan_hash: &machine.plan().plan_hash,
         release: &machine.plan().release.name,
@@ -155,6 +170,7 @@ fn status<'a>(machine: &'a Machine, dir: &Path, state: &'static str) -> Status<'
         status: state,
         published: machine.published(),
         release_url: machine.release_url(),
+        release_dir,
         last_event_s: machine.last_at(),
         adopted_s: machine.adopted_at(),
         halted: machine.halt().map(|halt| Halted {
@@ -164,7 +180,21 @@ fn status<'a>(machine: &'a Machine, dir: &Path, state: &'static str) -> Status<'
         }),
         requests: machine.requests(),
         waiting: waiting(dir),
-        jobs: view::status_rows(machine),
+        jobs,
+    }
+}
+
+/// The output log of every attempt the local backend ran (`local/<job>/<attempt>/output.log`),
+/// as the state directory was given: the JSON's `log` (the text shows the attempt's
+/// `file://` URL instead).
+fn add_local_logs(dir: &Path, jobs: &mut [JobRow]) {
+    for job in jobs {
+        for attempt in &mut job.history {
+            let log = AttemptDir::new(dir, &job.id, attempt.attempt).file(LOG_FILE);
+            if log.exists() {
+                attempt.log = Some(log.display().to_string());
+            }
+        }
     }
 }
 

@@ -51,6 +51,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
                 release_version: None,
                 require_pinned: false,
                 all_warnings: false,
+                require_local: false,
             };
             match compile_and_report(&plan_args, "verify") {
                 Some(plan) => Some(plan),

@@ -40,6 +40,8 @@ pub struct Options {
     pub owner: Option<String>,
     pub release_version: Option<String>,
     pub require_pinned: bool,
+    /// The plan is for `--backend local`: every build and step must have a `local.run`.
+    pub require_local: bool,
 }
 
 /// What to compile.
@@ -74,6 +76,14 @@ pub fn compile(request: &Request, read: &mut ReadFile<'_>) -> Compilation {
     let mut c = Compilation::default();
     if let Some(path) = request.plan.as_deref().filter(|p| is_json(p)) {
         c.plan = load_compiled(path, read, &mut c);
+        if let Some(plan) = c.plan.as_ref().filter(|_| request.options.require_local) {
+            for diagnostic in lower::local::check_compiled(&plan.jobs) {
+                c.diagnostics.push(diagnostic);
+            }
+            if c.diagnostics.has_errors() {
+                c.plan = None;
+            }
+        }
         let o = &request.options;
         if request.versions.is_some()
             || o.owner.is_some()

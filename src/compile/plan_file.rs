@@ -91,6 +91,23 @@ pub struct JobSettings {
     pub publish: Option<Sp<Vec<Sp<String>>>>,
     /// Extra values sent with the trigger (client_payload or inputs).
     pub payload: Option<Sp<Payload>>,
+    /// How `relplan apply --backend local` builds the job on this machine. Merged key by
+    /// key over the layers; steps do not inherit `[defaults].local`.
+    pub local: Option<Sp<LocalSettings>>,
+}
+
+/// A build on this machine: a command run in a clean worktree of the repository at the
+/// job's tag, and the files it leaves.
+#[derive(Clone, Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LocalSettings {
+    /// Command line run by `sh -c` in the worktree, e.g. "cargo build --release --locked".
+    pub run: Option<Sp<String>>,
+    /// Globs of the files the command leaves, relative to the worktree, at most 100: `*`,
+    /// `?` and `[...]` match within one directory, `**` any number of directories, `{a,b}`
+    /// either; no absolute paths or `..`. Each must match at least one file.
+    #[schemars(length(max = bounds::MAX_ARTIFACT_GLOBS))]
+    pub artifacts: Option<Sp<Vec<Sp<String>>>>,
 }
 
 /// A duration written as text ("90m", "1h30m", "45s"), held in seconds.

@@ -3,7 +3,10 @@
 
 use toml::de::{DeTable, DeValue};
 
-use crate::bounds::{MAX_DURATION_S, MAX_PUBLISH_GLOBS, MAX_RETRIES, MAX_STAGES};
+use crate::bounds::{
+    MAX_ARTIFACT_GLOBS, MAX_DURATION_S, MAX_LOCAL_RUN_BYTES, MAX_PUBLISH_GLOBS, MAX_RETRIES,
+    MAX_STAGES,
+};
 use crate::compile::duration::parse_seconds;
 use crate::compile::github_names;
 use crate::compile::placeholder::{self, PAYLOAD_PLACEHOLDERS, TAG_PLACEHOLDERS};
@@ -11,6 +14,7 @@ use crate::compile::plan_file::*;
 use crate::compile::suggest::did_you_mean;
 use crate::compile::toml_reader::{Cx, Fields, Value, parse_document, to_json};
 use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::glob::artifact_glob;
 use crate::source::Sp;
 
 /// Reads a plan; `None` when it is not valid TOML.
@@ -122,6 +126,9 @@ fn read_settings(f: &mut Fields<'_, '_>, cx: &mut Cx<'_>) -> JobSettings {
         payload: f
             .get("payload")
             .and_then(|v| read_payload(v, cx, &format!("`payload` in {name}"))),
+        local: f
+            .get("local")
+            .and_then(|v| read_local(v, cx, &format!("`local` in {name}"))),
     };
     if let (Some(estimate), Some(timeout)) = (&settings.estimate, &settings.timeout)
         && estimate.value.0 > timeout.value.0
@@ -202,6 +209,49 @@ fn bounded_list(
         list.value.truncate(max);
     }
     Some(list)
+}
+
+/// `local = { run, artifacts }`: the command must not be empty (nor too long to pass to
+/// `sh -c`), and every artifact glob must stay inside the worktree.
+fn read_local(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<LocalSettings>> {
+    let table = cx.table(value, what)?;
+    let mut f = Fields::new(table, what.to_string());
+    let run = checked(f.string(cx, "run"), cx, Rule::NotEmpty("run"));
+    if let Some(run) = run.as_ref().filter(|r| r.len() > MAX_LOCAL_RUN_BYTES) {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!(
+                    "`run` in {what} is {} bytes; at most {} KiB",
+                    run.len(),
+                    MAX_LOCAL_RUN_BYTES / 1024
+                ),
+            )
+            .at(cx.file, run.span.clone(), "too long")
+            .help("put the commands in a script in the repository and run that script"),
+        );
+    }
+    let artifacts = bounded_list(
+        &mut f,
+        cx,
+        "artifacts",
+        MAX_ARTIFACT_GLOBS,
+        "one glob matches many files, e.g. \"target/release/blvm-*\"",
+    );
+    for pattern in artifacts.iter().flat_map(|a| a.iter()) {
+        if let Err(why) = artifact_glob(pattern) {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("artifact glob `{}` in {what} {why}", **pattern),
+                )
+                .at(cx.file, pattern.span.clone(), "not an artifact glob")
+                .help("write a path relative to the worktree, e.g. \"target/release/blvm\" or \"dist/*.tar.gz\""),
+            );
+        }
+    }
+    f.finish(cx, Severity::Error);
+    Some(Sp::new(LocalSettings { run, artifacts }, value.span()))
 }
 
 fn read_payload(value: &Value<'_>, cx: &mut Cx<'_>, what: &str) -> Option<Sp<Payload>> {

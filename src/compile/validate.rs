@@ -70,14 +70,19 @@ pub fn check_manifest(manifest: &Manifest, require_pinned: bool, diags: &mut Dia
         let unpinned = entry.git_commit.as_ref().is_none_or(|c| c.is_empty());
         if unpinned {
             let message = format!("`{}` does not pin a git_commit", *entry.name);
+            let fix = "run `relplan pin PLAN --write` to fill each git_commit from its tag, so \
+                       a moved tag is caught";
             let diagnostic = if require_pinned {
-                Diagnostic::error(Code::UnpinnedRef, message)
+                Diagnostic::error(Code::UnpinnedRef, message).grouped(
+                    "entries do not pin a git_commit",
+                    entry.name.as_str(),
+                    fix,
+                )
             } else {
                 Diagnostic::warning(Code::UnpinnedRef, message).grouped(
                     "entries do not pin a git_commit",
                     entry.name.as_str(),
-                    "run `relplan pin PLAN --write` to fill each git_commit from its tag, so a \
-                     moved tag is caught; `--require-pinned` makes this an error",
+                    format!("{fix}; `--require-pinned` makes this an error"),
                 )
             };
             let span = entry

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use crate::compile::duration::format_seconds;
-use crate::compiled::{CompiledPlan, CriticalPath, Job, Trigger};
+use crate::compiled::{CompiledPlan, CriticalPath, Job, LocalBuild, Trigger};
 use crate::render::describe_trigger;
 
 /// Everything that differs between an old and a new compiled plan.
@@ -332,7 +332,52 @@ fn job_changes(old: &Job, new: &Job) -> Vec<FieldChange> {
             }
         },
     );
+    push_change(
+        &mut changes,
+        "local",
+        &old.local,
+        &new.local,
+        describe_local,
+    );
+    with_details(&mut changes, local_details(&old.local, &new.local));
     changes
+}
+
+/// A local build in words: `sh -c "…"` and what it collects.
+fn describe_local(local: &Option<LocalBuild>) -> String {
+    match local {
+        None => "none".into(),
+        Some(l) if l.artifacts.is_empty() => format!("`{}`, collecting nothing", l.run),
+        Some(l) => format!("`{}`, collecting {}", l.run, l.artifacts.join(" ")),
+    }
+}
+
+/// The changed keys of two local builds (`run`, `artifacts`); none when one
+/// side has no local build (then the two descriptions say it all).
+fn local_details(old: &Option<LocalBuild>, new: &Option<LocalBuild>) -> Vec<ValueChange> {
+    let (Some(old), Some(new)) = (old, new) else {
+        return Vec::new();
+    };
+    let mut details = Vec::new();
+    if old.run != new.run {
+        details.push(ValueChange {
+            path: "run".into(),
+            old_text: old.run.clone(),
+            new_text: new.run.clone(),
+        });
+    }
+    let globs = |globs: &[String]| match globs.is_empty() {
+        true => "nothing".to_string(),
+        false => globs.join(" "),
+    };
+    if old.artifacts != new.artifacts {
+        details.push(ValueChange {
+            path: "artifacts".into(),
+            old_text: globs(&old.artifacts),
+            new_text: globs(&new.artifacts),
+        });
+    }
+    details
 }
 
 /// Records a change when the values differ. When their readable forms coincide (a trigger whose

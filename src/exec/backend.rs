@@ -214,7 +214,12 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> u64 {
-        let elapsed_ms = unix_ms().saturating_sub(self.origin_unix_ms) as f64;
+        self.at(unix_ms())
+    }
+
+    /// Run time of a wall-clock instant, in milliseconds since the Unix epoch.
+    pub fn at(&self, unix_ms: u64) -> u64 {
+        let elapsed_ms = unix_ms.saturating_sub(self.origin_unix_ms) as f64;
         (elapsed_ms * self.speed / 1000.0) as u64
     }
 

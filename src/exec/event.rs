@@ -10,6 +10,8 @@
 //! itself when no executor runs; adoption (what the backend already held when the journal
 //! was started) is one `Adopted` event, written with `Started` as the journal is created.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use crate::compiled::CompiledPlan;
@@ -35,7 +37,7 @@ impl Settings {
     pub fn clock(&self) -> Clock {
         let speed = match &self.backend {
             BackendKind::Sim { speed, .. } => *speed,
-            BackendKind::GitHub { .. } => 1.0,
+            BackendKind::GitHub { .. } | BackendKind::Local { .. } => 1.0,
         };
         Clock {
             origin_unix_ms: self.origin_unix_ms,
@@ -58,6 +60,12 @@ pub enum BackendKind {
     GitHub {
         api_url: String,
         poll_interval_s: u64,
+    },
+    /// This machine: the clones are in `workspace` (an absolute path), missing ones are
+    /// cloned from `<git_base>/<owner>/<name>.git`.
+    Local {
+        workspace: PathBuf,
+        git_base: String,
     },
 }
 

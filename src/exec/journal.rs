@@ -164,7 +164,7 @@ impl Journal {
             text.push_str(&encode(event)?);
         }
         atomic_file::write_through(&temp_dir::ensure(&dir)?, &path, &mut text.as_bytes())
-            .map_err(|e| JournalError::Io(format!("cannot create `{}`: {e}", path.display())))?;
+            .map_err(|e| JournalError::Io(e.to_string()))?;
         sync_dir(&dir);
         let file = OpenOptions::new()
             .append(true)

@@ -1090,6 +1090,7 @@ mod tests {
             retries: 1,
             estimate_s,
             publish: Vec::new(),
+            local: None,
         };
         let release = Release {
             name: "t".into(),

@@ -1,8 +1,8 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
 //! field names are a contract for programs (never renamed, only added): `id`, `state`,
 //! `attempts`, `start_s`, `end_s`, `history` (`attempt`, `start_s`, `end_s`, `outcome`,
-//! `reason`, `help`, and for `status` `runs`, `url`, `urls` and `adopted`, left out when
-//! empty or false).
+//! `reason`, `help`, and for `status` `runs`, `url`, `urls`, `adopted` and `log`, left out
+//! when empty or false).
 
 use std::fmt::Write;
 
@@ -50,6 +50,10 @@ pub struct AttemptRow {
     /// Found on the backend when the journal was started, not dispatched by this journal.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
+    /// Where the attempt's output is kept, for backends that keep it on this machine
+    /// (filled in by the command that knows the backend: `status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 /// One row per job, in plan order (group, then id).
@@ -96,6 +100,7 @@ fn rows_of(machine: &Machine, with_runs: bool) -> Vec<JobRow> {
                             _ => Vec::new(),
                         },
                         adopted: a.adopted,
+                        log: None,
                     })
                     .collect(),
             }

@@ -9,8 +9,8 @@
 //! 3. A candidate is published when one of the job's `publish` globs (`*` any run of
 //!    characters, `?` one character) matches the name of the artifact that carries it (the
 //!    whole artifact is published) or the file's own name (that file is).
-//! 4. Published names must be GitHub-safe (ASCII letters, digits, `.`, `-`, `_`, `+`, not
-//!    starting or ending with `.`), because GitHub silently renames anything else.
+//! 4. Published names must be GitHub-safe ([`release_assets::name_problem`]), because GitHub
+//!    silently renames anything else.
 //! 5. Names are then checked by [`release_assets::assemble`], as the executor checks the
 //!    whole release: two files of one name (from one artifact or from any two jobs) and a
 //!    file named `SHA256SUMS` are reported together, each naming its job, run, artifact and
@@ -116,10 +116,10 @@ pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubEr
     let mut assets = Vec::new();
     for (source, file) in files {
         let name = base_name(&file.path).to_string();
-        if let Some(problem) = name_problem(&name) {
+        if let Some(problem) = release_assets::name_problem(&name) {
             return Err(GitHubError::Input {
                 message: format!("{source} cannot be a release asset: its name {problem}"),
-                help: "rename the file in its build (letters, digits, `.`, `-`, `_`, `+`)".into(),
+                help: release_assets::NAME_HELP.into(),
             });
         }
         assets.push(Asset::from_file(
@@ -136,17 +136,4 @@ pub fn name_assets(files: Vec<(Source, ZipFile)>) -> Result<Vec<Asset>, GitHubEr
 /// The last component of a `/`-separated path.
 pub fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-fn name_problem(name: &str) -> Option<&'static str> {
-    if name.starts_with('.') || name.ends_with('.') {
-        Some("starts or ends with `.`, which GitHub would rename")
-    } else if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'))
-    {
-        Some("has characters GitHub would rename")
-    } else {
-        None
-    }
 }

@@ -3,6 +3,7 @@
 //! concerns, the fix, and for workflow problems the YAML lines to paste. The [`Report`]
 //! holds them all, so every problem is shown in one run.
 
+use crate::findings::{self, Severity};
 use crate::github::rate_limit::RateLimit;
 use crate::github::server::Server;
 use crate::preflight::budget::Estimate;
@@ -42,26 +43,6 @@ pub enum Check {
     ReleasePublished,
     ReleaseDraft,
     ReleasesUnreadable,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Informational; does not fail the preflight.
-    Note,
-    /// Worth knowing before the release; does not fail the preflight.
-    Warning,
-    /// The release would fail or hang: the preflight fails.
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
 }
 
 impl Check {
@@ -160,9 +141,23 @@ impl Finding {
         self.paste = Some(yaml.into());
         self
     }
+}
 
-    pub fn severity(&self) -> Severity {
+impl findings::Finding for Finding {
+    fn code(&self) -> &'static str {
+        self.check.code()
+    }
+
+    fn severity(&self) -> Severity {
         self.check.severity()
+    }
+
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn help(&self) -> &str {
+        &self.help
     }
 }
 
@@ -205,14 +200,11 @@ impl Report {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity() == severity)
-            .count()
+        findings::count(&self.findings, severity)
     }
 
     /// True when nothing would make the release fail: no errors.
     pub fn passed(&self) -> bool {
-        self.count(Severity::Error) == 0
+        findings::passed(&self.findings)
     }
 }

@@ -7,8 +7,9 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::diagnostic::{escape_data, escape_property};
+use crate::findings::{self, Finding as _, Severity};
 use crate::github::server::Server;
-use crate::preflight::finding::{Finding, Report, Severity};
+use crate::preflight::finding::{Finding, Report};
 
 /// The header, then every finding with its help and the lines to paste.
 pub fn text(report: &Report) -> String {
@@ -38,17 +39,7 @@ pub fn text(report: &Report) -> String {
 }
 
 fn write_finding(finding: &Finding, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "{}[{}]: {}",
-        finding.severity().as_str(),
-        finding.check.code(),
-        finding.message
-    );
-    if let Some(concerns) = concerns(finding) {
-        let _ = writeln!(out, "  for {concerns}");
-    }
-    let _ = writeln!(out, "  help: {}", finding.help);
+    findings::write_text(finding, concerns(finding).as_deref(), out);
     if let Some(paste) = &finding.paste {
         for line in paste.lines() {
             let _ = writeln!(out, "    {line}");
@@ -73,15 +64,9 @@ fn concerns(finding: &Finding) -> Option<String> {
 
 /// "2 errors, 1 warning, 0 notes".
 pub fn counts(report: &Report) -> String {
-    let count = |severity: Severity, word: &str| {
-        let n = report.count(severity);
-        format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-    };
-    format!(
-        "{}, {}, {}",
-        count(Severity::Error, "error"),
-        count(Severity::Warning, "warning"),
-        count(Severity::Note, "note")
+    findings::counts(
+        &report.findings,
+        &[Severity::Error, Severity::Warning, Severity::Note],
     )
 }
 
@@ -105,15 +90,14 @@ pub fn json(report: &Report) -> String {
         .findings
         .iter()
         .map(|f| {
-            json!({
-                "code": f.check.code(),
-                "severity": f.severity().as_str(),
-                "repo": f.repo,
-                "jobs": f.jobs,
-                "message": f.message,
-                "help": f.help,
-                "paste": f.paste,
-            })
+            findings::json(
+                f,
+                json!({
+                    "repo": f.repo,
+                    "jobs": f.jobs,
+                    "paste": f.paste,
+                }),
+            )
         })
         .collect();
     let value = json!({

@@ -7,15 +7,6 @@ pub mod text;
 
 use crate::compiled::Trigger;
 
-/// "1 job", "6 jobs": a number and a noun that agrees with it.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 /// One-line description of how a job starts, shared by every human-readable output.
 pub fn describe_trigger(trigger: Option<&Trigger>) -> String {
     match trigger {

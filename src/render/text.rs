@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use crate::compile::duration::format_seconds;
 use crate::compiled::CompiledPlan;
-use crate::render::{count, describe_trigger};
+use crate::numbers::count;
+use crate::render::describe_trigger;
 
 pub fn render(plan: &CompiledPlan) -> String {
     let mut out = String::new();

@@ -3,6 +3,7 @@
 //! and the fix. The [`Report`] holds them all with what was read, so every problem is
 //! shown in one run.
 
+use crate::findings::{self, Severity};
 use crate::verify::side::{AssetFacts, Kind, ReleaseFields, SumsFile};
 
 /// Every kind of problem `verify` reports. The code strings are a contract.
@@ -32,23 +33,6 @@ pub enum Check {
     PlanPublishesNothing,
     JobWithoutAsset,
     AssetUnplanned,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Not checked, and why; does not fail the verification.
-    Note,
-    /// The release is not what it should be: the verification fails.
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Error => "error",
-        }
-    }
 }
 
 impl Check {
@@ -117,9 +101,23 @@ impl Finding {
         self.asset = Some(name.to_string());
         self
     }
+}
 
-    pub fn severity(&self) -> Severity {
+impl findings::Finding for Finding {
+    fn code(&self) -> &'static str {
+        self.check.code()
+    }
+
+    fn severity(&self) -> Severity {
         self.check.severity()
+    }
+
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn help(&self) -> &str {
+        &self.help
     }
 }
 
@@ -141,14 +139,11 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity() == severity)
-            .count()
+        findings::count(&self.findings, severity)
     }
 
     /// True when every check held: no errors.
     pub fn passed(&self) -> bool {
-        self.count(Severity::Error) == 0
+        findings::passed(&self.findings)
     }
 }

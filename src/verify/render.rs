@@ -5,9 +5,10 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::findings::{self, Severity};
 use crate::numbers::thousands;
 use crate::release_assets::SHA256SUMS;
-use crate::verify::finding::{Finding, Report, Severity};
+use crate::verify::finding::Report;
 use crate::verify::side::{AssetFacts, ReleaseFields};
 
 /// Widest name column of the asset list; longer names push their line out.
@@ -58,7 +59,7 @@ pub fn text(report: &Report) -> String {
     }
     for finding in &report.findings {
         out.push('\n');
-        write_finding(finding, &mut out);
+        findings::write_text(finding, None, &mut out);
     }
     out
 }
@@ -96,28 +97,9 @@ pub fn size(bytes: u64) -> String {
     format!("{} byte{}", thousands(n), if bytes == 1 { "" } else { "s" })
 }
 
-fn write_finding(finding: &Finding, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "{}[{}]: {}",
-        finding.severity().as_str(),
-        finding.check.code(),
-        finding.message
-    );
-    let _ = writeln!(out, "  help: {}", finding.help);
-}
-
 /// "2 errors, 1 note".
 pub fn counts(report: &Report) -> String {
-    let count = |severity: Severity, word: &str| {
-        let n = report.count(severity);
-        format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-    };
-    format!(
-        "{}, {}",
-        count(Severity::Error, "error"),
-        count(Severity::Note, "note")
-    )
+    findings::counts(&report.findings, &[Severity::Error, Severity::Note])
 }
 
 fn asset_json(asset: &AssetFacts) -> Value {
@@ -148,15 +130,7 @@ pub fn json(report: &Report) -> String {
     let findings: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
-            json!({
-                "code": f.check.code(),
-                "severity": f.severity().as_str(),
-                "asset": f.asset,
-                "message": f.message,
-                "help": f.help,
-            })
-        })
+        .map(|f| findings::json(f, json!({ "asset": f.asset })))
         .collect();
     let value = json!({
         "passed": report.passed(),

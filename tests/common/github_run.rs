@@ -49,6 +49,7 @@ pub fn plan() -> CompiledPlan {
         retries: 1,
         estimate_s: 120,
         publish: Vec::new(),
+        local: None,
     };
     CompiledPlan::assemble(
         Release {

@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests: running the real binary, paths to inputs;
 //! [`executor`] runs the executor in process, [`github`] helps the tests of the GitHub layer,
-//! [`github_run`] is the release the GitHub executor tests drive.
+//! [`github_run`] is the release the GitHub executor tests drive, [`local`] makes git
+//! repositories and plans for the tests of the local backend.
 
 pub mod executor;
 pub mod github;
 pub mod github_run;
+pub mod local;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -31,6 +33,18 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code of a run, showing its stdout and stderr when it is another.
+#[track_caller]
+pub fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        stdout(output),
+        stderr(output)
+    );
 }
 
 /// Runs the relplan binary with colour off, from `dir` (for tests that need their own tree).

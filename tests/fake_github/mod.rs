@@ -208,6 +208,7 @@ pub fn job(
         retries: 1,
         estimate_s: 600,
         publish: publish.iter().map(|p| p.to_string()).collect(),
+        local: None,
     }
 }
 

@@ -119,7 +119,7 @@ impl Lowerer<'_> {
                 version: r.version.clone(),
                 layers: &layers,
                 default_publish: &["*"],
-                publish_layers: layers.len(),
+                build_layers: layers.len(),
                 release,
                 id_span: id_span.clone(),
             });
@@ -279,7 +279,7 @@ impl Lowerer<'_> {
                 version: None,
                 layers: &layers,
                 default_publish: &[],
-                publish_layers: 1,
+                build_layers: 1,
                 release,
                 id_span: Some(step.id.span.clone()),
             });

@@ -10,7 +10,9 @@
 //!    manifest, trigger, payload with placeholders filled, timeout, retries, estimate and
 //!    publish globs, taken from the stage, then the repository, then `[defaults]`, then
 //!    built-in defaults;
-//! 4. the edges (`edges.rs`): stages in order, a repository's first stage after the last
+//! 4. with `--backend local`, that every build and step says how it is built on this
+//!    machine (`local.rs`);
+//! 5. the edges (`edges.rs`): stages in order, a repository's first stage after the last
 //!    stage of every repository it requires, `after` edges, and `release` after every
 //!    publishing job; duplicate ids, unknown names, cycles, then depth groups, critical
 //!    path and the plan hash (`CompiledPlan::assemble`).
@@ -20,6 +22,7 @@
 
 mod edges;
 mod jobs;
+pub mod local;
 mod release;
 mod settings;
 
@@ -89,6 +92,9 @@ pub fn lower(
     lowerer.step_jobs(&release, &mut drafts);
     lowerer.release_job(&release, &mut drafts);
     lowerer.check_job_count(drafts.len());
+    if options.require_local {
+        lowerer.check_local(&drafts);
+    }
     let fallback = lowerer.fallback(&release);
     lowerer.assemble(release, drafts, fallback)
 }

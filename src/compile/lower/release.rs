@@ -186,6 +186,7 @@ impl Lowerer<'_> {
                 retries,
                 estimate_s: RELEASE_ESTIMATE_S,
                 publish: Vec::new(),
+                local: None,
             },
             needs,
             origin: self

@@ -12,7 +12,7 @@ use super::{
 use crate::bounds::{MAX_PAYLOAD_BYTES, MAX_PAYLOAD_KEYS, MAX_WORKFLOW_INPUTS};
 use crate::compile::placeholder::{fill, fill_json};
 use crate::compile::plan_file::{self, JobSettings};
-use crate::compiled::{self, Job, JobKind, Payload, Release};
+use crate::compiled::{self, Job, JobKind, LocalBuild, Payload, Release};
 use crate::diagnostic::Code;
 use crate::source::{Sp, Span};
 
@@ -26,9 +26,10 @@ pub(super) struct JobSpec<'a> {
     pub(super) version: Option<String>,
     pub(super) layers: &'a [&'a JobSettings],
     pub(super) default_publish: &'a [&'a str],
-    /// How many of `layers` may set `publish`: steps do not inherit `[defaults].publish`,
-    /// since a step after `release` cannot publish into it.
-    pub(super) publish_layers: usize,
+    /// How many of `layers` may set what only builds inherit, `publish` and `local`: steps
+    /// do not inherit them from `[defaults]`, since a step after `release` cannot publish
+    /// into it and a step has no repository to run a build command in.
+    pub(super) build_layers: usize,
     pub(super) release: &'a Release,
     pub(super) id_span: Option<Span>,
 }
@@ -70,13 +71,14 @@ impl Lowerer<'_> {
             retries: pick(layers, |s| s.retries.as_ref()).map_or(DEFAULT_RETRIES, |r| r.value),
             estimate_s: pick(layers, |s| s.estimate.as_ref())
                 .map_or(DEFAULT_ESTIMATE_S, |e| e.value.0),
-            publish: pick(&layers[..spec.publish_layers], |s| s.publish.as_ref()).map_or_else(
+            publish: pick(&layers[..spec.build_layers], |s| s.publish.as_ref()).map_or_else(
                 || spec.default_publish.iter().map(|s| s.to_string()).collect(),
                 |p| {
                     let globs: BTreeSet<String> = p.iter().map(|g| g.value.clone()).collect();
                     globs.into_iter().collect()
                 },
             ),
+            local: local_build(&layers[..spec.build_layers]),
         }
     }
 
@@ -168,6 +170,20 @@ impl Lowerer<'_> {
             );
         }
     }
+}
+
+/// The job's local build: `run` and `artifacts` each from the first layer that sets it;
+/// none without a `run` (the job cannot be built locally, which `--backend local` reports).
+fn local_build(layers: &[&JobSettings]) -> Option<LocalBuild> {
+    let run = layers.iter().find_map(|l| l.local.as_ref()?.run.as_ref())?;
+    let artifacts = layers
+        .iter()
+        .find_map(|l| l.local.as_ref()?.artifacts.as_ref())
+        .map_or_else(Vec::new, |a| a.iter().map(|g| g.value.clone()).collect());
+    Some(LocalBuild {
+        run: run.value.clone(),
+        artifacts,
+    })
 }
 
 /// The first layer (stage, repository, defaults) that sets a value.
