@@ -1,5 +1,5 @@
-//! Markdown for a pull-request comment or a `$GITHUB_STEP_SUMMARY`, shared by `relplan diff`
-//! and `relplan compare`: a [`Doc`] that never grows past a character limit, and the
+//! Markdown for a pull-request comment or a `$GITHUB_STEP_SUMMARY`, shared by `relplan diff`,
+//! `relplan compare` and the run's report (`status --format markdown`): a [`Doc`] that never grows past a character limit, and the
 //! escaping of values ([`text`], [`code`], [`cell`]) so that a value shows as written.
 //!
 //! GitHub refuses comments over 65,536 characters ([`MAX_CHARS`]). A `Doc` writes its
@@ -136,6 +136,24 @@ pub fn code(value: &str) -> String {
     }
 }
 
+/// A link to `url` showing `label` (already Markdown): the characters that would end the
+/// link or break it (spaces, parentheses, angle brackets) are percent-encoded.
+pub fn link(label: &str, url: &str) -> String {
+    let mut href = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' => href.push_str("%20"),
+            '(' => href.push_str("%28"),
+            ')' => href.push_str("%29"),
+            '<' => href.push_str("%3C"),
+            '>' => href.push_str("%3E"),
+            '\n' | '\r' => {}
+            _ => href.push(c),
+        }
+    }
+    format!("[{label}]({href})")
+}
+
 /// A table cell: pipes escaped, even inside code spans (GitHub requires it).
 pub fn cell(value: &str) -> String {
     value.replace('|', "\\|")
@@ -150,6 +168,10 @@ mod tests {
         assert_eq!(text("a_b <x> `c`"), "a\\_b \\<x\\> \\`c\\`");
         assert_eq!(code("a`b"), "`` a`b ``");
         assert_eq!(cell("`a|b`"), "`a\\|b`");
+        assert_eq!(
+            link("`v1`", "https://x/a b(c)"),
+            "[`v1`](https://x/a%20b%28c%29)"
+        );
     }
 
     #[test]

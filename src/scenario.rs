@@ -67,6 +67,26 @@ impl Scenario {
     }
 }
 
+/// The simulated world's reference to the run of `correlation_id` (its run id), the same
+/// for `simulate` and `apply --backend sim`.
+pub fn run_id(correlation_id: &str) -> String {
+    format!("{RUN_ID_PREFIX}{correlation_id}")
+}
+
+/// What every run id of the simulated world starts with, before its correlation id.
+pub const RUN_ID_PREFIX: &str = "sim:";
+
+/// The simulated world's stand-in for a run's web page.
+pub fn run_url(correlation_id: &str) -> String {
+    format!("sim://run/{correlation_id}")
+}
+
+/// The simulated world's stand-in for the web page of the release of `tag` (its files are
+/// in the state directory's `sim-release/<tag>/`).
+pub fn release_url(tag: &str) -> String {
+    format!("sim://release/{tag}")
+}
+
 /// What a job's build produces in the simulated world: two files with deterministic bytes,
 /// of which its `publish` globs select, named as in the release. The same for `simulate` and
 /// `apply --backend sim`.

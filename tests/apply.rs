@@ -577,3 +577,205 @@ fn temporary_files_left_by_a_crash_are_removed_on_resume() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_clean_release(dir.path());
 }
+
+/// The step summary with the times that follow the machine's speed (the makespan, each
+/// job's duration) left out.
+fn without_times(summary: &str) -> String {
+    summary
+        .lines()
+        .map(|line| {
+            if line.starts_with("Makespan ") {
+                return "Makespan …".to_string();
+            }
+            let cells: Vec<&str> = line.split('|').collect();
+            if line.starts_with("| `") && cells.len() == 8 {
+                let mut cells = cells;
+                cells[4] = " … ";
+                return cells.join("|");
+            }
+            line.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `apply` in a GitHub Actions step appends the run's report to `$GITHUB_STEP_SUMMARY`:
+/// after what earlier steps wrote, naming every job and the release.
+#[test]
+fn apply_appends_the_runs_report_to_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    fs_err::write(&summary, "# an earlier step\n\n").unwrap();
+    let state = dir.path().join("state");
+    let out = command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+    )
+    .args(["--state-dir", state.to_str().unwrap()])
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = fs_err::read_to_string(&summary).unwrap();
+    let report = written
+        .strip_prefix("# an earlier step\n\n")
+        .unwrap_or_else(|| panic!("what was there is kept: {written}"));
+    let plan = relplan::exec::session::read(&state).unwrap();
+    for i in 0..plan.job_count() {
+        let id = &plan.job(i).id;
+        assert!(report.contains(&format!("| `{id}` |")), "{id}: {report}");
+    }
+    assert!(
+        report.contains("[`v0.1.0`](sim://release/v0.1.0)"),
+        "{report}"
+    );
+    insta::assert_snapshot!(without_times(report).replace(state.to_str().unwrap(), "DIR"));
+}
+
+/// A step summary that cannot be written is a warning; the run is not lost.
+#[test]
+fn a_step_summary_that_cannot_be_written_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let out = command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+    )
+    .args(["--state-dir", state.to_str().unwrap()])
+    .env("GITHUB_STEP_SUMMARY", dir.path())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("warning: cannot append the run's summary to `$GITHUB_STEP_SUMMARY`: "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(status_json(&state)["status"], "succeeded");
+}
+
+/// In CI (`CI=true`) the adoption is folded with `::group::`; the run's own lines are not.
+#[test]
+fn in_ci_the_adoption_is_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+    )
+    .args(["--state-dir", dir.path().to_str().unwrap()])
+    .env("CI", "true")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = stderr(&out);
+    let lines: Vec<&str> = log.lines().collect();
+    let opened = lines
+        .iter()
+        .position(|l| *l == "::group::relplan: adoption (what the backend already holds)")
+        .unwrap_or_else(|| panic!("no fold: {log}"));
+    assert_eq!(lines[opened + 1], "::endgroup::", "{log}");
+    assert!(
+        lines[opened + 2]
+            .ends_with("] adopted   nothing: the backend holds no run of this plan yet"),
+        "{log}"
+    );
+    assert_eq!(log.matches("::group::").count(), 1, "{log}");
+    assert_eq!(log.matches("::endgroup::").count(), 1, "{log}");
+}
+
+/// `relplan apply … | head -0`: the summary line has no reader; the run ends as it would.
+#[test]
+fn apply_with_a_reader_that_stops_reading_ends_as_it_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+    )
+    .args(["--state-dir", dir.path().to_str().unwrap()])
+    .stdout(writer)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(status_json(dir.path())["status"], "succeeded");
+}
+
+/// `status --watch` follows a run an executor is driving until it ends, then exits with its
+/// result under `--exit-status`: 0 when it succeeded, 1 when it did not.
+#[test]
+fn status_watch_follows_a_running_apply_to_its_end() {
+    for (scenario, speed, code, ended) in [
+        ("tests/scenarios/short.toml", "1000", 0, "succeeded"),
+        ("plans/scenarios/node-fails-twice.toml", "5000", 1, "failed"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = running_apply(dir.path(), speed, scenario);
+        let state = dir.path().to_str().unwrap();
+        let watched = relplan(&[
+            "status",
+            "--state-dir",
+            state,
+            "--watch",
+            "--exit-status",
+            "--interval",
+            "1s",
+        ]);
+        assert_eq!(watched.status.code(), Some(code), "{}", stderr(&watched));
+        let shown = stdout(&watched);
+        let last = shown
+            .rsplit("Bitcoin Commons (tag v0.1.0): ")
+            .next()
+            .unwrap_or("");
+        assert!(last.starts_with(ended), "{shown}");
+        assert_eq!(child.wait().unwrap().code(), Some(code));
+    }
+}
+
+/// A release that fails, then `relplan retry` in a later step of the same job: each
+/// appends its own report, the first saying what did not complete and what to run, the
+/// second that the release is published.
+#[test]
+fn apply_then_retry_each_append_their_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let state = dir.path().join("state");
+    let state_arg = state.to_str().unwrap();
+    let failed = command(
+        root(),
+        &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+    )
+    .args(["--scenario", "plans/scenarios/node-fails-twice.toml"])
+    .args(["--state-dir", state_arg])
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .output()
+    .unwrap();
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let first = fs_err::read_to_string(&summary).unwrap();
+    assert!(
+        first.starts_with("## ❌ Bitcoin Commons 0.1.0: the release did not complete\n"),
+        "{first}"
+    );
+    assert!(
+        first.ends_with(&format!(
+            "**Next:** continue from the jobs that did not complete with `relplan retry --state-dir {state_arg}`\n\n"
+        )),
+        "{first}"
+    );
+    let retried = command(root(), &["retry", "--state-dir", state_arg])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(retried.status.code(), Some(0), "{}", stderr(&retried));
+    let both = fs_err::read_to_string(&summary).unwrap();
+    let second = both
+        .strip_prefix(&first)
+        .unwrap_or_else(|| panic!("the first report is kept: {both}"));
+    assert!(
+        second.starts_with("## ✅ Bitcoin Commons 0.1.0: released\n"),
+        "{second}"
+    );
+    assert!(second.ends_with("**Next:** nothing: the release is complete.\n\n"));
+}

@@ -32,6 +32,13 @@ async fn apply_releases_the_plan_and_never_prints_the_token() {
         ),
         "{stdout}"
     );
+    assert_eq!(
+        stdout.lines().next(),
+        Some(
+            "3 succeeded, 0 failed, 0 skipped, 0 cancelled, release v0.1.0-test.1 published at https://github.com/o/node/releases/tag/v0.1.0-test.1; see `relplan status --state-dir state`"
+        ),
+        "the release's page ends the run"
+    );
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
     let journal =
         fs_err::read_to_string(dir.path().join("state/journal.jsonl")).unwrap_or_default();

@@ -228,7 +228,7 @@ async fn a_refusal_keeps_its_help_apart_into_the_journal_and_the_log() {
         .iter()
         .position(|l| l.contains("blocked   node (attempt 1): cannot dispatch: tag"))
         .unwrap_or_else(|| panic!("no failure line in {lines:#?}"));
-    assert_eq!(lines[failed + 1], format!("           help: {help}"));
+    assert_eq!(lines[failed + 1], format!("               help: {help}"));
 }
 
 #[tokio::test]

@@ -42,11 +42,31 @@ fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
     let mut args = f.apply_args();
     args.extend(["--expect-hash".into(), f.compiled().plan_hash]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = f.relplan(&args);
+    let summary = f.path("summary.md");
+    let out = f
+        .command(&args)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The local backend's pages are `file://` URLs of absolute paths: each attempt's log,
+    // the release folder.
+    let state = f.state().canonicalize().unwrap();
+    let release_url = format!("file://{}", state.join("release/v1.0.0").display());
     assert_eq!(
         stdout(&out),
-        "4 succeeded, 0 failed, 0 skipped, 0 cancelled, release v1.0.0 published; see `relplan status --state-dir state`\n"
+        format!(
+            "4 succeeded, 0 failed, 0 skipped, 0 cancelled, release v1.0.0 published at {release_url}; see `relplan status --state-dir state`\n"
+        )
+    );
+    // The step summary names every job and the release folder.
+    let report = fs_err::read_to_string(&summary).unwrap();
+    for id in ["core", "sdk", "node", "release"] {
+        assert!(report.contains(&format!("| `{id}` |")), "{id}: {report}");
+    }
+    assert!(
+        report.contains(&format!("The release [`v1.0.0`]({release_url})")),
+        "{report}"
     );
     // Each build ran once; node after core.
     let runs = f.runs();
@@ -99,14 +119,21 @@ fn three_repositories_build_in_order_at_once_where_they_can_and_are_released() {
         stdout(&verified),
         stderr(&verified)
     );
+    // The text names each attempt's log by its URL, and the release folder by its.
     let people = f.relplan(&["status", "--state-dir", "state"]);
+    let log_url = format!("file://{}", state.join("local/node/1/output.log").display());
     assert!(
-        stdout(&people).contains(&format!(
-            " (run local:local/node/1)\n        log: `{log}`\n"
-        )),
+        stdout(&people).contains(&format!(" (run local:local/node/1) at {log_url}\n")),
         "{}",
         stdout(&people)
     );
+    assert!(
+        stdout(&people).contains(&format!("\n  release published at {release_url}\n")),
+        "{}",
+        stdout(&people)
+    );
+    assert_eq!(status["release_url"], release_url.as_str());
+    assert_eq!(job(&status, "node")["history"][0]["url"], log_url.as_str());
 }
 
 #[test]

@@ -239,9 +239,14 @@ fn a_finished_run_without_its_journal_is_adopted_whole_and_another_plan_is_refus
     // The same plan again: everything is found, nothing is built again.
     let out = f.relplan(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The adopted release folder keeps its page.
+    let release = f.state().canonicalize().unwrap().join("release/v1.0.0");
     assert_eq!(
         stdout(&out),
-        "4 succeeded, 0 failed, 0 skipped, 0 cancelled, release v1.0.0 published; see `relplan status --state-dir state`\n"
+        format!(
+            "4 succeeded, 0 failed, 0 skipped, 0 cancelled, release v1.0.0 published at file://{}; see `relplan status --state-dir state`\n",
+            release.display()
+        )
     );
     assert_eq!(sorted(f.runs()), ["core 1", "node 1", "sdk 1"]);
     // Another plan in the same state directory meets the first one's builds: refused,

@@ -1,7 +1,7 @@
 //! `relplan apply --backend github` starts a new run with the preflight: a miswired plan is
 //! refused with exit 4 before anything is dispatched or written; `--no-preflight` skips it;
 //! a run that continues (`resume`, or `apply` on the same state directory) does not repeat
-//! it.
+//! it; in CI a report that passed is folded, one that failed is not.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -68,12 +68,46 @@ async fn a_miswired_plan_is_refused_before_anything_is_dispatched_or_written() {
         ),
         "{stderr}"
     );
+    assert!(
+        !stderr.contains("::group::relplan: preflight"),
+        "a failed preflight is not folded away (the run is in CI): {stderr}"
+    );
     assert_eq!(dispatches(&fake), 0, "the fake saw no dispatch");
     assert!(
         fake.log().iter().all(|l| l.method == "GET"),
         "only reads were sent"
     );
     assert!(!dir.path().join("state").exists(), "nothing was written");
+}
+
+/// In CI, a preflight that passed with findings is folded: its report inside `::group::`,
+/// the line saying it passed after.
+#[tokio::test]
+async fn in_ci_a_preflight_that_passed_is_folded() {
+    let fake = FakeGitHub::start().await;
+    wire(&fake);
+    fake.add_release("o/node", "v0.1.0", true, false);
+    let _clock = fake.run_clock(Duration::from_millis(2));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path(), &[]);
+    let out = apply(dir.path(), &fake.url, &[]).await;
+    let stderr = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{}{stderr}", stdout(&out));
+    let folded = stderr
+        .split_once("::group::relplan: preflight\n")
+        .and_then(|(_, rest)| rest.split_once("::endgroup::\n"))
+        .unwrap_or_else(|| panic!("no fold: {stderr}"));
+    assert!(
+        folded.0.starts_with("preflight of `Test` (sha256:")
+            && folded.0.contains("\nnote[preflight::release-draft]: "),
+        "{stderr}"
+    );
+    assert!(
+        folded
+            .1
+            .starts_with("preflight passed: 0 errors, 0 warnings, 1 note\n"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]

@@ -183,6 +183,7 @@ mod replay_fuzz {
                     run: RunRef {
                         runs: vec!["r".into()],
                         started_s,
+                        urls: vec!["https://github.com/o/r/actions/runs/1".into()],
                     },
                 }
             }),
@@ -195,6 +196,7 @@ mod replay_fuzz {
                         at,
                         reason: None,
                         help: None,
+                        url: None,
                     }
                 }
             ),
@@ -220,6 +222,7 @@ mod replay_fuzz {
             )
                 .prop_map(|(found, published, at)| Event::Adopted {
                     at,
+                    release_url: published.then(|| "https://github.com/o/r/releases/tag/v1".into()),
                     attempts: found
                         .into_iter()
                         .map(|(job, attempt, outcome, started_s)| AdoptedAttempt {
@@ -229,6 +232,7 @@ mod replay_fuzz {
                             run: RunRef {
                                 runs: vec!["r".into()],
                                 started_s,
+                                urls: Vec::new(),
                             },
                             outcome,
                             end_s: outcome.map(|_| started_s + 5),

@@ -1,5 +1,7 @@
 //! `relplan status` on journals with known contents (written from a simulation, so every
-//! time is fixed): the text people read is a snapshot, the JSON programs read is exact.
+//! time is fixed): the text and Markdown people read are snapshots, the JSON programs read
+//! is exact; a closed stdout; `--watch` of a run that has ended (a run that goes on is
+//! watched in `tests/apply.rs`).
 
 use std::path::Path;
 
@@ -9,7 +11,7 @@ use relplan::exec::journal::Journal;
 use relplan::scenario::{JobBehaviour, Outcome, Scenario};
 use relplan::simulate::simulate;
 
-use crate::common::{relplan, root, stdout};
+use crate::common::{command, relplan, root, stderr, stdout};
 
 /// A state directory whose journal holds the first `take` events of a simulated run of the
 /// example plan in which blvm-node fails once.
@@ -153,6 +155,7 @@ fn a_cancelled_run_in_text_and_json() {
                 at,
                 reason: Some("cancelled by `relplan cancel`".into()),
                 help: None,
+                url: None,
             })
             .unwrap();
     }
@@ -190,4 +193,81 @@ fn a_cancelled_run_in_text_and_json() {
         serde_json::json!(["sim:relplan-9d05abf2fe5a-blvm-node-2"])
     );
     assert!(history[1].get("adopted").is_none(), "not adopted: no field");
+}
+
+#[test]
+fn a_finished_run_in_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_of(dir.path(), usize::MAX);
+    let state = dir.path().to_str().unwrap();
+    let out = relplan(&["status", "--state-dir", state, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out).replace(state, "DIR"));
+}
+
+#[test]
+fn a_failed_run_in_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    failed_run_with(dir.path(), &[]);
+    let state = dir.path().to_str().unwrap();
+    let out = relplan(&["status", "--state-dir", state, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out).replace(state, "DIR"));
+}
+
+/// `relplan status | head -0`: the reader is gone before anything is written; the command
+/// ends as it would have, in every format.
+#[test]
+fn a_reader_that_stops_reading_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_of(dir.path(), usize::MAX);
+    let state = dir.path().to_str().unwrap();
+    for format in ["text", "json", "markdown"] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = command(
+            root(),
+            &["status", "--state-dir", state, "--format", format],
+        )
+        .stdout(writer)
+        .output()
+        .expect("relplan runs");
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{format}");
+    }
+}
+
+/// A run that has ended is shown once, as `status` shows it, and `--exit-status` says how
+/// it ended: 0 for a release that succeeded, 1 for one that failed.
+#[test]
+fn watching_a_run_that_has_ended_shows_it_once_and_exits_with_its_result() {
+    let finished = tempfile::tempdir().unwrap();
+    journal_of(finished.path(), usize::MAX);
+    let failed = tempfile::tempdir().unwrap();
+    failed_run_with(failed.path(), &[]);
+    for (dir, code) in [(finished.path(), 0), (failed.path(), 1)] {
+        let state = dir.to_str().unwrap();
+        let once = relplan(&["status", "--state-dir", state]);
+        let watched = relplan(&["status", "--state-dir", state, "--watch", "--exit-status"]);
+        assert_eq!(watched.status.code(), Some(code));
+        assert_eq!(stdout(&watched), stdout(&once));
+        let without = relplan(&["status", "--state-dir", state, "--watch"]);
+        assert_eq!(without.status.code(), Some(0), "no --exit-status: 0");
+    }
+    let stopped = tempfile::tempdir().unwrap();
+    journal_of(stopped.path(), 20);
+    let state = stopped.path().to_str().unwrap();
+    let watched = relplan(&["status", "--state-dir", state, "--watch", "--exit-status"]);
+    assert_eq!(
+        watched.status.code(),
+        Some(130),
+        "no executor moves it: not over, nothing to wait for"
+    );
+}
+
+#[test]
+fn exit_status_and_interval_need_watch() {
+    let out = relplan(&["status", "--exit-status"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--watch"), "{}", stderr(&out));
 }

@@ -49,7 +49,7 @@ use crate::github::assets::{self, JobOutput};
 use crate::github::dispatch::{Attempt, Dispatched};
 use crate::github::release::ReleaseSpec;
 use crate::github::run_state::RunState;
-use crate::github::runs::Run;
+use crate::github::runs::{Run, web_urls};
 use crate::github::zip_check::ZipLimits;
 use crate::github::{GitHub, GitHubError};
 use crate::release_assets::Asset;
@@ -184,6 +184,7 @@ impl GitHubBackend {
                 .map(|r| self.seconds(&r.created_at))
                 .min()
                 .unwrap_or_else(|| self.now()),
+            urls: web_urls(runs),
         }
     }
 
@@ -508,9 +509,13 @@ impl Backend for GitHubBackend {
         assets::name_assets(files).map_err(backend_error)
     }
 
-    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
+    async fn publish(
+        &mut self,
+        release: &Release,
+        assets: &[Asset],
+    ) -> Result<Option<String>, BackendError> {
         let Some(repo) = &release.repo else {
-            return Ok(());
+            return Ok(None);
         };
         let spec = ReleaseSpec {
             repo: repo.clone(),
@@ -520,9 +525,9 @@ impl Backend for GitHubBackend {
             commit: release.commit.clone(),
         };
         let published = self.github.publish_release(&spec, assets).await;
-        self.answer(published)?;
+        let published = self.answer(published)?;
         // The downloaded files are no longer needed; a crash leaves them to the next start.
         let _ = fs_err::remove_dir_all(&self.artifacts_dir);
-        Ok(())
+        Ok(Some(published.html_url).filter(|url| !url.is_empty()))
     }
 }

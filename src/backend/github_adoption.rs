@@ -17,7 +17,7 @@ use crate::compiled::{CompiledPlan, Job, JobKind};
 use crate::correlation;
 use crate::exec::backend::{Found, Holdings, RunStatus};
 use crate::exec::event::RunRef;
-use crate::github::runs::{MAX_PAGES, Run, carries, words};
+use crate::github::runs::{MAX_PAGES, Run, carries, web_urls, words};
 use crate::github::{GitHub, GitHubError};
 
 use super::github::trigger_event;
@@ -74,12 +74,14 @@ pub async fn holdings(
             matched.take(&plan.plan_hash, job, is_fallback, run);
         }
     }
+    // The published release of the tag, by its web page ("" when GitHub gave none).
     let published = match &plan.release.repo {
         Some(repo) => github
             .releases_of_tag(repo, &plan.release.tag)
             .await?
-            .is_some_and(|releases| releases.iter().any(|r| !r.draft)),
-        None => false,
+            .and_then(|releases| releases.into_iter().find(|r| !r.draft))
+            .map(|release| release.html_url),
+        None => None,
     };
     Ok(matched.into_holdings(published))
 }
@@ -115,7 +117,10 @@ impl Matched {
         }
     }
 
-    fn into_holdings(self, published: bool) -> Holdings {
+    /// `published`: the web page of the tag's published release, if there is one.
+    fn into_holdings(self, published: Option<String>) -> Holdings {
+        let release_url = published.clone().filter(|url| !url.is_empty());
+        let published = published.is_some();
         let all = self
             .attempts
             .values()
@@ -125,6 +130,7 @@ impl Matched {
         let Some(origin) = origin else {
             return Holdings {
                 published,
+                release_url,
                 ..Holdings::default()
             };
         };
@@ -152,6 +158,7 @@ impl Matched {
                         .map(|r| format!("{}/{}", r.id, (later + 1).min(r.run_attempt.max(1))))
                         .collect(),
                     started_s: runs.iter().map(started).min().unwrap_or(0),
+                    urls: web_urls(runs),
                 };
                 let status = if last {
                     status_of(runs, &seconds)
@@ -194,11 +201,13 @@ impl Matched {
                 .map(|r| seconds(&r.created_at))
                 .min()
                 .unwrap_or(0),
+            urls: web_urls(&self.fallback),
         });
         Holdings {
             origin_unix_ms: u64::try_from(origin).ok(),
             attempts: found.into_values().collect(),
             published,
+            release_url,
             fallback,
         }
     }

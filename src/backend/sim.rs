@@ -127,13 +127,16 @@ pub fn load_world(dir: &Path) -> Result<World, BackendError> {
 
 fn run_ref(correlation_id: &str, run: &SimRun) -> RunRef {
     RunRef {
-        runs: vec![format!("sim:{correlation_id}")],
+        runs: vec![scenario::run_id(correlation_id)],
         started_s: run.started_s,
+        urls: vec![scenario::run_url(correlation_id)],
     }
 }
 
 fn correlation_of(run: &RunRef) -> Option<&str> {
-    run.runs.first().and_then(|r| r.strip_prefix("sim:"))
+    run.runs
+        .first()
+        .and_then(|r| r.strip_prefix(scenario::RUN_ID_PREFIX))
 }
 
 impl Backend for SimBackend {
@@ -223,6 +226,9 @@ impl Backend for SimBackend {
                 .is_some_and(|r| r.published && r.tag == plan.release.tag),
             ..Holdings::default()
         };
+        if holdings.published {
+            holdings.release_url = Some(scenario::release_url(&plan.release.tag));
+        }
         for (id, run) in &self.world.runs {
             if *id == fallback_id {
                 holdings.fallback = Some(run_ref(id, run));
@@ -263,7 +269,11 @@ impl Backend for SimBackend {
         Ok(scenario::synthetic_artifacts(job))
     }
 
-    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
+    async fn publish(
+        &mut self,
+        release: &Release,
+        assets: &[Asset],
+    ) -> Result<Option<String>, BackendError> {
         let folder = self.dir.join(RELEASE_DIR).join(&release.tag);
         let draft = self.world.release.get_or_insert_with(|| SimRelease {
             tag: release.tag.clone(),
@@ -310,6 +320,7 @@ impl Backend for SimBackend {
         if changed {
             draft.publications += 1;
         }
-        self.save()
+        self.save()?;
+        Ok(Some(scenario::release_url(&release.tag)))
     }
 }

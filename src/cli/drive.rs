@@ -3,7 +3,8 @@
 //! (checked there: of the kind it started with, a token or the same App), the backend
 //! a run's settings name, starting a run in a fresh state directory (adoption first,
 //! nothing written if it fails), driving an opened run with the executor, and what its
-//! ending means as output and exit code.
+//! ending means as output and exit code, with the run's report appended to the step
+//! summary.
 
 use std::future::Future;
 use std::path::Path;
@@ -13,8 +14,8 @@ use std::time::Duration;
 use crate::backend::github::GitHubBackend;
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::sim::SimBackend;
-use crate::cli::Exit;
 use crate::cli::github_client::{self, GitHubArgs};
+use crate::cli::{Exit, output, step_summary};
 use crate::compiled::CompiledPlan;
 use crate::exec::backend::Backend;
 use crate::exec::event::{BackendKind, Event, Settings};
@@ -151,6 +152,7 @@ pub fn start(
 ) -> Result<Exit, RunError> {
     let runtime = runtime()?;
     let reporter = Reporter::stderr();
+    let adoption = reporter.group("relplan: adoption (what the backend already holds)");
     let (machine, journal, adopted) = match &settings.backend {
         BackendKind::Sim { .. } => {
             let mut backend = sim_backend(dir, &settings)?;
@@ -169,10 +171,11 @@ pub fn start(
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
         BackendKind::Local { .. } => {
-            let mut backend = local_backend(dir, &settings, plan, reporter)?;
+            let mut backend = local_backend(dir, &settings, plan)?;
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
+    drop(adoption);
     drive_on(
         &runtime,
         dir,
@@ -272,7 +275,8 @@ fn drive_on(
 ) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
     if machine.is_finished() {
-        return Ok(finished(&machine, &shown));
+        step_summary::append(&machine, &shown);
+        return finished(&machine, &shown);
     }
     if let Some(change) = connection.change(&machine)? {
         journal.append(&change)?;
@@ -287,6 +291,7 @@ fn drive_on(
         credentials,
         opened,
     )?;
+    step_summary::append(&machine, &shown);
     ending_exit(ending, &machine, &shown)
 }
 
@@ -294,7 +299,7 @@ fn drive_on(
 /// after a pause or an interruption, the error of a halt.
 pub fn ending_exit(ending: Ending, machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     match ending {
-        Ending::Finished { .. } => Ok(finished(machine, shown)),
+        Ending::Finished { .. } => finished(machine, shown),
         Ending::Paused => {
             eprintln!(
                 "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
@@ -351,8 +356,7 @@ fn execute_on(
             execute(runtime, dir, executor, opened)
         }
         BackendKind::Local { .. } => {
-            let reporter = progress.reporter();
-            let backend = local_backend(dir, &settings, machine.plan(), reporter)?;
+            let backend = local_backend(dir, &settings, machine.plan())?;
             let executor =
                 Executor::new(machine, journal, backend, clock, dir, progress, LOCAL_POLL);
             execute(runtime, dir, executor, opened)
@@ -418,7 +422,6 @@ fn local_backend(
     dir: &Path,
     settings: &Settings,
     plan: &CompiledPlan,
-    reporter: Reporter,
 ) -> Result<LocalBackend, RunError> {
     let BackendKind::Local {
         workspace,
@@ -438,7 +441,7 @@ fn local_backend(
         git_base: git_base.clone(),
         supervisor,
     };
-    Ok(LocalBackend::new(config, settings.clock(), plan, reporter)?)
+    Ok(LocalBackend::new(config, settings.clock(), plan)?)
 }
 
 /// Runs `executor` until the run finishes, pauses, halts or is interrupted.
@@ -498,29 +501,47 @@ fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
     })
 }
 
-/// The summary of a finished run on stdout (and what to do next on stderr); exit 0 only
-/// when every job succeeded.
-pub fn finished(machine: &Machine, shown: &str) -> Exit {
+/// The summary of a finished run on stdout, with the release's web page (and what did not
+/// complete, with its run's page, then what to do next, on stderr); exit 0 only when every
+/// job succeeded.
+pub fn finished(machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     let rows = view::rows(machine);
     let count = |state: JobState| rows.iter().filter(|r| r.state == state).count();
-    let published = if machine.published() {
-        format!(", release {} published", machine.plan().release.tag)
-    } else {
-        String::new()
+    let published = match (machine.published(), machine.release_url()) {
+        (true, Some(url)) => format!(
+            ", release {} published at {url}",
+            machine.plan().release.tag
+        ),
+        (true, None) => format!(", release {} published", machine.plan().release.tag),
+        (false, _) => String::new(),
     };
     let blocked = match count(JobState::Blocked) {
         0 => String::new(),
         n => format!(", {n} blocked"),
     };
-    println!(
+    output::line(&format!(
         "{} succeeded, {} failed{blocked}, {} skipped, {} cancelled{published}; see `relplan status --state-dir {shown}`",
         count(JobState::Succeeded),
         count(JobState::Failed),
         count(JobState::Skipped),
         count(JobState::Cancelled),
-    );
+    ))?;
     if machine.succeeded() {
-        return Exit::Success;
+        return Ok(Exit::Success);
+    }
+    let reporter = Reporter::stderr();
+    for (i, row) in rows.iter().enumerate() {
+        if let (JobState::Failed | JobState::Blocked, Some(last)) =
+            (row.state, machine.run(i).attempts.last())
+            && let Some(url) = last.link()
+        {
+            reporter.line(&format!(
+                "{} {} (attempt {}) at {url}",
+                row.id,
+                row.state.as_str(),
+                last.number
+            ));
+        }
     }
     if count(JobState::Blocked) > 0 {
         eprintln!(
@@ -531,5 +552,5 @@ pub fn finished(machine: &Machine, shown: &str) -> Exit {
             "help: `relplan retry --state-dir {shown}` continues the run from the jobs that did not complete; what succeeded is kept"
         );
     }
-    Exit::Failure
+    Ok(Exit::Failure)
 }

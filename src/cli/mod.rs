@@ -26,6 +26,7 @@ mod retry;
 mod schema;
 mod simulate;
 mod status;
+mod step_summary;
 mod supervise;
 mod verify;
 

@@ -89,13 +89,17 @@ pub(super) fn before_apply(
             .with_help(RunError::then(Some(&unreachable.help), next))
             .with_exit(Exit::Interrupted));
     }
-    // Before the progress display starts: plain lines.
+    // Before the progress display starts: plain lines; in CI a report that passed is
+    // folded (one that failed stays open, it is what the reader needs).
     let reporter = Reporter::stderr();
-    reporter.line(&render::text(&report));
     if report.passed() {
+        let group = reporter.group("relplan: preflight");
+        reporter.line(&render::text(&report));
+        drop(group);
         reporter.line(&format!("preflight passed: {}", render::counts(&report)));
         return Ok(());
     }
+    reporter.line(&render::text(&report));
     Err(RunError::new(format!(
         "the preflight failed ({}); nothing was dispatched",
         render::counts(&report)

@@ -1,22 +1,27 @@
 //! `relplan status`: where the run in a state directory stands, per job and per attempt
-//! (how each ended, on which run, whether it was adopted), with the retries and cancels
-//! asked for, for people (text) or programs (`--format json`). Reads the journal without
-//! taking the lock.
+//! (how each ended, on which run and its web page, whether it was adopted), with the
+//! retries and cancels asked for, for people (text, or Markdown for a step summary or an
+//! issue) or programs (`--format json`). Reads the journal without taking the lock.
+//! `--watch` shows it again every interval until the run ends (or no executor is left to
+//! move it), and `--exit-status` then exits with how the run ended.
 
 use std::fmt::Write;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::backend::local::{AttemptDir, LOG_FILE, release_path};
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
+use crate::cli::output;
 use crate::compile::duration::format_seconds;
 use crate::exec::event::{AttemptOutcome, BackendKind};
-use crate::exec::machine::{JobState, Machine, Request};
-use crate::exec::requests;
+use crate::exec::machine::{Machine, Request};
 use crate::exec::view::{self, AttemptRow, JobRow};
 use crate::exec::{journal, session};
+use crate::exec::{report, requests};
 use crate::run_error::RunError;
 use crate::secrets;
 
@@ -25,14 +30,28 @@ pub struct Args {
     /// Directory of the run (as given to `apply`).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
+    /// `markdown` is for a step summary or an issue.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Show the status again every `--interval` until the run ends (like `gh run watch`),
+    /// or until no executor is left to move it (paused, interrupted, stopped).
+    #[arg(long)]
+    watch: bool,
+    /// With `--watch`: exit with how the run ended (0 succeeded, 1 failed or cancelled,
+    /// 130 not over but no executor runs it).
+    #[arg(long, requires = "watch")]
+    exit_status: bool,
+    /// With `--watch`: how long between two looks, e.g. `10s`.
+    #[arg(long, value_name = "DURATION", default_value = "3s", requires = "watch",
+          value_parser = crate::compile::duration::parse_seconds)]
+    interval: u64,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Serialize)]
@@ -44,7 +63,12 @@ struct Status<'a> {
     /// succeeded, failed or cancelled.
     status: &'static str,
     published: bool,
-    /// Local backend: the folder holding the published release.
+    /// The published release's web page, when the backend gave one (the local backend's:
+    /// a `file://` URL of the release folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release_url: Option<&'a str>,
+    /// Local backend: the folder holding the published release, as the state directory
+    /// was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     release_dir: Option<String>,
     /// Latest time the journal mentions, in seconds since the run began.
@@ -72,23 +96,80 @@ struct Halted<'a> {
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
-    let machine = session::read(dir)?;
-    let plan = machine.plan();
-    let mut jobs = view::status_rows(&machine);
+    if !args.watch {
+        let machine = session::read(dir)?;
+        output::print(&render(&machine, dir, args.format)?)?;
+        return Ok(Exit::Success);
+    }
+    let clear = std::io::stdout().is_terminal();
+    let mut first = true;
+    loop {
+        let machine = session::read(dir)?;
+        let shown = render(&machine, dir, args.format)?;
+        let state = view::run_state(&machine, journal::is_locked(dir));
+        if clear {
+            // What `clear` prints: the cursor home, the screen erased.
+            output::print("\x1b[H\x1b[2J")?;
+        } else if !first {
+            output::print("\n")?;
+        }
+        output::print(&shown)?;
+        first = false;
+        if let Some(exit) = watched_to(state) {
+            return Ok(if args.exit_status {
+                exit
+            } else {
+                Exit::Success
+            });
+        }
+        std::thread::sleep(Duration::from_secs(args.interval.max(1)));
+    }
+}
+
+/// How the watch of a run in `state` ends, or `None` while an executor moves it on.
+fn watched_to(state: &str) -> Option<Exit> {
+    match state {
+        "succeeded" => Some(Exit::Success),
+        "failed" | "cancelled" => Some(Exit::Failure),
+        "paused" | "interrupted" | "stopped" => Some(Exit::Interrupted),
+        _ => None,
+    }
+}
+
+/// The status of the run in `dir` in `format`, secrets masked.
+fn render(machine: &Machine, dir: &Path, format: Format) -> Result<String, RunError> {
+    let shown = dir.display().to_string();
+    let state = view::run_state(machine, journal::is_locked(dir));
+    let text = match format {
+        Format::Markdown => report::markdown(machine, state, &shown),
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(&status(machine, dir, state))
+                .map_err(|e| RunError::new(format!("cannot write the status as JSON: {e}")))?;
+            json.push('\n');
+            json
+        }
+        Format::Text => text(&status(machine, dir, state), &shown),
+    };
+    Ok(secrets::redact(&text).into_owned())
+}
+
+fn status<'a>(machine: &'a Machine, dir: &Path, state: &'static str) -> Status<'a> {
+    let mut jobs = view::status_rows(machine);
     let local = matches!(machine.settings().backend, BackendKind::Local { .. });
     if local {
         add_local_logs(dir, &mut jobs);
     }
-    let release_dir = release_path(dir, &plan.release.tag)
+    let release_dir = release_path(dir, &machine.plan().release.tag)
         .ok()
         .filter(|folder| local && folder.exists())
         .map(|folder| folder.display().to_string());
-    let report = Status {
+    Status {
         plan_hash: &machine.plan().plan_hash,
         release: &machine.plan().release.name,
         tag: &machine.plan().release.tag,
-        status: status(&machine, journal::is_locked(dir)),
+        status: state,
         published: machine.published(),
+        release_url: machine.release_url(),
         release_dir,
         last_event_s: machine.last_at(),
         adopted_s: machine.adopted_at(),
@@ -100,22 +181,12 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         requests: machine.requests(),
         waiting: waiting(dir),
         jobs,
-    };
-    match args.format {
-        Format::Json => {
-            let text = serde_json::to_string_pretty(&report)
-                .map_err(|e| RunError::new(format!("cannot write the status as JSON: {e}")))?;
-            println!("{}", secrets::redact(&text));
-        }
-        Format::Text => print!(
-            "{}",
-            secrets::redact(&text(&report, &dir.display().to_string()))
-        ),
     }
-    Ok(Exit::Success)
 }
 
-/// The output log of every attempt the local backend ran (`local/<job>/<attempt>/output.log`).
+/// The output log of every attempt the local backend ran (`local/<job>/<attempt>/output.log`),
+/// as the state directory was given: the JSON's `log` (the text shows the attempt's
+/// `file://` URL instead).
 fn add_local_logs(dir: &Path, jobs: &mut [JobRow]) {
     for job in jobs {
         for attempt in &mut job.history {
@@ -124,32 +195,6 @@ fn add_local_logs(dir: &Path, jobs: &mut [JobRow]) {
                 attempt.log = Some(log.display().to_string());
             }
         }
-    }
-}
-
-fn status(machine: &Machine, locked: bool) -> &'static str {
-    if machine.is_finished() {
-        if machine.succeeded() {
-            "succeeded"
-        } else if machine.is_cancelled() {
-            "cancelled"
-        } else {
-            "failed"
-        }
-    } else if locked {
-        if machine.is_cancelled() {
-            "cancelling"
-        } else if machine.is_paused() {
-            "pausing"
-        } else {
-            "running"
-        }
-    } else if machine.is_paused() {
-        "paused"
-    } else if machine.was_interrupted() {
-        "interrupted"
-    } else {
-        "stopped"
     }
 }
 
@@ -177,14 +222,14 @@ fn text(report: &Status<'_>, dir: &str) -> String {
     };
     let _ = writeln!(out, "{} (tag {}): {explained}", report.release, report.tag);
     let _ = writeln!(out, "  plan {}", report.plan_hash);
-    match (&report.release_dir, report.published) {
-        (Some(folder), true) => {
-            let _ = writeln!(out, "  release published in `{folder}`");
+    match (report.published, report.release_url) {
+        (true, Some(url)) => {
+            let _ = writeln!(out, "  release published at {url}");
         }
-        (None, true) => {
+        (true, None) => {
             let _ = writeln!(out, "  release published");
         }
-        _ => {}
+        (false, _) => {}
     }
     if let Some(halted) = &report.halted {
         let _ = writeln!(
@@ -222,35 +267,13 @@ fn text(report: &Status<'_>, dir: &str) -> String {
             let _ = writeln!(out, "  {:>10}  {kind} (waiting for the executor)", "-");
         }
     }
-    let blocked = report.jobs.iter().any(|j| j.state == JobState::Blocked);
-    let retryable = report.jobs.iter().any(|j| {
-        matches!(
-            j.state,
-            JobState::Failed | JobState::Blocked | JobState::Cancelled
-        )
-    });
-    match report.status {
-        "paused" | "interrupted" | "stopped" => {
-            let _ = writeln!(out, "\ncontinue with `relplan resume --state-dir {dir}`");
-        }
-        "failed" | "cancelled" if blocked => {
-            let _ = writeln!(
-                out,
-                "\nfix what blocks the blocked jobs, then continue with `relplan retry --state-dir {dir}`"
-            );
-        }
-        "failed" | "cancelled" if retryable => {
-            let _ = writeln!(
-                out,
-                "\ncontinue from the jobs that did not complete with `relplan retry --state-dir {dir}`"
-            );
-        }
-        _ => {}
+    if let Some(next) = view::next_step(&report.jobs, report.status, dir) {
+        let _ = writeln!(out, "\n{next}");
     }
     out
 }
 
-/// `attempt 2: failed 1h 5m → 1h 40m (run 123/2, adopted): reason`, and its help.
+/// `attempt 2 failed 1h 5m → 1h 40m (run 123/2, adopted) at URL: reason`, and its help.
 fn attempt_lines(out: &mut String, attempt: &AttemptRow) {
     let ended = match attempt.outcome {
         None => "running",
@@ -285,15 +308,17 @@ fn attempt_lines(out: &mut String, attempt: &AttemptRow) {
         .as_ref()
         .map(|r| format!(": {r}"))
         .unwrap_or_default();
+    let at = attempt
+        .url
+        .as_ref()
+        .map(|url| format!(" at {url}"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "      attempt {} {ended} {when}{about}{reason}",
+        "      attempt {} {ended} {when}{about}{at}{reason}",
         attempt.attempt
     );
     if let Some(help) = &attempt.help {
         let _ = writeln!(out, "        help: {help}");
-    }
-    if let Some(log) = &attempt.log {
-        let _ = writeln!(out, "        log: `{log}`");
     }
 }

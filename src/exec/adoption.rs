@@ -32,8 +32,8 @@ pub fn event(plan: &CompiledPlan, holdings: &Holdings, origin_unix_ms: u64, at: 
         .into_iter()
         .map(|(i, a)| {
             let run = RunRef {
-                runs: a.run.runs.clone(),
                 started_s: moved(a.run.started_s),
+                ..a.run.clone()
             };
             let deadline = run.started_s.saturating_add(plan.jobs[i].timeout_s);
             let (outcome, end_s, reason) = match a.status {
@@ -58,9 +58,10 @@ pub fn event(plan: &CompiledPlan, holdings: &Holdings, origin_unix_ms: u64, at: 
         at,
         attempts,
         published: holdings.published,
+        release_url: holdings.release_url.clone().filter(|_| holdings.published),
         fallback: holdings.fallback.as_ref().map(|run| RunRef {
-            runs: run.runs.clone(),
             started_s: moved(run.started_s),
+            ..run.clone()
         }),
     }
 }

@@ -101,6 +101,8 @@ pub struct Holdings {
     pub attempts: Vec<Found>,
     /// The release of the plan's tag exists and is published.
     pub published: bool,
+    /// The published release's web page, when the backend has one.
+    pub release_url: Option<String>,
     /// The run of the plan's `[fallback]`, if it was dispatched.
     pub fallback: Option<RunRef>,
 }
@@ -194,8 +196,13 @@ pub trait Backend {
 
     /// Creates or completes the unified release: every asset, then their
     /// [`sha256sums`](crate::release_assets::sha256sums), then publishes. An existing asset
-    /// with other bytes is an error, never overwritten.
-    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError>;
+    /// with other bytes is an error, never overwritten. Answers the published release's web
+    /// page, when the backend has one.
+    async fn publish(
+        &mut self,
+        release: &Release,
+        assets: &[Asset],
+    ) -> Result<Option<String>, BackendError>;
 }
 
 /// Run time from an origin on the wall clock, scaled (`speed` seconds per real second).

@@ -78,6 +78,11 @@ pub struct RunRef {
     pub runs: Vec<String>,
     /// When the backend started it.
     pub started_s: u64,
+    /// The web page of each run, in the order of `runs`, when the backend has them
+    /// (GitHub's `html_url`, the simulated world's `sim://run/…`). Journals written before
+    /// relplan recorded them have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
 }
 
 /// How an attempt ended.
@@ -167,6 +172,10 @@ pub enum Event {
         /// What the user can do about it, when the backend knew.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         help: Option<String>,
+        /// The web page of what the attempt made besides its run, when the backend has one:
+        /// the published release's, for the release job.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
     },
     /// Intent: the plan's `[fallback]` is about to be dispatched, because the release did
     /// not complete. On resume without a result it is looked up by its correlation id.
@@ -209,6 +218,9 @@ pub enum Event {
         attempts: Vec<AdoptedAttempt>,
         #[serde(default)]
         published: bool,
+        /// The published release's web page, when the backend has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release_url: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fallback: Option<RunRef>,
     },

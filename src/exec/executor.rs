@@ -711,6 +711,7 @@ impl<B: Backend> Executor<B> {
             at,
             reason: Some(reason),
             help,
+            url: None,
         })
     }
 
@@ -762,7 +763,7 @@ impl<B: Backend> Executor<B> {
         }
         let plan_release = self.machine.plan().release.clone();
         match self.backend.publish(&plan_release, &assets).await {
-            Ok(()) => {
+            Ok(url) => {
                 let outcome = AttemptOutcome::Success;
                 let at = self.backend.now();
                 Ok(self.record(Event::AttemptFinished {
@@ -772,6 +773,7 @@ impl<B: Backend> Executor<B> {
                     at,
                     reason: None,
                     help: None,
+                    url,
                 })?)
             }
             Err(e) => self.trouble(id, number, Doing::Publish, e),

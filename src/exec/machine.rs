@@ -103,6 +103,9 @@ pub struct Attempt {
     pub help: Option<String>,
     /// Found on the backend when the journal was started, not dispatched by this journal.
     pub adopted: bool,
+    /// The web page of what the attempt made besides its run (the release job: the
+    /// published release's), when the backend has one.
+    pub url: Option<String>,
 }
 
 impl Attempt {
@@ -119,7 +122,16 @@ impl Attempt {
             reason: None,
             help: None,
             adopted: false,
+            url: None,
         }
+    }
+
+    /// The attempt's web page: its own (the release's) or its run's (the first, when one
+    /// dispatch started several runs).
+    pub fn link(&self) -> Option<&str> {
+        self.url
+            .as_deref()
+            .or_else(|| self.run.as_ref()?.urls.first().map(String::as_str))
     }
 }
 
@@ -425,6 +437,16 @@ impl Machine {
             .filter(|&j| !self.plan.jobs[j].publish.is_empty())
     }
 
+    /// The published release's web page, when the backend gave one.
+    pub fn release_url(&self) -> Option<&str> {
+        self.plan
+            .jobs
+            .iter()
+            .zip(&self.jobs)
+            .filter(|(job, run)| job.kind == JobKind::Release && run.phase == Phase::Succeeded)
+            .find_map(|(_, run)| run.current()?.url.as_deref())
+    }
+
     /// Whether the unified release was published (the release job succeeded).
     pub fn published(&self) -> bool {
         self.plan
@@ -532,6 +554,7 @@ impl Machine {
             at,
             reason: Some(reason.to_string()),
             help: None,
+            url: None,
         }
     }
 
@@ -552,6 +575,7 @@ impl Machine {
             at,
             reason: reason.map(str::to_string),
             help: None,
+            url: None,
         })
     }
 
@@ -629,6 +653,7 @@ impl Machine {
                 at,
                 reason,
                 help,
+                url,
             } => {
                 self.saw(*at);
                 let Some(i) = self.current(job, *attempt) else {
@@ -638,6 +663,9 @@ impl Machine {
                     return;
                 }
                 self.finish(i, *outcome, *at, reason.clone(), help.clone());
+                if let Some(finished) = self.jobs[i].attempts.last_mut() {
+                    finished.url.clone_from(url);
+                }
             }
             Event::FallbackStarting { correlation_id, at } => {
                 self.saw(*at);
@@ -702,10 +730,12 @@ impl Machine {
                 at,
                 attempts,
                 published,
+                release_url,
                 fallback,
             } => {
                 self.saw(*at);
                 self.adopt(*at, attempts, *published, fallback.as_ref());
+                self.adopt_release_url(release_url.as_deref());
             }
             Event::Retried { jobs, at } => {
                 self.saw(*at);
@@ -973,6 +1003,21 @@ impl Machine {
         }
     }
 
+    /// The adopted release's web page becomes the release job's (it stands for the release).
+    fn adopt_release_url(&mut self, url: Option<&str>) {
+        let Some(url) = url else {
+            return;
+        };
+        for (job, run) in self.plan.jobs.iter().zip(&mut self.jobs) {
+            if job.kind == JobKind::Release
+                && let Some(attempt) = run.attempts.last_mut()
+                && attempt.outcome == Some(AttemptOutcome::Success)
+            {
+                attempt.url = Some(url.to_string());
+            }
+        }
+    }
+
     /// A later attempt of job `i` was found while its current one is open (its run was
     /// still going when a timeout made relplan move on): the open one ended, as a failure,
     /// when the later one started. Its phase is left to the later attempt.
@@ -1092,6 +1137,7 @@ mod tests {
             at,
             reason: None,
             help: None,
+            url: None,
         }
     }
 
@@ -1136,6 +1182,7 @@ mod tests {
             run: RunRef {
                 runs: vec!["r".into()],
                 started_s: 5,
+                urls: Vec::new(),
             },
         });
         assert_eq!(m.run(b).current().unwrap().deadline_s, Some(105));
@@ -1206,6 +1253,7 @@ mod tests {
             run: RunRef {
                 runs: vec![format!("{job}/{attempt}")],
                 started_s,
+                urls: Vec::new(),
             },
         }
     }
@@ -1359,6 +1407,7 @@ mod tests {
             run: RunRef {
                 runs: vec![format!("r{attempt}")],
                 started_s: 10 * u64::from(attempt),
+                urls: Vec::new(),
             },
             outcome,
             end_s,
@@ -1373,6 +1422,7 @@ mod tests {
                 adopted("b", 1, None, None),
             ],
             published: false,
+            release_url: None,
             fallback: None,
         });
         assert_eq!(m.adopted_at(), Some(40));
@@ -1399,9 +1449,15 @@ mod tests {
             at: 7,
             attempts: vec![adopted("a", 1, Some(AttemptOutcome::Failure), Some(3))],
             published: true,
+            release_url: Some("https://github.com/o/r/releases/tag/v1.0.0".into()),
             fallback: None,
         });
         assert!(p.succeeded() && p.published());
+        assert_eq!(
+            p.release_url(),
+            Some("https://github.com/o/r/releases/tag/v1.0.0"),
+            "the adopted release's page is the release job's"
+        );
         let a = p.run(p.index_of("a").unwrap());
         assert_eq!(a.attempts.len(), 2);
         assert_eq!(a.attempts[1].reason.as_deref(), Some(ALREADY_PUBLISHED));

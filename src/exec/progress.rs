@@ -11,7 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::compile::duration::format_seconds;
 use crate::exec::event::{AdoptedAttempt, AttemptOutcome, Event};
 use crate::exec::machine::{JobState, Machine};
-use crate::exec::reporter::Reporter;
+use crate::exec::reporter::{self, Reporter};
 
 /// The progress display of one run. Every line it prints, and every message of the
 /// executor and the backends, goes through its [`Reporter`].
@@ -31,8 +31,7 @@ struct Bars {
 impl Progress {
     /// Bars on a terminal outside CI, lines otherwise.
     pub fn for_stderr(total_jobs: usize) -> Progress {
-        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-        if ci || !std::io::stderr().is_terminal() {
+        if reporter::in_ci() || !std::io::stderr().is_terminal() {
             return Progress::lines(Reporter::stderr());
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
@@ -70,7 +69,7 @@ impl Progress {
     /// stamped with the event's time, never earlier than the line before (an event can
     /// carry an earlier time: a run found after a crash, a timeout judged late).
     pub fn event(&mut self, machine: &Machine, event: &Event) {
-        let (Some(at), Some(what)) = (event_time(event), what(event)) else {
+        let (Some(at), Some(what)) = (event_time(event), what(machine, event)) else {
             return;
         };
         self.stamp = self.stamp.max(at);
@@ -134,9 +133,33 @@ impl Progress {
     }
 }
 
-/// `[  1h 5m] what`, the one shape of a log line.
+/// The width of the time in a log line: every time up to 999 hours (`999h 59m 59s`, past
+/// the 35 days a job may run), so the column stays straight for any run.
+const STAMP_WIDTH: usize = 12;
+/// What a line continuing a log line starts with: spaces as wide as `[time] `.
+fn under_stamp() -> String {
+    " ".repeat(STAMP_WIDTH + 3)
+}
+
+/// `[      1h 5m] what`, the one shape of a log line.
 fn stamped(at: u64, what: &str) -> String {
-    format!("[{:>8}] {what}", format_seconds(at))
+    format!("[{:>STAMP_WIDTH$}] {what}", format_seconds(at))
+}
+
+/// ` at URL` when `url` is known: the page of a run or a release, last on its line.
+fn at(url: Option<&str>) -> String {
+    url.map(|url| format!(" at {url}")).unwrap_or_default()
+}
+
+/// The web page of attempt `number` of `job` in `machine`.
+fn link<'a>(machine: &'a Machine, job: &str, number: u32) -> Option<&'a str> {
+    let i = machine.index_of(job)?;
+    machine
+        .run(i)
+        .attempts
+        .iter()
+        .find(|a| a.number == number)?
+        .link()
 }
 
 /// The time an event carries (when it happened on the backend's clock).
@@ -161,8 +184,8 @@ fn event_time(event: &Event) -> Option<u64> {
     })
 }
 
-/// What the log line of an event says, without its time.
-fn what(event: &Event) -> Option<String> {
+/// What the log line of an event says, without its time; `machine` has applied it.
+fn what(machine: &Machine, event: &Event) -> Option<String> {
     Some(match event {
         Event::Started { .. } | Event::PublishIntent { .. } | Event::Connection { .. } => {
             return None;
@@ -171,8 +194,9 @@ fn what(event: &Event) -> Option<String> {
             format!("start     {job} (attempt {attempt})")
         }
         Event::AttemptDispatched { job, attempt, run } => format!(
-            "running   {job} (attempt {attempt}, {})",
-            run.runs.join(", ")
+            "running   {job} (attempt {attempt}, {}){}",
+            run.runs.join(", "),
+            at(run.urls.first().map(String::as_str))
         ),
         Event::AttemptFinished {
             job,
@@ -193,8 +217,9 @@ fn what(event: &Event) -> Option<String> {
                 .as_ref()
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
+            let at = at(link(machine, job, *attempt));
             with_help(
-                format!("{word} {job} (attempt {attempt}){reason}"),
+                format!("{word} {job} (attempt {attempt}){at}{reason}"),
                 help.as_deref(),
             )
         }
@@ -210,7 +235,11 @@ fn what(event: &Event) -> Option<String> {
         Event::FallbackFinished {
             run, reason, help, ..
         } => match (run, reason) {
-            (Some(run), _) => format!("fallback dispatched ({})", run.runs.join(", ")),
+            (Some(run), _) => format!(
+                "fallback dispatched ({}){}",
+                run.runs.join(", "),
+                at(run.urls.first().map(String::as_str))
+            ),
             (None, reason) => with_help(
                 format!(
                     "fallback not dispatched: {}",
@@ -223,9 +252,14 @@ fn what(event: &Event) -> Option<String> {
         Event::Adopted {
             attempts,
             published,
+            release_url,
             fallback,
             ..
-        } => adopted(attempts, *published, fallback.is_some()),
+        } => adopted(
+            attempts,
+            published.then(|| at(release_url.as_deref())),
+            fallback.is_some(),
+        ),
         Event::Retried { jobs, .. } => format!(
             "retry     {}: pending again with a fresh retry budget, and the jobs {} skipped",
             jobs.join(", "),
@@ -237,8 +271,9 @@ fn what(event: &Event) -> Option<String> {
     })
 }
 
-/// What an adoption found, in one line.
-fn adopted(attempts: &[AdoptedAttempt], published: bool, fallback: bool) -> String {
+/// What an adoption found, in one line; `published` is ` at URL` (or nothing) when the
+/// release is published.
+fn adopted(attempts: &[AdoptedAttempt], published: Option<String>, fallback: bool) -> String {
     let mut found = Vec::new();
     if !attempts.is_empty() {
         let mut jobs: Vec<&str> = attempts.iter().map(|a| a.job.as_str()).collect();
@@ -255,8 +290,8 @@ fn adopted(attempts: &[AdoptedAttempt], published: bool, fallback: bool) -> Stri
             plural(jobs.len())
         ));
     }
-    if published {
-        found.push("the release (already published)".to_string());
+    if let Some(at) = published {
+        found.push(format!("the release (already published){at}"));
     }
     if fallback {
         found.push("the fallback's run".to_string());
@@ -281,12 +316,15 @@ pub fn still_running(machine: &Machine) -> Vec<String> {
             let job = &machine.job(i).id;
             Some(match &attempt.run {
                 Some(run) => format!(
-                    "          still running from before: {job} (attempt {}, {})",
+                    "{}still running from before: {job} (attempt {}, {}){}",
+                    under_stamp(),
                     attempt.number,
-                    run.runs.join(", ")
+                    run.runs.join(", "),
+                    at(attempt.link())
                 ),
                 None => format!(
-                    "          not confirmed before the stop: {job} (attempt {}), looked up by its correlation id",
+                    "{}not confirmed before the stop: {job} (attempt {}), looked up by its correlation id",
+                    under_stamp(),
                     attempt.number
                 ),
             })
@@ -297,7 +335,32 @@ pub fn still_running(machine: &Machine) -> Vec<String> {
 /// `what`, and under it the `help:` line of the one error style, indented past the time.
 fn with_help(what: String, help: Option<&str>) -> String {
     match help {
-        Some(help) => format!("{what}\n           help: {help}"),
+        Some(help) => format!("{what}\n{}help: {help}", under_stamp()),
         None => what,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_time_up_to_999_hours_fills_the_same_column() {
+        let widest = 999 * 3600 + 59 * 60 + 59;
+        let lines: Vec<String> = [0, 59, 3_725, 19_825, widest]
+            .into_iter()
+            .map(|at| stamped(at, "x"))
+            .collect();
+        assert_eq!(lines[0], "[          0s] x");
+        assert_eq!(lines[4], "[999h 59m 59s] x");
+        assert!(
+            lines.iter().all(|l| l.len() == lines[0].len()),
+            "{lines:#?}"
+        );
+        assert_eq!(
+            with_help("what".into(), Some("do this")),
+            "what\n               help: do this",
+            "a help starts under the text of its line"
+        );
     }
 }

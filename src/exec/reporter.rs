@@ -4,6 +4,11 @@
 //! progress bars on a terminal (printed through indicatif, so the bars are not garbled), or
 //! a list a test reads. It is a cheap handle: the executor and every backend hold a clone.
 //! Every line passes [`secrets::redact`] first.
+//!
+//! In CI (`CI=true`, as GitHub Actions sets it) a long phase can be folded: [`Reporter::group`]
+//! writes GitHub's `::group::` line and its `::endgroup::` when the phase ends, the one
+//! place relplan folds its log. Groups do not nest, and jobs run side by side, so the run's
+//! own lines stay unfolded.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -16,6 +21,27 @@ use crate::secrets;
 #[derive(Clone, Debug)]
 pub struct Reporter {
     target: Target,
+    /// Phases are folded with `::group::` (in CI).
+    folds: bool,
+}
+
+/// Whether relplan runs in CI: `CI` is set to something (GitHub Actions sets `CI=true`).
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// An open fold of the log (see [`Reporter::group`]); it closes when dropped.
+#[must_use = "the group closes when this is dropped"]
+pub struct Group {
+    reporter: Option<Reporter>,
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if let Some(reporter) = &self.reporter {
+            reporter.line("::endgroup::");
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -28,17 +54,19 @@ enum Target {
 }
 
 impl Reporter {
-    /// Plain lines on stderr.
+    /// Plain lines on stderr; phases folded in CI.
     pub fn stderr() -> Reporter {
         Reporter {
             target: Target::Stderr,
+            folds: in_ci(),
         }
     }
 
-    /// Lines printed above the bars of `multi`.
+    /// Lines printed above the bars of `multi` (never in CI: no folds).
     pub fn above(multi: MultiProgress) -> Reporter {
         Reporter {
             target: Target::Bars(multi),
+            folds: false,
         }
     }
 
@@ -46,6 +74,26 @@ impl Reporter {
     pub fn memory() -> Reporter {
         Reporter {
             target: Target::Memory(Rc::default()),
+            folds: false,
+        }
+    }
+
+    /// This reporter folding phases as in CI.
+    #[cfg(test)]
+    fn folding(mut self) -> Reporter {
+        self.folds = true;
+        self
+    }
+
+    /// Opens a fold named `title` in CI (`::group::title`), closed when the returned guard
+    /// is dropped; nothing outside CI.
+    pub fn group(&self, title: &str) -> Group {
+        if !self.folds {
+            return Group { reporter: None };
+        }
+        self.line(&format!("::group::{title}"));
+        Group {
+            reporter: Some(self.clone()),
         }
     }
 
@@ -82,5 +130,35 @@ impl Reporter {
     /// leaves it be, and says which).
     pub fn warn(&self, what: &str) {
         self.line(&format!("warning: {what}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_folds_what_is_said_while_it_is_open_in_ci_only() {
+        let ci = Reporter::memory().folding();
+        {
+            let _group = ci.group("relplan: preflight");
+            ci.note("inside");
+        }
+        ci.note("after");
+        assert_eq!(
+            ci.lines(),
+            [
+                "::group::relplan: preflight",
+                "note: inside",
+                "::endgroup::",
+                "note: after"
+            ]
+        );
+        let local = Reporter::memory();
+        {
+            let _group = local.group("relplan: preflight");
+            local.note("inside");
+        }
+        assert_eq!(local.lines(), ["note: inside"]);
     }
 }

@@ -1,8 +1,8 @@
 //! Per-job rows of a run, as `status` and `simulate` show them (text and JSON). The JSON
 //! field names are a contract for programs (never renamed, only added): `id`, `state`,
 //! `attempts`, `start_s`, `end_s`, `history` (`attempt`, `start_s`, `end_s`, `outcome`,
-//! `reason`, `help`, and for `status` `runs`, `adopted` and `log`, left out when empty or
-//! false).
+//! `reason`, `help`, and for `status` `runs`, `url`, `urls`, `adopted` and `log`, left out
+//! when empty or false).
 
 use std::fmt::Write;
 
@@ -39,6 +39,14 @@ pub struct AttemptRow {
     /// The backend's run references (`status` only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runs: Vec<String>,
+    /// The attempt's web page (`status` only): its run's (the first of `runs`), or for the
+    /// release job the published release's; when the backend has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The web page of each of `runs`, in their order (`status` only), when the backend
+    /// has them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
     /// Found on the backend when the journal was started, not dispatched by this journal.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
@@ -86,6 +94,11 @@ fn rows_of(machine: &Machine, with_runs: bool) -> Vec<JobRow> {
                             (Some(run), true) => run.runs.clone(),
                             _ => Vec::new(),
                         },
+                        url: a.link().filter(|_| with_runs).map(str::to_string),
+                        urls: match (&a.run, with_runs) {
+                            (Some(run), true) => run.urls.clone(),
+                            _ => Vec::new(),
+                        },
                         adopted: a.adopted,
                         log: None,
                     })
@@ -93,6 +106,60 @@ fn rows_of(machine: &Machine, with_runs: bool) -> Vec<JobRow> {
             }
         })
         .collect()
+}
+
+/// Where a run stands, one word: running, pausing, cancelling (an executor holds the state
+/// directory, `locked`), paused, interrupted, stopped (none does, and the run is not over:
+/// the executor was killed or crashed), succeeded, failed or cancelled.
+pub fn run_state(machine: &Machine, locked: bool) -> &'static str {
+    if machine.is_finished() {
+        if machine.succeeded() {
+            "succeeded"
+        } else if machine.is_cancelled() {
+            "cancelled"
+        } else {
+            "failed"
+        }
+    } else if locked {
+        if machine.is_cancelled() {
+            "cancelling"
+        } else if machine.is_paused() {
+            "pausing"
+        } else {
+            "running"
+        }
+    } else if machine.is_paused() {
+        "paused"
+    } else if machine.was_interrupted() {
+        "interrupted"
+    } else {
+        "stopped"
+    }
+}
+
+/// What moves a run in `state` (a [`run_state`]) on, as a sentence ending in the command
+/// to run for the state directory `dir`; `None` when nothing is left to do (it succeeded,
+/// or an executor is on it).
+pub fn next_step(rows: &[JobRow], state: &str, dir: &str) -> Option<String> {
+    let blocked = rows.iter().any(|j| j.state == JobState::Blocked);
+    let retryable = rows.iter().any(|j| {
+        matches!(
+            j.state,
+            JobState::Failed | JobState::Blocked | JobState::Cancelled
+        )
+    });
+    match state {
+        "paused" | "interrupted" | "stopped" => {
+            Some(format!("continue with `relplan resume --state-dir {dir}`"))
+        }
+        "failed" | "cancelled" if blocked => Some(format!(
+            "fix what blocks the blocked jobs, then continue with `relplan retry --state-dir {dir}`"
+        )),
+        "failed" | "cancelled" if retryable => Some(format!(
+            "continue from the jobs that did not complete with `relplan retry --state-dir {dir}`"
+        )),
+        _ => None,
+    }
 }
 
 /// The time the last attempt ended: the run's makespan once it finished.

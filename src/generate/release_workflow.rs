@@ -5,7 +5,9 @@
 //! - `apply` runs in the `release` Environment, so it waits until a reviewer, having read
 //!   the plan job's summary, approves; it compiles again and applies with
 //!   `--expect-hash` set to the hash the plan job showed, so a plan that changed in between
-//!   is refused; the state directory is kept between re-runs in the Actions cache.
+//!   is refused; the state directory is kept between re-runs in the Actions cache; `apply`
+//!   itself appends the run's report (every job with its run's link, the release's link, the
+//!   next command) to the step summary, however it ends.
 //!
 //! It runs on a push to the default branch that changes the plan or its manifest, and on
 //! `workflow_dispatch`; one concurrency group per plan keeps a second executor waiting and
@@ -145,9 +147,6 @@ fn apply_job(settings: &Settings, plan_args: &str) -> Map {
     let apply = format!(
         "relplan apply {plan_args} --backend github --expect-hash \"$APPROVED_HASH\" --state-dir {STATE_DIR}\n"
     );
-    let summary = format!(
-        "relplan status --state-dir {STATE_DIR} --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n"
-    );
     let restore = Map::new()
         .str("name", "Restore the state directory")
         .comment(&format!(
@@ -168,7 +167,11 @@ fn apply_job(settings: &Settings, plan_args: &str) -> Map {
         );
     let run = Map::new()
         .str("name", "Apply the approved plan")
-        .comment("Compiles again and refuses (exit 4) a plan whose hash is not the one approved.")
+        .comment(
+            "Compiles again and refuses (exit 4) a plan whose hash is not the one approved. However\n\
+             it ends, apply appends the run's report to the step summary: every job with the link\n\
+             to its run, the release's link, and the next command.",
+        )
         .map(
             "env",
             Map::new()
@@ -194,10 +197,6 @@ fn apply_job(settings: &Settings, plan_args: &str) -> Map {
                 format!("{state_key}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}"),
             ),
         );
-    let report = Map::new()
-        .str("name", "Write the step summary")
-        .str("if", "always()")
-        .script("run", summary);
     Map::new()
         .str("name", "Apply")
         .str("needs", "plan")
@@ -216,7 +215,6 @@ fn apply_job(settings: &Settings, plan_args: &str) -> Map {
                 Node::Map(restore),
                 Node::Map(run),
                 Node::Map(save),
-                Node::Map(report),
             ],
         )
 }

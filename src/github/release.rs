@@ -171,13 +171,17 @@ impl GitHub {
         if release.draft {
             self.check_tag_unmoved(spec).await?;
             let action = format!("publishing the release `{}` of `{}`", spec.tag, spec.repo);
-            self.send_json(
-                Method::PATCH,
-                &action,
-                &format!("{base}/{}", release.id),
-                &json!({ "draft": false, "prerelease": spec.prerelease }),
-            )
-            .await?;
+            // A draft's page is under a made-up tag: the published one is under the tag.
+            published.html_url = self
+                .send_json(
+                    Method::PATCH,
+                    &action,
+                    &format!("{base}/{}", release.id),
+                    &json!({ "draft": false, "prerelease": spec.prerelease }),
+                )
+                .await?
+                .json::<ReleaseInfo>(&action)?
+                .html_url;
         }
         Ok(published)
     }

@@ -55,6 +55,14 @@ fn first_attempt() -> u32 {
     1
 }
 
+/// The web pages of `runs`, in their order; none unless GitHub gave each one.
+pub fn web_urls(runs: &[Run]) -> Vec<String> {
+    if runs.iter().any(|r| r.html_url.is_empty()) {
+        return Vec::new();
+    }
+    runs.iter().map(|r| r.html_url.clone()).collect()
+}
+
 impl Run {
     pub fn state(&self) -> Result<RunState, GitHubError> {
         RunState::parse(&self.status, self.conclusion.as_deref()).map_err(|detail| {

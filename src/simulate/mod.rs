@@ -16,7 +16,7 @@ use crate::compiled::{CompiledPlan, JobKind};
 use crate::exec::event::{AssetDigest, AttemptOutcome, BackendKind, Event, RunRef, Settings};
 use crate::exec::machine::Machine;
 use crate::release_assets::{self, CLASH_HELP, Clash};
-use crate::scenario::{Outcome, Scenario, synthetic_artifacts};
+use crate::scenario::{self, Outcome, Scenario, synthetic_artifacts};
 
 /// The end state of a simulated run.
 pub struct Simulation {
@@ -64,7 +64,16 @@ pub fn simulate(
                 break;
             }
             ends.pop();
-            if let Some(event) = machine.run_finished(i, attempt, success, at) {
+            if let Some(mut event) = machine.run_finished(i, attempt, success, at) {
+                if let Event::AttemptFinished {
+                    outcome: AttemptOutcome::Success,
+                    url,
+                    ..
+                } = &mut event
+                    && machine.job(i).kind == JobKind::Release
+                {
+                    *url = Some(scenario::release_url(&machine.plan().release.tag));
+                }
                 record(&mut machine, &mut events, event);
             }
         }
@@ -114,6 +123,7 @@ pub fn simulate(
                             at: now,
                             reason: Some(release_assets::clashes_message(&clashes)),
                             help: Some(CLASH_HELP.into()),
+                            url: None,
                         };
                         record(&mut machine, &mut events, event);
                         continue;
@@ -124,8 +134,9 @@ pub fn simulate(
                     job,
                     attempt,
                     run: RunRef {
-                        runs: vec![format!("sim:{correlation_id}")],
+                        runs: vec![scenario::run_id(&correlation_id)],
                         started_s: now,
+                        urls: vec![scenario::run_url(&correlation_id)],
                     },
                 };
                 record(&mut machine, &mut events, event);

@@ -194,7 +194,7 @@ impl Fixture {
             settings,
             limit,
             Reporter::memory(),
-            |journaled, reporter| {
+            |journaled, _reporter| {
                 let clock = Clock {
                     speed,
                     ..journaled.clock()
@@ -213,8 +213,8 @@ impl Fixture {
                     supervisor: env!("CARGO_BIN_EXE_relplan").into(),
                 };
                 let plan = self.compiled();
-                let backend = LocalBackend::new(config, clock, &plan, reporter)
-                    .expect("the local backend starts");
+                let backend =
+                    LocalBackend::new(config, clock, &plan).expect("the local backend starts");
                 (backend, clock)
             },
         ))

@@ -54,8 +54,8 @@ pub fn relplan_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the relplan binary runs")
 }
 
-/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub credentials
-/// or API URL from the environment of the tests.
+/// The relplan binary with `args`, run from `dir`, colour off, and no GitHub credentials,
+/// API URL, step summary or CI flag from the environment of the tests.
 pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_relplan"));
     command
@@ -66,7 +66,9 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("GH_TOKEN")
         .env_remove("RELPLAN_APP_ID")
         .env_remove("RELPLAN_APP_PRIVATE_KEY")
-        .env_remove("GITHUB_API_URL");
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("CI");
     command
 }
 

@@ -311,7 +311,12 @@ impl World {
             "prerelease": release.prerelease,
             "target_commitish": release.target_commitish,
             "immutable": self.wiring.immutable_releases.contains(&release.id),
-            "html_url": format!("https://github.com/{}/releases/tag/{}", release.repo, release.tag),
+            // As on GitHub: a draft's page is under a made-up tag until it is published.
+            "html_url": if release.draft {
+                format!("https://github.com/{}/releases/tag/untagged-{:020x}", release.repo, release.id)
+            } else {
+                format!("https://github.com/{}/releases/tag/{}", release.repo, release.tag)
+            },
             "upload_url": format!(
                 "http://127.0.0.1:{}/uploads/repos/{}/releases/{}/assets{{?name,label}}",
                 self.port, release.repo, release.id

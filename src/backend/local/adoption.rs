@@ -12,20 +12,20 @@
 //!   never started is no attempt: dispatching that attempt starts it, once.
 //! - An attempt folder of another plan refuses the start: folders are named by job and
 //!   attempt only, so the new run would meet the other plan's builds where its own go.
-//! - The plan's release folder (`release/<tag>/`) is its published release.
+//! - The plan's release folder (`release/<tag>/`) is its published release, its `file://`
+//!   URL the release's page.
 //! - Times count from the earliest build found.
 //!
 //! [`Backend::adopt`]: crate::exec::backend::Backend::adopt
 
 use std::path::Path;
 
-use crate::backend::local::layout::{AttemptDir, LOCAL_DIR, every_attempt};
+use crate::backend::local::layout::{AttemptDir, LOCAL_DIR, every_attempt, file_url};
 use crate::backend::local::release_dir::release_path;
 use crate::backend::local::supervisor;
 use crate::compiled::CompiledPlan;
 use crate::correlation;
 use crate::exec::backend::{BackendError, Clock, Found, Holdings, RunStatus};
-use crate::exec::event::RunRef;
 
 /// Everything `state_dir` holds for `plan`; `speed` is the run's clock speed, `shown` the
 /// state directory as the user named it (for messages).
@@ -74,18 +74,18 @@ pub fn holdings(
             job: spec.job,
             attempt: spec.attempt,
             correlation_id: spec.correlation_id,
-            run: RunRef {
-                runs: vec![dir.run_name(state_dir)],
-                started_s: clock.at(started_ms),
-            },
+            run: dir.run_ref(state_dir, clock.at(started_ms)),
             status,
             reason,
         });
     }
+    let release = release_path(state_dir, &plan.release.tag)?;
+    let published = release.exists();
     Ok(Holdings {
         origin_unix_ms,
         attempts,
-        published: release_path(state_dir, &plan.release.tag)?.exists(),
+        published,
+        release_url: file_url(&release).filter(|_| published),
         // The plan's `[fallback]` is a GitHub workflow, never started locally.
         fallback: None,
     })

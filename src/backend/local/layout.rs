@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
 use crate::exec::backend::BackendError;
+use crate::exec::event::RunRef;
 
 /// The local backend's folder in the state directory.
 pub const LOCAL_DIR: &str = "local";
@@ -172,6 +173,22 @@ impl AttemptDir {
         let relative = self.0.strip_prefix(state_dir).unwrap_or(&self.0);
         format!("local:{}", relative.display())
     }
+
+    /// The attempt as the journal keeps its run, started at `started_s`: its name, and
+    /// its log's `file://` URL as the run's page. `state_dir` is absolute.
+    pub fn run_ref(&self, state_dir: &Path, started_s: u64) -> RunRef {
+        RunRef {
+            runs: vec![self.run_name(state_dir)],
+            started_s,
+            urls: file_url(&self.file(LOG_FILE)).into_iter().collect(),
+        }
+    }
+}
+
+/// The `file://` URL of the absolute `path`, the local backend's web page of a run (its
+/// log) or of the release (its folder); `None` for a relative path.
+pub fn file_url(path: &Path) -> Option<String> {
+    url::Url::from_file_path(path).ok().map(String::from)
 }
 
 /// The folder holding every attempt of `job`.

@@ -36,6 +36,9 @@
 //!   processes or a supervisor slow to start is asked again.
 //! - The release job reads each publishing job's collected files ([`collect::published`])
 //!   and `publish` writes the release folder ([`release_dir::publish`]).
+//! - Its web pages are `file://` URLs ([`layout::file_url`]): an attempt's `output.log` is
+//!   its run's page, the release folder the release's, so the log lines, `status` and the
+//!   report link them as they link GitHub's.
 
 mod adoption;
 mod collect;
@@ -53,7 +56,6 @@ use std::time::Duration;
 use crate::compiled::{CompiledPlan, FALLBACK_JOB, Job, JobKind, LocalBuild, Release};
 use crate::exec::backend::{Backend, BackendError, Clock, Holdings, RunStatus};
 use crate::exec::event::RunRef;
-use crate::exec::reporter::Reporter;
 use crate::release_assets::Asset;
 
 pub use layout::{AttemptDir, LOG_FILE};
@@ -61,7 +63,9 @@ pub use release_dir::release_path;
 pub use supervisor::{SUPERVISE_COMMAND, supervise};
 pub use workspace::{DEFAULT_GIT_BASE, GIT_BASE_VARIABLE};
 
-use layout::{ARTIFACTS_DIR, NEEDS_DIR, Spec, WORK_DIR, WORKTREE_DIR, attempt_of, attempts_of};
+use layout::{
+    ARTIFACTS_DIR, NEEDS_DIR, Spec, WORK_DIR, WORKTREE_DIR, attempt_of, attempts_of, file_url,
+};
 use workspace::Workspace;
 
 /// How long `dispatch` waits for a new supervisor to start its build.
@@ -96,7 +100,6 @@ pub struct LocalBackend {
     release_jobs: Vec<String>,
     /// Supervisors this process started, reaped once they end (they outlive it otherwise).
     children: Vec<Child>,
-    reporter: Reporter,
 }
 
 impl LocalBackend {
@@ -104,7 +107,6 @@ impl LocalBackend {
         config: LocalConfig,
         clock: Clock,
         plan: &CompiledPlan,
-        reporter: Reporter,
     ) -> Result<LocalBackend, BackendError> {
         let absolute = |path: &Path, what: &str| {
             std::path::absolute(path).map_err(|e| {
@@ -126,7 +128,6 @@ impl LocalBackend {
                 .map(|j| j.id.clone())
                 .collect(),
             children: Vec::new(),
-            reporter,
         })
     }
 
@@ -145,10 +146,8 @@ impl LocalBackend {
     /// The run reference of an attempt whose build started, dated by its `pid` file.
     fn run_ref(&self, dir: &AttemptDir) -> Result<RunRef, BackendError> {
         let started_ms = dir.started_unix_ms()?;
-        Ok(RunRef {
-            runs: vec![dir.run_name(&self.state_dir)],
-            started_s: started_ms.map_or_else(|| self.now(), |ms| self.clock.at(ms)),
-        })
+        let started_s = started_ms.map_or_else(|| self.now(), |ms| self.clock.at(ms));
+        Ok(dir.run_ref(&self.state_dir, started_s))
     }
 
     /// Makes the attempt folder ready to run: where it runs, what it gets, `spec.json`.
@@ -363,11 +362,6 @@ impl Backend for LocalBackend {
             Some(_) => {}
         }
         self.start_supervisor(&dir).await?;
-        self.reporter.note(&format!(
-            "{} attempt {attempt}: log in `{}`",
-            job.id,
-            dir.file(LOG_FILE).display()
-        ));
         self.run_ref(&dir)
     }
 
@@ -426,8 +420,14 @@ impl Backend for LocalBackend {
         collect::published(&job.id, attempt, &dir.file(ARTIFACTS_DIR), &job.publish)
     }
 
-    async fn publish(&mut self, release: &Release, assets: &[Asset]) -> Result<(), BackendError> {
-        release_dir::publish(&self.state_dir, &release.tag, assets)
+    /// The release folder's `file://` URL is the release's page.
+    async fn publish(
+        &mut self,
+        release: &Release,
+        assets: &[Asset],
+    ) -> Result<Option<String>, BackendError> {
+        release_dir::publish(&self.state_dir, &release.tag, assets)?;
+        Ok(file_url(&release_path(&self.state_dir, &release.tag)?))
     }
 }
 
