@@ -124,13 +124,22 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
 }
 
 /// The journaled settings of a local run: the workspace as an absolute path (a resumed run
-/// may start elsewhere) and where missing clones come from.
+/// may start elsewhere) and where missing clones come from. A workspace that is a file is
+/// refused before anything is written: every build would be blocked on it.
 fn local_settings(workspace: Option<&Path>) -> Result<BackendKind, RunError> {
     let Some(workspace) = workspace else {
         return Err(RunError::new("--backend local needs --workspace DIR")
             .with_help("give the folder that holds (or will hold) one clone per repository")
             .with_exit(Exit::Usage));
     };
+    if workspace.exists() && !workspace.is_dir() {
+        return Err(RunError::new(format!(
+            "the workspace `{}` is a file, not a folder",
+            workspace.display()
+        ))
+        .with_help("give --workspace the folder that holds (or will hold) one clone per repository")
+        .with_exit(Exit::Usage));
+    }
     let workspace = std::path::absolute(workspace).map_err(|e| {
         RunError::new(format!(
             "cannot use the workspace `{}`: {e}",

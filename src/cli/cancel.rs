@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::drive::{self, ConnectionArgs};
+use crate::cli::output;
 use crate::exec::event::AttemptOutcome;
 use crate::exec::executor::Ending;
 use crate::exec::machine::{JobState, Machine};
@@ -44,7 +45,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         while journal::is_locked(dir) {
             let machine = session::read(dir)?;
             if machine.is_finished() {
-                return Ok(cancelled(&machine, &shown));
+                return cancelled(&machine, &shown);
             }
             std::thread::sleep(WAIT);
         }
@@ -61,13 +62,13 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     requests::done(dir, &Request::Cancel);
     let (ending, machine) = drive::run_to_end(dir, machine, journal, &args.connection, journaled)?;
     match ending {
-        Ending::Finished { .. } => Ok(cancelled(&machine, &shown)),
+        Ending::Finished { .. } => cancelled(&machine, &shown),
         other => drive::ending_exit(other, &machine, &shown),
     }
 }
 
 /// What the cancel did, on stdout.
-fn cancelled(machine: &Machine, shown: &str) -> Exit {
+fn cancelled(machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     let runs = (0..machine.job_count())
         .filter_map(|i| machine.run(i).current())
         .filter(|a| a.outcome == Some(AttemptOutcome::Cancelled) && a.run.is_some())
@@ -75,10 +76,10 @@ fn cancelled(machine: &Machine, shown: &str) -> Exit {
     let jobs = (0..machine.job_count())
         .filter(|&i| machine.run(i).state() == JobState::Cancelled)
         .count();
-    println!(
+    output::line(&format!(
         "cancelled: {runs} running attempt{} stopped, {jobs} job{} cancelled; `relplan retry --state-dir {shown}` continues them",
         if runs == 1 { "" } else { "s" },
         if jobs == 1 { "" } else { "s" },
-    );
-    Exit::Success
+    ))?;
+    Ok(Exit::Success)
 }

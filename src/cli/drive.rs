@@ -12,6 +12,7 @@ use crate::backend::github::GitHubBackend;
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::sim::SimBackend;
 use crate::cli::Exit;
+use crate::cli::output;
 use crate::compiled::CompiledPlan;
 use crate::exec::backend::Backend;
 use crate::exec::event::{BackendKind, Event, Settings};
@@ -205,7 +206,7 @@ fn drive_on(
 ) -> Result<Exit, RunError> {
     let shown = dir.display().to_string();
     if machine.is_finished() {
-        return Ok(finished(&machine, &shown));
+        return finished(&machine, &shown);
     }
     if let Some(change) = connection.change(&machine) {
         journal.append(&change)?;
@@ -219,7 +220,7 @@ fn drive_on(
 /// after a pause or an interruption, the error of a halt.
 pub fn ending_exit(ending: Ending, machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     match ending {
-        Ending::Finished { .. } => Ok(finished(machine, shown)),
+        Ending::Finished { .. } => finished(machine, shown),
         Ending::Paused => {
             eprintln!(
                 "paused; running jobs have finished. Continue with `relplan resume --state-dir {shown}`"
@@ -410,7 +411,7 @@ fn interruption() -> Pin<Box<dyn Future<Output = ()>>> {
 
 /// The summary of a finished run on stdout (and what to do next on stderr); exit 0 only
 /// when every job succeeded.
-pub fn finished(machine: &Machine, shown: &str) -> Exit {
+pub fn finished(machine: &Machine, shown: &str) -> Result<Exit, RunError> {
     let rows = view::rows(machine);
     let count = |state: JobState| rows.iter().filter(|r| r.state == state).count();
     let published = if machine.published() {
@@ -422,15 +423,15 @@ pub fn finished(machine: &Machine, shown: &str) -> Exit {
         0 => String::new(),
         n => format!(", {n} blocked"),
     };
-    println!(
+    output::line(&format!(
         "{} succeeded, {} failed{blocked}, {} skipped, {} cancelled{published}; see `relplan status --state-dir {shown}`",
         count(JobState::Succeeded),
         count(JobState::Failed),
         count(JobState::Skipped),
         count(JobState::Cancelled),
-    );
+    ))?;
     if machine.succeeded() {
-        return Exit::Success;
+        return Ok(Exit::Success);
     }
     if count(JobState::Blocked) > 0 {
         eprintln!(
@@ -441,5 +442,5 @@ pub fn finished(machine: &Machine, shown: &str) -> Exit {
             "help: `relplan retry --state-dir {shown}` continues the run from the jobs that did not complete; what succeeded is kept"
         );
     }
-    Exit::Failure
+    Ok(Exit::Failure)
 }

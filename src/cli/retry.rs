@@ -4,7 +4,7 @@
 //! again; attempt numbers go on. The request is journaled, then the run continues as
 //! `resume` does, or, when an executor is running there, that executor takes it up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
@@ -31,14 +31,16 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
     let shown = dir.display();
     let machine = session::read(dir)?;
-    let jobs = jobs_to_retry(&machine, &args.jobs, &shown.to_string())?;
+    let jobs = jobs_to_retry(&machine, &args.jobs, dir, &shown.to_string())?;
     if jobs.is_empty() {
-        let why = if machine.succeeded() {
-            "every job succeeded"
+        if machine.succeeded() {
+            eprintln!("every job succeeded in `{shown}`; there is nothing to retry");
         } else {
-            "no job failed, was blocked or was cancelled"
-        };
-        eprintln!("{why} in `{shown}`; there is nothing to retry");
+            eprintln!(
+                "no job failed, was blocked or was cancelled in `{shown}`; there is nothing to retry"
+            );
+            eprintln!("help: {}", unfinished_help(dir, &shown.to_string()));
+        }
         return Ok(Exit::Success);
     }
     let request = Request::Retry { jobs: jobs.clone() };
@@ -63,6 +65,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
 fn jobs_to_retry(
     machine: &Machine,
     named: &[String],
+    dir: &Path,
     shown: &str,
 ) -> Result<Vec<String>, RunError> {
     if named.is_empty() {
@@ -95,14 +98,31 @@ fn jobs_to_retry(
             JobState::Running | JobState::Pending => Some(format!("it is {}", state.as_str())),
         };
         if let Some(refusal) = refusal {
-            return Err(RunError::new(format!("`{name}` cannot be retried: {refusal}"))
-                .with_help(format!(
+            let help = match state {
+                JobState::Running | JobState::Pending => unfinished_help(dir, shown),
+                _ => format!(
                     "retry failed, blocked or cancelled jobs; see them with `relplan status --state-dir {shown}`"
-                )));
+                ),
+            };
+            return Err(
+                RunError::new(format!("`{name}` cannot be retried: {refusal}")).with_help(help)
+            );
         }
         if !jobs.contains(name) {
             jobs.push(name.clone());
         }
     }
     Ok(jobs)
+}
+
+/// What moves a run on whose jobs are still pending or running: its executor, or, when none
+/// runs (paused, interrupted, killed), `relplan resume`.
+fn unfinished_help(dir: &Path, shown: &str) -> String {
+    if journal::is_locked(dir) {
+        format!(
+            "the executor running on `{shown}` runs them; follow it with `relplan status --state-dir {shown}`"
+        )
+    } else {
+        format!("pending and running jobs go on with `relplan resume --state-dir {shown}`")
+    }
 }
