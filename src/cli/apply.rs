@@ -114,10 +114,17 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
         "`{}` already holds a run of this plan; continuing it",
         dir.display()
     ));
-    if kept(machine.settings()) != kept(&settings) {
-        reporter.note(
-            "the run keeps the settings it started with (backend, concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
-        );
+    let ignored = ignored_settings(machine.settings(), &settings);
+    if !ignored.is_empty() {
+        reporter.note(&format!(
+            "the run keeps the {} it started with, which this command sets otherwise; use another --state-dir to change {}",
+            match ignored.split_last() {
+                Some((last, [])) => last.to_string(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            },
+            if ignored.len() == 1 { "it" } else { "them" },
+        ));
     }
     requests::withdraw_pause(dir)?;
     drive::resume(dir, machine, journal, &args.connection, Vec::new())
@@ -171,18 +178,51 @@ fn before_new_github_run(
     preflight::before_apply(plan, &ApiUrl::resolve(Some(api_url), |_| None), token)
 }
 
-/// The settings a continued run keeps: all but its time zero and the connection settings
-/// (which this command may change).
-fn kept(settings: &Settings) -> Settings {
-    let mut kept = settings.clone();
-    kept.origin_unix_ms = 0;
-    if let BackendKind::GitHub {
-        api_url,
-        poll_interval_s,
-    } = &mut kept.backend
-    {
-        api_url.clear();
-        *poll_interval_s = 0;
+/// The settings of this command that differ from those the continued run keeps (all but
+/// its time zero and the connection settings, which this command may change), named as the
+/// user gives them.
+fn ignored_settings(run: &Settings, given: &Settings) -> Vec<&'static str> {
+    let mut ignored = Vec::new();
+    match (&run.backend, &given.backend) {
+        (
+            BackendKind::Sim { speed, scenario },
+            BackendKind::Sim {
+                speed: given_speed,
+                scenario: given_scenario,
+            },
+        ) => {
+            if speed != given_speed {
+                ignored.push("--speed");
+            }
+            if scenario != given_scenario {
+                ignored.push("--scenario");
+            }
+        }
+        (BackendKind::GitHub { .. }, BackendKind::GitHub { .. }) => {}
+        (
+            BackendKind::Local {
+                workspace,
+                git_base,
+            },
+            BackendKind::Local {
+                workspace: given_workspace,
+                git_base: given_git_base,
+            },
+        ) => {
+            if workspace != given_workspace {
+                ignored.push("--workspace");
+            }
+            if git_base != given_git_base {
+                ignored.push(GIT_BASE_VARIABLE);
+            }
+        }
+        _ => ignored.push("--backend"),
     }
-    kept
+    if run.concurrency != given.concurrency {
+        ignored.push("--concurrency");
+    }
+    if run.fail_fast != given.fail_fast {
+        ignored.push("--fail-fast");
+    }
+    ignored
 }
