@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         requests::send(dir, &request)?;
         eprintln!(
             "retry requested: the executor running on `{shown}` continues {}",
-            jobs.join(", ")
+            few(&jobs)
         );
         return Ok(Exit::Success);
     }
@@ -120,9 +120,41 @@ fn jobs_to_retry(
 fn unfinished_help(dir: &Path, shown: &str) -> String {
     if journal::is_locked(dir) {
         format!(
-            "the executor running on `{shown}` runs them; follow it with `relplan status --state-dir {shown}`"
+            "the executor running on `{shown}` goes on with pending and running jobs; follow it with `relplan status --state-dir {shown}`"
         )
     } else {
         format!("pending and running jobs go on with `relplan resume --state-dir {shown}`")
+    }
+}
+
+/// How many jobs a message names before it counts the rest.
+const JOBS_NAMED: usize = 3;
+
+/// `a, b and c`, or `a, b, c, … and 297 more`: a retry of a big run stays one short line.
+fn few(jobs: &[String]) -> String {
+    if jobs.len() > JOBS_NAMED {
+        return format!(
+            "{}, … and {} more",
+            jobs[..JOBS_NAMED].join(", "),
+            jobs.len() - JOBS_NAMED
+        );
+    }
+    match jobs.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::few;
+
+    #[test]
+    fn a_few_jobs_are_named_and_the_rest_counted() {
+        let jobs = |n: usize| (0..n).map(|i| format!("r{i}")).collect::<Vec<_>>();
+        assert_eq!(few(&jobs(1)), "r0");
+        assert_eq!(few(&jobs(3)), "r0, r1 and r2");
+        assert_eq!(few(&jobs(300)), "r0, r1, r2, … and 297 more");
     }
 }
