@@ -2,8 +2,7 @@
 //! `relplan retry` after a job failed for good, `relplan cancel` of a running and of a
 //! stopped executor, a finished release applied again from a new journal, and what
 //! `resume` tells after `kill -9`, and `pause` of a retried run. Assertions read the journal
-//! and the simulated world,
-//! never the wall clock.
+//! and the simulated world, never the wall clock.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
