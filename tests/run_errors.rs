@@ -244,3 +244,31 @@ fn run_summaries_survive_a_reader_that_stops_reading() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// `--scenario` with a real backend: a usage error before anything is written, not a real
+/// run taken for the rehearsal of a failure.
+#[test]
+fn a_scenario_for_a_real_backend() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let state = dir.path().join("state");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let mut shown_for = Vec::new();
+    for backend in [
+        &["--backend", "local", "--workspace", "ws"][..],
+        &["--backend", "github"][..],
+    ] {
+        let mut args = vec![
+            "apply",
+            PLAN,
+            "--scenario",
+            "plans/scenarios/node-fails-twice.toml",
+            "--state-dir",
+            state_arg,
+        ];
+        args.extend_from_slice(backend);
+        shown_for.push(shown(&relplan(&args), dir.path()));
+    }
+    assert_eq!(shown_for[0], shown_for[1]);
+    insta::assert_snapshot!(shown_for[0]);
+    assert!(!state.exists(), "nothing is written");
+}

@@ -61,6 +61,13 @@ pub struct Args {
 }
 
 pub fn run(mut args: Args) -> Result<Exit, RunError> {
+    if args.scenario.is_some() && args.backend != BackendName::Sim {
+        // A scenario decides outcomes only in the simulated world; ignoring it silently
+        // would let a real run pass for the rehearsal of a failure.
+        return Err(RunError::new("--scenario only applies to `--backend sim`")
+            .with_help("leave --scenario out, or rehearse with `--backend sim --scenario FILE`")
+            .with_exit(Exit::Usage));
+    }
     args.plan.require_local = args.backend == BackendName::Local;
     let Some(plan) = compile_and_report(&args.plan, "apply") else {
         return Ok(Exit::Failure);
