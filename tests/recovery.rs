@@ -397,3 +397,25 @@ fn pause_after_a_retry_of_a_finished_run_pauses_it() {
     );
     assert_eq!(status_json(dir.path())["status"], "paused");
 }
+
+/// `retry` of a job that was only skipped names the job that stopped it, and the command
+/// that retries both; nothing is journaled.
+#[test]
+fn retry_of_a_skipped_job_names_the_job_it_waits_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &["--speed", "1000000", "--scenario", NODE_FAILS_TWICE],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let before = fs_err::read(journal::journal_path(dir.path())).unwrap();
+    // deploy-signal needs the release, which needs blvm, which needs blvm-node.
+    let skipped = relplan(&["retry", "deploy-signal", "--state-dir", state(dir.path())]);
+    assert_eq!(skipped.status.code(), Some(1));
+    assert_eq!(
+        stderr(&skipped).replace(state(dir.path()), "STATE"),
+        "error: `deploy-signal` cannot be retried: it was skipped because `blvm-node` did not complete\n\
+         help: `relplan retry blvm-node --state-dir STATE` retries `blvm-node`, and `deploy-signal` follows\n"
+    );
+    assert_eq!(fs_err::read(journal::journal_path(dir.path())).unwrap(), before);
+}

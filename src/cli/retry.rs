@@ -86,33 +86,67 @@ fn jobs_to_retry(
                 .with_exit(Exit::Usage));
         };
         let state = machine.run(i).state();
-        let refusal = match state {
-            JobState::Failed | JobState::Blocked | JobState::Cancelled => None,
-            JobState::Succeeded => {
-                Some("it succeeded, and what succeeded is never dispatched again".to_string())
-            }
-            JobState::Skipped => Some(
-                "it was skipped; retry the failed or blocked job it needs, and it follows"
-                    .to_string(),
-            ),
-            JobState::Running | JobState::Pending => Some(format!("it is {}", state.as_str())),
+        let listed = || {
+            format!(
+                "retry failed, blocked or cancelled jobs; see them with `relplan status --state-dir {shown}`"
+            )
         };
-        if let Some(refusal) = refusal {
-            let help = match state {
-                JobState::Running | JobState::Pending => unfinished_help(dir, shown),
-                _ => format!(
-                    "retry failed, blocked or cancelled jobs; see them with `relplan status --state-dir {shown}`"
+        let (refusal, help) = match state {
+            JobState::Failed | JobState::Blocked | JobState::Cancelled => {
+                if !jobs.contains(name) {
+                    jobs.push(name.clone());
+                }
+                continue;
+            }
+            JobState::Succeeded => (
+                "it succeeded, and what succeeded is never dispatched again".to_string(),
+                listed(),
+            ),
+            JobState::Skipped => match stopped_need(machine, i) {
+                Some(need) => (
+                    format!("it was skipped because `{need}` did not complete"),
+                    format!(
+                        "`relplan retry {need} --state-dir {shown}` retries `{need}`, and `{name}` follows"
+                    ),
                 ),
-            };
-            return Err(
-                RunError::new(format!("`{name}` cannot be retried: {refusal}")).with_help(help)
-            );
-        }
-        if !jobs.contains(name) {
-            jobs.push(name.clone());
-        }
+                None => (
+                    "it was skipped; retry the failed or blocked job it needs, and it follows"
+                        .to_string(),
+                    listed(),
+                ),
+            },
+            JobState::Running | JobState::Pending => {
+                (format!("it is {}", state.as_str()), unfinished_help(dir, shown))
+            }
+        };
+        return Err(RunError::new(format!("`{name}` cannot be retried: {refusal}")).with_help(help));
     }
     Ok(jobs)
+}
+
+/// The first job that job `i` needs, directly or not, which failed, was blocked or was
+/// cancelled: what a retry of `i`, skipped because of it, must name.
+fn stopped_need(machine: &Machine, i: usize) -> Option<String> {
+    let mut stack = vec![i];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(job) = stack.pop() {
+        for need in machine.job(job).needs.iter().rev() {
+            let Some(n) = machine.index_of(need) else {
+                continue;
+            };
+            if !seen.insert(n) {
+                continue;
+            }
+            if matches!(
+                machine.run(n).state(),
+                JobState::Failed | JobState::Blocked | JobState::Cancelled
+            ) {
+                return Some(need.clone());
+            }
+            stack.push(n);
+        }
+    }
+    None
 }
 
 /// What moves a run on whose jobs are still pending or running: its executor, or, when none
