@@ -417,5 +417,8 @@ fn retry_of_a_skipped_job_names_the_job_it_waits_for() {
         "error: `deploy-signal` cannot be retried: it was skipped because `blvm-node` did not complete\n\
          help: `relplan retry blvm-node --state-dir STATE` retries `blvm-node`, and `deploy-signal` follows\n"
     );
-    assert_eq!(fs_err::read(journal::journal_path(dir.path())).unwrap(), before);
+    assert_eq!(
+        fs_err::read(journal::journal_path(dir.path())).unwrap(),
+        before
+    );
 }

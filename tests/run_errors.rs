@@ -217,7 +217,10 @@ fn run_summaries_survive_a_reader_that_stops_reading() {
     let state = dir.path().join("state");
     let state = state.to_str().expect("a UTF-8 path");
     let runs: [(&[&str], i32); 3] = [
-        (&["apply", PLAN, "--backend", "sim", "--speed", "1000000"], 0),
+        (
+            &["apply", PLAN, "--backend", "sim", "--speed", "1000000"],
+            0,
+        ),
         (&["resume"], 0),
         (&["retry"], 0),
     ];
@@ -231,7 +234,11 @@ fn run_summaries_survive_a_reader_that_stops_reading() {
             .output()
             .expect("relplan runs");
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).contains("panicked"), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
     let stopped = stopped_run();
     let state = stopped.path().to_str().expect("a UTF-8 path");

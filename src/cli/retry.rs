@@ -115,11 +115,14 @@ fn jobs_to_retry(
                     listed(),
                 ),
             },
-            JobState::Running | JobState::Pending => {
-                (format!("it is {}", state.as_str()), unfinished_help(dir, shown))
-            }
+            JobState::Running | JobState::Pending => (
+                format!("it is {}", state.as_str()),
+                unfinished_help(dir, shown),
+            ),
         };
-        return Err(RunError::new(format!("`{name}` cannot be retried: {refusal}")).with_help(help));
+        return Err(
+            RunError::new(format!("`{name}` cannot be retried: {refusal}")).with_help(help),
+        );
     }
     Ok(jobs)
 }
