@@ -153,9 +153,9 @@ fn stopped_need(machine: &Machine, i: usize) -> Option<String> {
 }
 
 /// What moves a run on whose jobs are still pending or running: its executor, or, when none
-/// runs (paused, interrupted, killed), `relplan resume`.
+/// runs (interrupted, killed) or it is pausing, `relplan resume`.
 fn unfinished_help(dir: &Path, shown: &str) -> String {
-    if journal::is_locked(dir) {
+    if journal::is_locked(dir) && !requests::pause_requested(dir) {
         format!(
             "the executor running on `{shown}` goes on with pending and running jobs; follow it with `relplan status --state-dir {shown}`"
         )
