@@ -64,7 +64,7 @@ pub fn simulate(
                 break;
             }
             ends.pop();
-            if let Some(event) = machine.run_finished(i, attempt, success, at) {
+            if let Some(event) = machine.run_finished(i, attempt, success, at, None) {
                 record(&mut machine, &mut events, event);
             }
         }

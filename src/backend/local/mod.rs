@@ -398,6 +398,7 @@ impl Backend for LocalBackend {
             Some(status) => RunStatus::Finished {
                 success: status.success,
                 at: self.clock.at(status.finished_unix_ms),
+                reason: status.reason,
             },
         })
     }
