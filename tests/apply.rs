@@ -779,3 +779,48 @@ fn apply_then_retry_each_append_their_report() {
     );
     assert!(second.ends_with("**Next:** nothing: the release is complete.\n\n"));
 }
+
+/// `apply` again with other settings continues the run with its own and names exactly the
+/// ones it keeps; with the same settings it says nothing about them.
+#[test]
+fn applying_again_with_other_settings_names_the_settings_the_run_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = apply(dir.path(), &["--speed", "1000000", "--concurrency", "2"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let notes = |out: &std::process::Output| -> Vec<String> {
+        stderr(out)
+            .lines()
+            .filter(|l| l.starts_with("note:"))
+            .map(|l| l.replace(dir.path().to_str().unwrap(), "STATE"))
+            .collect()
+    };
+    let same = apply(dir.path(), &["--speed", "1000000", "--concurrency", "2"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert_eq!(
+        notes(&same),
+        ["note: `STATE` already holds a run of this plan; continuing it"]
+    );
+    let other = apply(
+        dir.path(),
+        &["--speed", "5", "--scenario", "tests/scenarios/short.toml"],
+    );
+    assert_eq!(other.status.code(), Some(0), "{}", stderr(&other));
+    insta::assert_snapshot!(notes(&other).join("\n"));
+    let local = relplan(&[
+        "apply",
+        PLAN,
+        "--backend",
+        "local",
+        "--workspace",
+        "ws",
+        "--concurrency",
+        "2",
+        "--state-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(local.status.code(), Some(0), "{}", stderr(&local));
+    assert_eq!(
+        notes(&local)[1],
+        "note: the run keeps the --backend it started with, which this command sets otherwise; use another --state-dir to change it"
+    );
+}

@@ -269,6 +269,11 @@ fn a_failing_build_is_retried_then_skips_what_needs_it() {
             named,
             &Value::from(format!("state/local/core/{attempt}/output.log"))
         );
+        // `status` says how the build ended, not only that it failed.
+        assert_eq!(
+            job(&status, "core")["history"][attempt - 1]["reason"],
+            "the build exited with status 3"
+        );
     }
     assert!(!f.state().join("release").exists());
     assert_no_worktrees(&f);

@@ -1,8 +1,8 @@
 //! Recovering a release without redoing it, on the sim backend through the binary:
 //! `relplan retry` after a job failed for good, `relplan cancel` of a running and of a
 //! stopped executor, a finished release applied again from a new journal, and what
-//! `resume` tells after `kill -9`. Assertions read the journal and the simulated world,
-//! never the wall clock.
+//! `resume` tells after `kill -9`, and `pause` of a retried run. Assertions read the journal
+//! and the simulated world, never the wall clock.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -365,4 +365,60 @@ fn resume_after_kill_9_says_it_resumed_shows_what_still_runs_and_never_goes_back
     let times = stamps(&log);
     assert!(times.len() > 10);
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{log}");
+}
+
+/// A run that finished, was retried, and whose executor then died: it is running again, so
+/// `pause` pauses it (journaled, as with no executor) instead of calling it finished.
+#[test]
+fn pause_after_a_retry_of_a_finished_run_pauses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &["--speed", "1000000", "--scenario", NODE_FAILS_TWICE],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let retry = relplan(&["retry", "--state-dir", state(dir.path())]);
+    assert_eq!(retry.status.code(), Some(0), "{}", stderr(&retry));
+    // The executor of the retry dies right after journaling it.
+    let path = journal::journal_path(dir.path());
+    let text = fs_err::read_to_string(&path).unwrap();
+    let cut = text
+        .split_inclusive('\n')
+        .position(|line| line.contains("\"event\":\"retried\""))
+        .expect("the retry is journaled");
+    let kept: String = text.split_inclusive('\n').take(cut + 1).collect();
+    fs_err::write(&path, kept).unwrap();
+
+    let pause = relplan(&["pause", "--state-dir", state(dir.path())]);
+    assert_eq!(pause.status.code(), Some(0));
+    assert_eq!(
+        stderr(&pause).replace(state(dir.path()), "STATE"),
+        "paused (no executor was running); continue with `relplan resume --state-dir STATE`\n"
+    );
+    assert_eq!(status_json(dir.path())["status"], "paused");
+}
+
+/// `retry` of a job that was only skipped names the job that stopped it, and the command
+/// that retries both; nothing is journaled.
+#[test]
+fn retry_of_a_skipped_job_names_the_job_it_waits_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = apply(
+        dir.path(),
+        &["--speed", "1000000", "--scenario", NODE_FAILS_TWICE],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let before = fs_err::read(journal::journal_path(dir.path())).unwrap();
+    // deploy-signal needs the release, which needs blvm, which needs blvm-node.
+    let skipped = relplan(&["retry", "deploy-signal", "--state-dir", state(dir.path())]);
+    assert_eq!(skipped.status.code(), Some(1));
+    assert_eq!(
+        stderr(&skipped).replace(state(dir.path()), "STATE"),
+        "error: `deploy-signal` cannot be retried: it was skipped because `blvm-node` did not complete\n\
+         help: `relplan retry blvm-node --state-dir STATE` retries `blvm-node`, and `deploy-signal` follows\n"
+    );
+    assert_eq!(
+        fs_err::read(journal::journal_path(dir.path())).unwrap(),
+        before
+    );
 }

@@ -467,7 +467,11 @@ impl Backend for GitHubBackend {
         Ok(if running || run.runs.is_empty() {
             RunStatus::Running
         } else {
-            RunStatus::Finished { success, at: ended }
+            RunStatus::Finished {
+                success,
+                at: ended,
+                reason: None,
+            }
         })
     }
 

@@ -173,6 +173,7 @@ impl Matched {
                     RunStatus::Finished {
                         success: false,
                         at: next.max(run.started_s),
+                        reason: None,
                     }
                 };
                 let reason = (!last).then(|| "the run failed and was re-run in place".to_string());
@@ -227,7 +228,11 @@ fn status_of(runs: &[Run], seconds: &impl Fn(&str) -> u64) -> RunStatus {
             _ => return RunStatus::Running,
         }
     }
-    RunStatus::Finished { success, at: ended }
+    RunStatus::Finished {
+        success,
+        at: ended,
+        reason: None,
+    }
 }
 
 fn push_new(runs: &mut Vec<Run>, run: &Run) {

@@ -101,11 +101,16 @@ impl SimBackend {
             _ => sim.started_s.saturating_add(sim.duration_s),
         };
         match sim.cancelled_at {
-            Some(at) if at <= end => RunStatus::Finished { success: false, at },
+            Some(at) if at <= end => RunStatus::Finished {
+                success: false,
+                at,
+                reason: None,
+            },
             _ if end > now => RunStatus::Running,
             _ => RunStatus::Finished {
                 success: sim.outcome == Outcome::Success,
                 at: end,
+                reason: None,
             },
         }
     }

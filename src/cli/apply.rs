@@ -62,6 +62,13 @@ pub struct Args {
 }
 
 pub fn run(mut args: Args) -> Result<Exit, RunError> {
+    if args.scenario.is_some() && args.backend != BackendName::Sim {
+        // A scenario decides outcomes only in the simulated world; ignoring it silently
+        // would let a real run pass for the rehearsal of a failure.
+        return Err(RunError::new("--scenario only applies to `--backend sim`")
+            .with_help("leave --scenario out, or rehearse with `--backend sim --scenario FILE`")
+            .with_exit(Exit::Usage));
+    }
     args.plan.require_local = args.backend == BackendName::Local;
     let Some(plan) = compile_and_report(&args.plan, "apply") else {
         return Ok(Exit::Failure);
@@ -129,23 +136,39 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
         "`{}` already holds a run of this plan; continuing it",
         dir.display()
     ));
-    if kept(machine.settings()) != kept(&settings) {
-        reporter.note(
-            "the run keeps the settings it started with (backend, concurrency, fail-fast, scenario, speed); use another --state-dir to change them",
-        );
+    let ignored = ignored_settings(machine.settings(), &settings);
+    if !ignored.is_empty() {
+        reporter.note(&format!(
+            "the run keeps the {} it started with, which this command sets otherwise; use another --state-dir to change {}",
+            match ignored.split_last() {
+                Some((last, [])) => last.to_string(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            },
+            if ignored.len() == 1 { "it" } else { "them" },
+        ));
     }
     requests::withdraw_pause(dir)?;
     drive::resume(dir, machine, journal, &args.connection, Vec::new())
 }
 
 /// The journaled settings of a local run: the workspace as an absolute path (a resumed run
-/// may start elsewhere) and where missing clones come from.
+/// may start elsewhere) and where missing clones come from. A workspace that is a file is
+/// refused before anything is written: every build would be blocked on it.
 fn local_settings(workspace: Option<&Path>) -> Result<BackendKind, RunError> {
     let Some(workspace) = workspace else {
         return Err(RunError::new("--backend local needs --workspace DIR")
             .with_help("give the folder that holds (or will hold) one clone per repository")
             .with_exit(Exit::Usage));
     };
+    if workspace.exists() && !workspace.is_dir() {
+        return Err(RunError::new(format!(
+            "the workspace `{}` is a file, not a folder",
+            workspace.display()
+        ))
+        .with_help("give --workspace the folder that holds (or will hold) one clone per repository")
+        .with_exit(Exit::Usage));
+    }
     let workspace = std::path::absolute(workspace).map_err(|e| {
         RunError::new(format!(
             "cannot use the workspace `{}`: {e}",
@@ -163,20 +186,51 @@ fn local_settings(workspace: Option<&Path>) -> Result<BackendKind, RunError> {
     })
 }
 
-/// The settings a continued run keeps: all but its time zero, the connection settings
-/// (which this command may change) and its credentials (checked when it continues).
-fn kept(settings: &Settings) -> Settings {
-    let mut kept = settings.clone();
-    kept.origin_unix_ms = 0;
-    if let BackendKind::GitHub {
-        api_url,
-        poll_interval_s,
-        app_id,
-    } = &mut kept.backend
-    {
-        api_url.clear();
-        *poll_interval_s = 0;
-        *app_id = None;
+/// The settings of this command that differ from those the continued run keeps (all but
+/// its time zero and the connection settings, which this command may change), named as the
+/// user gives them.
+fn ignored_settings(run: &Settings, given: &Settings) -> Vec<&'static str> {
+    let mut ignored = Vec::new();
+    match (&run.backend, &given.backend) {
+        (
+            BackendKind::Sim { speed, scenario },
+            BackendKind::Sim {
+                speed: given_speed,
+                scenario: given_scenario,
+            },
+        ) => {
+            if speed != given_speed {
+                ignored.push("--speed");
+            }
+            if scenario != given_scenario {
+                ignored.push("--scenario");
+            }
+        }
+        (BackendKind::GitHub { .. }, BackendKind::GitHub { .. }) => {}
+        (
+            BackendKind::Local {
+                workspace,
+                git_base,
+            },
+            BackendKind::Local {
+                workspace: given_workspace,
+                git_base: given_git_base,
+            },
+        ) => {
+            if workspace != given_workspace {
+                ignored.push("--workspace");
+            }
+            if git_base != given_git_base {
+                ignored.push(GIT_BASE_VARIABLE);
+            }
+        }
+        _ => ignored.push("--backend"),
     }
-    kept
+    if run.concurrency != given.concurrency {
+        ignored.push("--concurrency");
+    }
+    if run.fail_fast != given.fail_fast {
+        ignored.push("--fail-fast");
+    }
+    ignored
 }

@@ -19,8 +19,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
     let shown = dir.display();
-    let events = journal::read(dir)?;
-    if events.iter().any(|e| matches!(e, Event::Finished { .. })) {
+    // A run that finished and was then retried is running again: ask the replayed run.
+    if session::read(dir)?.is_finished() {
         eprintln!("the run in `{shown}` has finished; there is nothing to pause");
         return Ok(Exit::Success);
     }

@@ -4,7 +4,7 @@
 //! again; attempt numbers go on. The request is journaled, then the run continues as
 //! `resume` does, or, when an executor is running there, that executor takes it up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
@@ -31,14 +31,16 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
     let dir = &args.state_dir;
     let shown = dir.display();
     let machine = session::read(dir)?;
-    let jobs = jobs_to_retry(&machine, &args.jobs, &shown.to_string())?;
+    let jobs = jobs_to_retry(&machine, &args.jobs, dir, &shown.to_string())?;
     if jobs.is_empty() {
-        let why = if machine.succeeded() {
-            "every job succeeded"
+        if machine.succeeded() {
+            eprintln!("every job succeeded in `{shown}`; there is nothing to retry");
         } else {
-            "no job failed, was blocked or was cancelled"
-        };
-        eprintln!("{why} in `{shown}`; there is nothing to retry");
+            eprintln!(
+                "no job failed, was blocked or was cancelled in `{shown}`; there is nothing to retry"
+            );
+            eprintln!("help: {}", unfinished_help(dir, &shown.to_string()));
+        }
         return Ok(Exit::Success);
     }
     let request = Request::Retry { jobs: jobs.clone() };
@@ -46,7 +48,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         requests::send(dir, &request)?;
         eprintln!(
             "retry requested: the executor running on `{shown}` continues {}",
-            jobs.join(", ")
+            few(&jobs)
         );
         return Ok(Exit::Success);
     }
@@ -75,6 +77,7 @@ fn jobs_named(named: &[String]) -> String {
 fn jobs_to_retry(
     machine: &Machine,
     named: &[String],
+    dir: &Path,
     shown: &str,
 ) -> Result<Vec<String>, RunError> {
     if named.is_empty() {
@@ -95,26 +98,112 @@ fn jobs_to_retry(
                 .with_exit(Exit::Usage));
         };
         let state = machine.run(i).state();
-        let refusal = match state {
-            JobState::Failed | JobState::Blocked | JobState::Cancelled => None,
-            JobState::Succeeded => {
-                Some("it succeeded, and what succeeded is never dispatched again".to_string())
-            }
-            JobState::Skipped => Some(
-                "it was skipped; retry the failed or blocked job it needs, and it follows"
-                    .to_string(),
-            ),
-            JobState::Running | JobState::Pending => Some(format!("it is {}", state.as_str())),
+        let listed = || {
+            format!(
+                "retry failed, blocked or cancelled jobs; see them with `relplan status --state-dir {shown}`"
+            )
         };
-        if let Some(refusal) = refusal {
-            return Err(RunError::new(format!("`{name}` cannot be retried: {refusal}"))
-                .with_help(format!(
-                    "retry failed, blocked or cancelled jobs; see them with `relplan status --state-dir {shown}`"
-                )));
-        }
-        if !jobs.contains(name) {
-            jobs.push(name.clone());
-        }
+        let (refusal, help) = match state {
+            JobState::Failed | JobState::Blocked | JobState::Cancelled => {
+                if !jobs.contains(name) {
+                    jobs.push(name.clone());
+                }
+                continue;
+            }
+            JobState::Succeeded => (
+                "it succeeded, and what succeeded is never dispatched again".to_string(),
+                listed(),
+            ),
+            JobState::Skipped => match stopped_need(machine, i) {
+                Some(need) => (
+                    format!("it was skipped because `{need}` did not complete"),
+                    format!(
+                        "`relplan retry {need} --state-dir {shown}` retries `{need}`, and `{name}` follows"
+                    ),
+                ),
+                None => (
+                    "it was skipped; retry the failed or blocked job it needs, and it follows"
+                        .to_string(),
+                    listed(),
+                ),
+            },
+            JobState::Running | JobState::Pending => (
+                format!("it is {}", state.as_str()),
+                unfinished_help(dir, shown),
+            ),
+        };
+        return Err(
+            RunError::new(format!("`{name}` cannot be retried: {refusal}")).with_help(help),
+        );
     }
     Ok(jobs)
+}
+
+/// The first job that job `i` needs, directly or not, which failed, was blocked or was
+/// cancelled: what a retry of `i`, skipped because of it, must name.
+fn stopped_need(machine: &Machine, i: usize) -> Option<String> {
+    let mut stack = vec![i];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(job) = stack.pop() {
+        for need in machine.job(job).needs.iter().rev() {
+            let Some(n) = machine.index_of(need) else {
+                continue;
+            };
+            if !seen.insert(n) {
+                continue;
+            }
+            if matches!(
+                machine.run(n).state(),
+                JobState::Failed | JobState::Blocked | JobState::Cancelled
+            ) {
+                return Some(need.clone());
+            }
+            stack.push(n);
+        }
+    }
+    None
+}
+
+/// What moves a run on whose jobs are still pending or running: its executor, or, when none
+/// runs (interrupted, killed) or it is pausing, `relplan resume`.
+fn unfinished_help(dir: &Path, shown: &str) -> String {
+    if journal::is_locked(dir) && !requests::pause_requested(dir) {
+        format!(
+            "the executor running on `{shown}` goes on with pending and running jobs; follow it with `relplan status --state-dir {shown}`"
+        )
+    } else {
+        format!("pending and running jobs go on with `relplan resume --state-dir {shown}`")
+    }
+}
+
+/// How many jobs a message names before it counts the rest.
+const JOBS_NAMED: usize = 3;
+
+/// `a, b and c`, or `a, b, c, … and 297 more`: a retry of a big run stays one short line.
+fn few(jobs: &[String]) -> String {
+    if jobs.len() > JOBS_NAMED {
+        return format!(
+            "{}, … and {} more",
+            jobs[..JOBS_NAMED].join(", "),
+            jobs.len() - JOBS_NAMED
+        );
+    }
+    match jobs.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::few;
+
+    #[test]
+    fn a_few_jobs_are_named_and_the_rest_counted() {
+        let jobs = |n: usize| (0..n).map(|i| format!("r{i}")).collect::<Vec<_>>();
+        assert_eq!(few(&jobs(1)), "r0");
+        assert_eq!(few(&jobs(3)), "r0, r1 and r2");
+        assert_eq!(few(&jobs(300)), "r0, r1, r2, … and 297 more");
+    }
 }

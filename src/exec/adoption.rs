@@ -36,11 +36,16 @@ pub fn event(plan: &CompiledPlan, holdings: &Holdings, origin_unix_ms: u64, at: 
                 ..a.run.clone()
             };
             let deadline = run.started_s.saturating_add(plan.jobs[i].timeout_s);
-            let (outcome, end_s, reason) = match a.status {
+            let (outcome, end_s, reason) = match &a.status {
                 RunStatus::Running => (None, None, None),
-                RunStatus::Finished { success, at } => {
-                    let (outcome, end, reason) = outcome_of(Some(deadline), success, moved(at));
-                    (Some(outcome), Some(end), reason.map(str::to_string))
+                RunStatus::Finished {
+                    success,
+                    at,
+                    reason,
+                } => {
+                    let (outcome, end, reason) =
+                        outcome_of(Some(deadline), *success, moved(*at), reason.as_deref());
+                    (Some(outcome), Some(end), reason)
                 }
             };
             AdoptedAttempt {

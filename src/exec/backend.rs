@@ -22,13 +22,16 @@ use crate::release_assets::Asset;
 use crate::run_error::{Exit, RunError};
 
 /// What a run is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunStatus {
     Running,
     /// Completed at `at` (seconds since the run's origin); `success` only for success.
+    /// `reason`: why it failed, when the backend knows more than "the run failed" (a local
+    /// build's exit status).
     Finished {
         success: bool,
         at: u64,
+        reason: Option<String>,
     },
 }
 

@@ -486,9 +486,13 @@ impl<B: Backend> Executor<B> {
             return event;
         };
         match self.backend.observe_now(&job, &run).await {
-            Ok(RunStatus::Finished { success, at }) => self
+            Ok(RunStatus::Finished {
+                success,
+                at,
+                reason,
+            }) => self
                 .machine
-                .run_finished(i, attempt, success, at)
+                .run_finished(i, attempt, success, at, reason.as_deref())
                 .unwrap_or(event),
             _ => event,
         }
@@ -539,9 +543,16 @@ impl<B: Backend> Executor<B> {
                 self.warned.remove(&job.id);
                 Ok(())
             }
-            Ok(RunStatus::Finished { success, at }) => {
+            Ok(RunStatus::Finished {
+                success,
+                at,
+                reason,
+            }) => {
                 self.warned.remove(&job.id);
-                match self.machine.run_finished(i, attempt.number, success, at) {
+                match self
+                    .machine
+                    .run_finished(i, attempt.number, success, at, reason.as_deref())
+                {
                     Some(event) => Ok(self.record(event)?),
                     None => Ok(()),
                 }

@@ -33,6 +33,8 @@ pub enum JournalError {
     Locked(PathBuf),
     #[error("no journal in `{0}`")]
     Missing(PathBuf),
+    #[error("`{0}` is a file, not a state directory")]
+    NotADirectory(PathBuf),
     #[error("nothing was started in `{0}`: its journal holds no event")]
     NeverStarted(PathBuf),
     #[error("`{path}` line {line} is not a journal event: {message}")]
@@ -56,8 +58,12 @@ impl miette::Diagnostic for JournalError {
                 "give the --state-dir of a run started with `relplan apply`, or start one with `relplan apply PLAN --backend sim --state-dir {}`",
                 dir.display()
             ),
+            JournalError::NotADirectory(dir) => format!(
+                "give --state-dir a directory (`relplan apply` creates it), or move `{}` away",
+                dir.display()
+            ),
             JournalError::NeverStarted(dir) => format!(
-                "the `apply` that created it stopped before it began; start the run with `relplan apply PLAN --backend sim|github --state-dir {}`",
+                "the `apply` that created it stopped before it began; start the run with `relplan apply PLAN --backend sim|github|local --state-dir {}`",
                 dir.display()
             ),
             JournalError::Corrupt { path, .. } => format!(
@@ -104,6 +110,7 @@ pub struct DirLock {
 impl DirLock {
     /// Takes the lock of `dir`, creating the directory if needed.
     pub fn take(dir: &Path) -> Result<DirLock, JournalError> {
+        refuse_a_file(dir)?;
         let created_dir = !dir.exists();
         fs_err::create_dir_all(dir)?;
         let file = lock(dir)?;
@@ -182,6 +189,7 @@ impl Journal {
     /// Opens the journal in `dir` for appending, with every event it holds. A torn last line
     /// is cut off.
     pub fn open(dir: &Path) -> Result<(Journal, Vec<Event>), JournalError> {
+        refuse_a_file(dir)?;
         let path = journal_path(dir);
         if !path.exists() {
             return Err(JournalError::Missing(dir.to_path_buf()));
@@ -256,6 +264,7 @@ fn encode(event: &Event) -> Result<String, JournalError> {
 
 /// Reads every event without locking (for `status`).
 pub fn read(dir: &Path) -> Result<Vec<Event>, JournalError> {
+    refuse_a_file(dir)?;
     let path = journal_path(dir);
     if !path.exists() {
         return Err(JournalError::Missing(dir.to_path_buf()));
@@ -266,6 +275,15 @@ pub fn read(dir: &Path) -> Result<Vec<Event>, JournalError> {
         return Err(JournalError::NeverStarted(dir.to_path_buf()));
     }
     Ok(events)
+}
+
+/// A state directory given as the path of a file (`--state-dir plan.json`) is named as such,
+/// rather than reported as a journal that is missing or a folder that cannot be created.
+fn refuse_a_file(dir: &Path) -> Result<(), JournalError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(JournalError::NotADirectory(dir.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// Whether an executor holds the lock of `dir` right now.

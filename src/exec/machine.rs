@@ -561,19 +561,27 @@ impl Machine {
     /// The event that ends attempt `attempt` of job `i` whose run finished at `at`
     /// (`success` only for success): a run that ended after the attempt's deadline timed out
     /// at the deadline. `None` when that attempt is not the job's current one. This is the
-    /// one translation of a backend's "finished" into an outcome, for every driver.
-    pub fn run_finished(&self, i: usize, attempt: u32, success: bool, at: u64) -> Option<Event> {
+    /// one translation of a backend's "finished" into an outcome, for every driver. A
+    /// failure's `reason` is the backend's, when it gave one.
+    pub fn run_finished(
+        &self,
+        i: usize,
+        attempt: u32,
+        success: bool,
+        at: u64,
+        reason: Option<&str>,
+    ) -> Option<Event> {
         let current = self.jobs.get(i)?.current()?;
         if current.number != attempt {
             return None;
         }
-        let (outcome, at, reason) = outcome_of(current.deadline_s, success, at);
+        let (outcome, at, reason) = outcome_of(current.deadline_s, success, at, reason);
         Some(Event::AttemptFinished {
             job: self.plan.jobs[i].id.clone(),
             attempt,
             outcome,
             at,
-            reason: reason.map(str::to_string),
+            reason,
             help: None,
             url: None,
         })
@@ -1052,16 +1060,24 @@ impl Machine {
 }
 
 /// How a run that finished at `at` ends its attempt, given the attempt's deadline: timed
-/// out at the deadline when it ended after it, else success or failure.
+/// out at the deadline when it ended after it, else success or failure (for the backend's
+/// `reason`, else because "the run failed").
 pub fn outcome_of(
     deadline_s: Option<u64>,
     success: bool,
     at: u64,
-) -> (AttemptOutcome, u64, Option<&'static str>) {
+    reason: Option<&str>,
+) -> (AttemptOutcome, u64, Option<String>) {
     match deadline_s {
-        Some(deadline) if at > deadline => (AttemptOutcome::TimedOut, deadline, Some(TIMED_OUT)),
+        Some(deadline) if at > deadline => {
+            (AttemptOutcome::TimedOut, deadline, Some(TIMED_OUT.into()))
+        }
         _ if success => (AttemptOutcome::Success, at, None),
-        _ => (AttemptOutcome::Failure, at, Some("the run failed")),
+        _ => (
+            AttemptOutcome::Failure,
+            at,
+            Some(reason.unwrap_or("the run failed").to_string()),
+        ),
     }
 }
 
@@ -1186,7 +1202,7 @@ mod tests {
             },
         });
         assert_eq!(m.run(b).current().unwrap().deadline_s, Some(105));
-        let ended = |at, success| match m.run_finished(b, 1, success, at) {
+        let ended = |at, success| match m.run_finished(b, 1, success, at, None) {
             Some(Event::AttemptFinished {
                 outcome,
                 at,
@@ -1204,8 +1220,18 @@ mod tests {
             ended(106, true),
             (AttemptOutcome::TimedOut, 105, Some(TIMED_OUT.into()))
         );
+        let Some(Event::AttemptFinished { reason, .. }) =
+            m.run_finished(b, 1, false, 50, Some("the build exited with status 3"))
+        else {
+            panic!("the attempt ends");
+        };
         assert_eq!(
-            m.run_finished(b, 2, true, 10),
+            reason.as_deref(),
+            Some("the build exited with status 3"),
+            "the backend's reason of a failure is kept"
+        );
+        assert_eq!(
+            m.run_finished(b, 2, true, 10, None),
             None,
             "not the current attempt"
         );

@@ -64,7 +64,7 @@ pub fn simulate(
                 break;
             }
             ends.pop();
-            if let Some(mut event) = machine.run_finished(i, attempt, success, at) {
+            if let Some(mut event) = machine.run_finished(i, attempt, success, at, None) {
                 if let Event::AttemptFinished {
                     outcome: AttemptOutcome::Success,
                     url,

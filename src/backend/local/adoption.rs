@@ -60,15 +60,13 @@ pub fn holdings(
     };
     let mut attempts = Vec::new();
     for (dir, spec, started_ms) in started {
-        let (status, reason) = match supervisor::ending(&dir)? {
-            None => (RunStatus::Running, None),
-            Some(ended) => (
-                RunStatus::Finished {
-                    success: ended.success,
-                    at: clock.at(ended.finished_unix_ms),
-                },
-                ended.reason,
-            ),
+        let status = match supervisor::ending(&dir)? {
+            None => RunStatus::Running,
+            Some(ended) => RunStatus::Finished {
+                success: ended.success,
+                at: clock.at(ended.finished_unix_ms),
+                reason: ended.reason,
+            },
         };
         attempts.push(Found {
             job: spec.job,
@@ -76,7 +74,7 @@ pub fn holdings(
             correlation_id: spec.correlation_id,
             run: dir.run_ref(state_dir, clock.at(started_ms)),
             status,
-            reason,
+            reason: None,
         });
     }
     let release = release_path(state_dir, &plan.release.tag)?;

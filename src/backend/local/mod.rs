@@ -392,6 +392,7 @@ impl Backend for LocalBackend {
             Some(status) => RunStatus::Finished {
                 success: status.success,
                 at: self.clock.at(status.finished_unix_ms),
+                reason: status.reason,
             },
         })
     }
