@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::numbers::thousands;
+use crate::numbers::{few, thousands};
 use crate::snippet::Snippet;
 use crate::source::{FileId, Sources, Span};
 
@@ -239,16 +239,11 @@ fn merge(same: &[&Diagnostic]) -> Diagnostic {
         .group
         .as_ref()
         .expect("only grouped warnings are merged");
-    let names: Vec<String> = same
-        .iter()
-        .take(GROUP_ITEMS_SHOWN)
-        .filter_map(|d| d.group.as_ref().map(|g| format!("`{}`", g.item)))
-        .collect();
-    let rest = same.len() - names.len();
-    let items = match (rest, names.split_last()) {
-        (0, Some((last, init))) => format!("{} and {last}", init.join(", ")),
-        _ => format!("{}, … and {} more", names.join(", "), thousands(rest)),
-    };
+    let items = few(
+        same.iter()
+            .map(|d| format!("`{}`", d.group.as_ref().map_or("", |g| g.item.as_str()))),
+        GROUP_ITEMS_SHOWN,
+    );
     Diagnostic {
         message: format!("{} {}: {items}", thousands(same.len()), group.summary),
         help: Some(format!("{} (`--all-warnings` shows each one)", group.help)),

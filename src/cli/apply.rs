@@ -18,6 +18,7 @@ use crate::exec::event::{BackendKind, Settings};
 use crate::exec::reporter::Reporter;
 use crate::exec::{requests, session};
 use crate::github::error::Purpose;
+use crate::numbers::few;
 use crate::run_error::RunError;
 
 /// Where runs are kept unless --state-dir says otherwise.
@@ -140,11 +141,7 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
     if !ignored.is_empty() {
         reporter.note(&format!(
             "the run keeps the {} it started with, which this command sets otherwise; use another --state-dir to change {}",
-            match ignored.split_last() {
-                Some((last, [])) => last.to_string(),
-                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-                None => String::new(),
-            },
+            few(ignored.iter().map(|s| s.to_string()), ignored.len()),
             if ignored.len() == 1 { "it" } else { "them" },
         ));
     }

@@ -13,6 +13,7 @@ use crate::compile::suggest::did_you_mean;
 use crate::exec::machine::{JobState, Machine};
 use crate::exec::requests::{self, Request};
 use crate::exec::{journal, session};
+use crate::numbers::{NAMED, few};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +49,7 @@ pub fn run(args: Args) -> Result<Exit, RunError> {
         requests::send(dir, &request)?;
         eprintln!(
             "retry requested: the executor running on `{shown}` continues {}",
-            few(&jobs)
+            few(jobs.iter().cloned(), NAMED)
         );
         return Ok(Exit::Success);
     }
@@ -173,37 +174,5 @@ fn unfinished_help(dir: &Path, shown: &str) -> String {
         )
     } else {
         format!("pending and running jobs go on with `relplan resume --state-dir {shown}`")
-    }
-}
-
-/// How many jobs a message names before it counts the rest.
-const JOBS_NAMED: usize = 3;
-
-/// `a, b and c`, or `a, b, c, … and 297 more`: a retry of a big run stays one short line.
-fn few(jobs: &[String]) -> String {
-    if jobs.len() > JOBS_NAMED {
-        return format!(
-            "{}, … and {} more",
-            jobs[..JOBS_NAMED].join(", "),
-            jobs.len() - JOBS_NAMED
-        );
-    }
-    match jobs.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::few;
-
-    #[test]
-    fn a_few_jobs_are_named_and_the_rest_counted() {
-        let jobs = |n: usize| (0..n).map(|i| format!("r{i}")).collect::<Vec<_>>();
-        assert_eq!(few(&jobs(1)), "r0");
-        assert_eq!(few(&jobs(3)), "r0, r1 and r2");
-        assert_eq!(few(&jobs(300)), "r0, r1, r2, … and 297 more");
     }
 }

@@ -22,6 +22,7 @@ use crate::exec::machine::{Machine, Request};
 use crate::exec::view::{self, AttemptRow, JobRow};
 use crate::exec::{journal, session};
 use crate::exec::{report, requests};
+use crate::numbers::{NAMED, few};
 use crate::run_error::RunError;
 use crate::secrets;
 
@@ -258,7 +259,7 @@ fn text(report: &Status<'_>, dir: &str) -> String {
         let _ = writeln!(out, "\nrequests");
         for request in report.requests {
             let what = match request.kind {
-                "retry" => format!("retry {}", request.jobs.join(", ")),
+                "retry" => format!("retry {}", few(request.jobs.iter().cloned(), NAMED)),
                 other => other.to_string(),
             };
             let _ = writeln!(out, "  {:>10}  {what}", format_seconds(request.at));

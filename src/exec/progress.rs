@@ -12,6 +12,7 @@ use crate::compile::duration::format_seconds;
 use crate::exec::event::{AdoptedAttempt, AttemptOutcome, Event};
 use crate::exec::machine::{JobState, Machine};
 use crate::exec::reporter::{self, Reporter};
+use crate::numbers::{NAMED, few};
 
 /// The progress display of one run. Every line it prints, and every message of the
 /// executor and the backends, goes through its [`Reporter`].
@@ -260,15 +261,20 @@ fn what(machine: &Machine, event: &Event) -> Option<String> {
             published.then(|| at(release_url.as_deref())),
             fallback.is_some(),
         ),
-        Event::Retried { jobs, .. } => format!(
-            "retry     {}: pending again with a fresh retry budget, and the jobs {} skipped",
-            jobs.join(", "),
-            if jobs.len() == 1 { "it" } else { "they" }
-        ),
+        Event::Retried { jobs, .. } => retried(jobs),
         Event::CancelRequested { .. } => {
             "cancel requested: running attempts are cancelled, nothing new starts".to_string()
         }
     })
+}
+
+/// What a retry made pending again, in one line however many jobs it names.
+fn retried(jobs: &[String]) -> String {
+    format!(
+        "retry     {}: pending again with a fresh retry budget, and the jobs {} skipped",
+        few(jobs.iter().cloned(), NAMED),
+        if jobs.len() == 1 { "it" } else { "they" }
+    )
 }
 
 /// What an adoption found, in one line; `published` is ` at URL` (or nothing) when the
@@ -361,6 +367,19 @@ mod tests {
             with_help("what".into(), Some("do this")),
             "what\n               help: do this",
             "a help starts under the text of its line"
+        );
+    }
+
+    #[test]
+    fn a_retry_of_many_jobs_is_one_short_line() {
+        let jobs: Vec<String> = (0..300).map(|i| format!("r{i}")).collect();
+        assert_eq!(
+            retried(&jobs),
+            "retry     r0, r1, r2, … and 297 more: pending again with a fresh retry budget, and the jobs they skipped"
+        );
+        assert_eq!(
+            retried(&jobs[..1]),
+            "retry     r0: pending again with a fresh retry budget, and the jobs it skipped"
         );
     }
 }
