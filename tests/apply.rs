@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::common::{command, relplan, root, stderr, stdout};
 
 const PLAN: &str = "plans/bitcoin-commons.toml";
-const HASH: &str = "sha256:9d05abf2fe5a6c2aec382a9febf9b9fda39bdc5a59066cc61deda2dfb25c5d5f";
+const HASH: &str = "sha256:18b28e444c9aead0b085e1d8ed2ff1e81b16ed94c4f652f7f62a586f7aa834c7";
 
 fn apply(dir: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![

@@ -190,7 +190,7 @@ fn a_cancelled_run_in_text_and_json() {
     assert_eq!(history[1]["reason"], "cancelled by `relplan cancel`");
     assert_eq!(
         history[1]["runs"],
-        serde_json::json!(["sim:relplan-9d05abf2fe5a-blvm-node-2"])
+        serde_json::json!(["sim:relplan-18b28e444c9a-blvm-node-2"])
     );
     assert!(history[1].get("adopted").is_none(), "not adopted: no field");
 }
