@@ -55,7 +55,7 @@ impl miette::Diagnostic for JournalError {
                 dir.display()
             ),
             JournalError::Missing(dir) => format!(
-                "give the --state-dir of a run started with `relplan apply`, or start one with `relplan apply PLAN --backend sim --state-dir {}`",
+                "give the --state-dir of a run started with `relplan apply`, or start one with `relplan apply PLAN --backend sim|github|local --state-dir {}`",
                 dir.display()
             ),
             JournalError::NotADirectory(dir) => format!(
