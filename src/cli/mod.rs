@@ -20,6 +20,7 @@ mod output;
 mod pause;
 mod pin;
 mod preflight;
+mod release_place;
 mod releases;
 mod resume;
 mod retry;
