@@ -165,6 +165,7 @@ async fn an_unreachable_api_stops_the_start_with_one_error_and_writes_nothing() 
                 && errors[0].to_lowercase().contains("refused"),
             "{stderr}"
         );
+        assert_eq!(errors[0].matches(&url).count(), 1, "named once: {stderr}");
         assert!(
             stderr.contains(
                 "; then run the same `relplan apply` again (nothing was started or written)"

@@ -212,3 +212,22 @@ async fn a_read_only_command_s_github_errors_never_say_resume() {
         assert!(!text.contains(SECRET), "{command}: {text}");
     }
 }
+
+/// A usage error echoes the value given: a token pasted into it is masked there too.
+#[tokio::test]
+async fn a_usage_error_never_shows_the_token_even_when_the_value_holds_it() {
+    let dir = plan_dir();
+    let bad = format!("https://ghe.example/api?token={SECRET}");
+    let out = output(relplan_with_token(
+        dir.path(),
+        &["verify", "o/node@v0.1.0", "--api-url", &bad],
+        true,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap_or_default(),
+        "error: invalid value 'https://ghe.example/api?token=***' for '--api-url <URL>': not an API root (it has a query or a fragment)"
+    );
+    assert!(!stderr(&out).contains(SECRET) && !stdout(&out).contains(SECRET));
+}

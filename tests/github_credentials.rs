@@ -501,3 +501,38 @@ async fn a_fresh_state_directory_adopts_an_app_run_through_the_app_s_tokens() {
     );
     assert_no_secret(&fake, dir.path(), &[&again]);
 }
+
+/// An App's token cannot be minted from an API nothing answers: one error naming the URL
+/// and what to check, as with a token, not the reads' six attempts over a minute.
+#[tokio::test]
+async fn an_unreachable_api_stops_an_app_at_its_first_token_with_one_clear_error() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = output(as_app_by_environment(
+        dir.path(),
+        &["verify", "o/node@v0.1.0", "--api-url", &url],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let error = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_default();
+    assert!(
+        error.starts_with(&format!("error: cannot reach the GitHub API at {url}: ")),
+        "{err}"
+    );
+    assert!(!err.contains("gave up after"), "{err}");
+    assert!(
+        err.contains(
+            "\nhelp: check the API URL (--api-url, GITHUB_API_URL), the network and the proxy or certificates in between\n"
+        ),
+        "{err}"
+    );
+}

@@ -386,3 +386,48 @@ async fn a_refused_token_is_reported_once_not_once_per_entry() {
     );
     assert_eq!(after, manifest);
 }
+
+#[tokio::test]
+async fn an_unreachable_api_is_reported_once_not_once_per_entry() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let manifest = small_manifest("");
+    fs_err::write(dir.path().join("versions.toml"), &manifest).expect("written");
+    let out = relplan(
+        dir.path(),
+        &[
+            "pin",
+            "--versions",
+            "versions.toml",
+            "--owner",
+            "o",
+            "--api-url",
+            &url,
+            "--write",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors[0].starts_with(&format!("error: cannot reach the GitHub API at {url}: ")),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "error: nothing was written to `versions.toml`\nhelp: fix the problems above, then run `relplan pin` again\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        fs_err::read_to_string(dir.path().join("versions.toml")).expect("reads"),
+        manifest
+    );
+}

@@ -947,3 +947,28 @@ async fn the_workflows_relplan_generate_writes_pass_the_preflight() {
     assert_eq!(found(&report), []);
     assert_eq!((report.repositories, report.dispatches), (6, 9));
 }
+
+#[tokio::test]
+async fn an_unreachable_api_is_one_finding_that_names_its_url_once() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_plan(dir.path(), &[]);
+    let args = ["preflight", "plan.toml", "--api-url", url.as_str()];
+    let out = output(relplan_with_token(dir.path(), &args, true)).await;
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let findings: Vec<&str> = text.lines().filter(|l| l.starts_with("error[")).collect();
+    assert_eq!(findings.len(), 1, "{text}");
+    assert!(
+        findings[0].starts_with(&format!(
+            "error[preflight::github-unreachable]: cannot reach the GitHub API at {url}: "
+        )),
+        "{text}"
+    );
+    assert_eq!(findings[0].matches(&url).count(), 1, "{text}");
+}

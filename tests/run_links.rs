@@ -13,6 +13,7 @@ use relplan::exec::reporter::Reporter;
 use relplan::exec::view;
 
 use crate::common::github_run::{SPEED, apply_reporting, plan, world_with};
+use crate::common::{relplan, stderr, stdout};
 use crate::fake_github::FakeGitHub;
 
 /// A log line without its time (which follows the machine's speed): `[      1h 5m] what`.
@@ -82,6 +83,18 @@ async fn the_log_lines_of_a_github_apply_carry_the_runs_and_the_releases_pages()
             Some("https://github.com/o/sdk/actions/runs/3".to_string()),
             Some("https://github.com/o/blvm/releases/tag/v0.1.0-test.1".to_string()),
         ]
+    );
+    // The report's headline names the release's repository and links its page.
+    let state = dir.path().to_str().expect("a UTF-8 path");
+    let report = relplan(&["status", "--state-dir", state, "--format", "markdown"]);
+    assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+    assert_eq!(
+        stdout(&report).lines().nth(2),
+        Some(
+            "The release [`v0.1.0-test.1`](https://github.com/o/blvm/releases/tag/v0.1.0-test.1) in `o/blvm` is **published**."
+        ),
+        "{}",
+        stdout(&report)
     );
 }
 

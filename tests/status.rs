@@ -271,3 +271,40 @@ fn exit_status_and_interval_need_watch() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--watch"), "{}", stderr(&out));
 }
+
+/// The headline of the Markdown report says where the release really is: for the local
+/// backend a folder of the state directory (as it was given), not the plan's repository.
+#[test]
+fn a_local_run_s_report_names_the_release_folder() {
+    let headline = |f: &crate::common::local::Fixture| {
+        let out = f.relplan(&["status", "--state-dir", "state", "--format", "markdown"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let state = f.state().canonicalize().unwrap();
+        stdout(&out)
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(&state.display().to_string(), "STATE")
+    };
+    let published = crate::common::local::normal();
+    let args = published.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = published.relplan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let failed = crate::common::local::three("", |f, name| match name {
+        "sdk" => "exit 3".to_string(),
+        _ => f.build(name),
+    });
+    let args = failed.apply_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = failed.relplan(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    insta::assert_snapshot!(format!(
+        "{}\n\n---\n\n{}",
+        headline(&published),
+        headline(&failed)
+    ));
+}

@@ -374,6 +374,11 @@ fn a_release_the_sim_backend_published_verifies_against_its_plan() {
         "{}",
         stdout(&out)
     );
+    // The example's asset names (up to 46 characters) line up in one column.
+    insta::assert_snapshot!(
+        "the_example_sim_release_verified",
+        stdout(&out).replace(state_dir, "STATE")
+    );
     fs_err::write(format!("{release}/extra.txt"), "x").expect("written");
     let out = relplan(&["verify", &release, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));

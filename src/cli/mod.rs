@@ -20,6 +20,7 @@ mod output;
 mod pause;
 mod pin;
 mod preflight;
+mod release_place;
 mod releases;
 mod resume;
 mod retry;
@@ -100,13 +101,30 @@ pub fn run() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let result = match supervise::run_if_asked(&args) {
         Some(result) => result,
-        None => run_command(Cli::parse_from(args)),
+        None => run_command(parse(args)),
     };
     let exit = result.unwrap_or_else(|error| {
         report(&error);
         error.exit
     });
     exit as i32
+}
+
+/// The command line, parsed. A usage error echoes what was given, which may hold a
+/// secret (a token pasted into `--api-url`): it is printed masked, as everything else.
+fn parse(args: Vec<std::ffi::OsString>) -> Cli {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let plain = error.render().to_string();
+            let masked = crate::secrets::redact(&plain);
+            if masked == plain {
+                error.exit()
+            }
+            eprint!("{masked}");
+            std::process::exit(error.exit_code())
+        }
+    }
 }
 
 fn run_command(cli: Cli) -> Result<Exit, RunError> {

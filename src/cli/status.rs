@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::backend::local::{AttemptDir, LOG_FILE, release_path};
 use crate::cli::Exit;
 use crate::cli::apply::DEFAULT_STATE_DIR;
-use crate::cli::output;
+use crate::cli::{output, release_place};
 use crate::compile::duration::format_seconds;
 use crate::exec::event::{AttemptOutcome, BackendKind};
 use crate::exec::machine::{Machine, Request};
@@ -142,7 +142,9 @@ fn render(machine: &Machine, dir: &Path, format: Format) -> Result<String, RunEr
     let shown = dir.display().to_string();
     let state = view::run_state(machine, journal::is_locked(dir));
     let text = match format {
-        Format::Markdown => report::markdown(machine, state, &shown),
+        Format::Markdown => {
+            report::markdown(machine, state, &shown, release_place::of(machine, &shown))
+        }
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&status(machine, dir, state))
                 .map_err(|e| RunError::new(format!("cannot write the status as JSON: {e}")))?;

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 
+use crate::cli::release_place;
 use crate::exec::machine::Machine;
 use crate::exec::reporter::Reporter;
 use crate::exec::{report, view};
@@ -22,7 +23,8 @@ pub fn append(machine: &Machine, shown: &str) {
     };
     // The executor that wrote the journal has stopped: no lock counts.
     let state = view::run_state(machine, false);
-    let mut text = secrets::redact(&report::markdown(machine, state, shown)).into_owned();
+    let report = report::markdown(machine, state, shown, release_place::of(machine, shown));
+    let mut text = secrets::redact(&report).into_owned();
     text.push('\n');
     let written = fs_err::OpenOptions::new()
         .create(true)

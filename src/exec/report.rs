@@ -12,9 +12,21 @@ use crate::exec::machine::{Fallback, JobState, Machine};
 use crate::exec::view::{self, JobRow};
 use crate::markdown::{self, Doc, MAX_CHARS, cell, code, text};
 
+/// Where the run's backend puts the release, as the headline names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReleasePlace<'a> {
+    /// On GitHub, in this repository (`owner/name`).
+    Repository(&'a str),
+    /// The sim backend's stand-in for the repository `repo`: its files are in `folder`.
+    Simulated { repo: &'a str, folder: String },
+    /// A folder of this machine (the local backend).
+    Folder(String),
+}
+
 /// The report of the run in `machine`, which stands as `state` (a [`view::run_state`]),
-/// kept in the state directory `dir` (as the commands it names should be given it).
-pub fn markdown(machine: &Machine, state: &str, dir: &str) -> String {
+/// kept in the state directory `dir` (as the commands it names should be given it), its
+/// release published (or to be) at `place`.
+pub fn markdown(machine: &Machine, state: &str, dir: &str, place: Option<ReleasePlace>) -> String {
     let plan = machine.plan();
     let release = &plan.release;
     let rows = view::status_rows(machine);
@@ -26,7 +38,7 @@ pub fn markdown(machine: &Machine, state: &str, dir: &str) -> String {
         text(&release.version),
         said(state)
     ));
-    doc.push(&format!("{}\n\n", published(machine)));
+    doc.push(&format!("{}\n\n", published(machine, place)));
     doc.push(&format!("{}\n\n", makespan(machine, state)));
     if let Some(halt) = machine.halt().filter(|_| !machine.is_finished()) {
         doc.push(&format!(
@@ -81,19 +93,21 @@ fn said(state: &str) -> &'static str {
     }
 }
 
-/// Whether the release is published, with its link.
-fn published(machine: &Machine) -> String {
+/// Whether the release is published, with its link and where it is.
+fn published(machine: &Machine, place: Option<ReleasePlace>) -> String {
     let plan = machine.plan();
     if !plan.jobs.iter().any(|j| j.kind == JobKind::Release) {
         return "This plan publishes no release.".to_string();
     }
     let tag = code(&plan.release.tag);
-    let repo = plan
-        .release
-        .repo
-        .as_deref()
-        .map(|r| format!(" in {}", code(r)))
-        .unwrap_or_default();
+    let repo = match place {
+        Some(ReleasePlace::Repository(repo)) => format!(" in {}", code(repo)),
+        Some(ReleasePlace::Simulated { repo, folder }) => {
+            format!(" of {}, simulated in {},", code(repo), code(&folder))
+        }
+        Some(ReleasePlace::Folder(folder)) => format!(" in the folder {}", code(&folder)),
+        None => String::new(),
+    };
     match (machine.published(), machine.release_url()) {
         (true, Some(url)) => format!(
             "The release {}{repo} is **published**.",

@@ -445,7 +445,9 @@ impl GitHub {
                         status => Err(self.status_error(action, status, &reply)),
                     };
                 }
-                Verdict::Unsigned(error) if error.is_credentials() => return Err(error),
+                // The App's token could not be minted: the minting tried what it could
+                // (an unreachable API three times), and asking again fails the same way.
+                Verdict::Unsigned(error) if error.fails_every_request() => return Err(error),
                 Verdict::Unsigned(error) => {
                     last = error.to_string();
                     backoff(attempt)

@@ -139,6 +139,19 @@ impl From<GitHubError> for RunError {
 }
 
 impl GitHubError {
+    /// Whether every later request would fail the same way: the API cannot be reached or
+    /// does not answer, or the credentials are missing or refused. A command that reads
+    /// many things reports such an error once and stops asking.
+    pub fn fails_every_request(&self) -> bool {
+        matches!(
+            self,
+            GitHubError::Unreachable { .. }
+                | GitHubError::Unavailable { .. }
+                | GitHubError::Credentials { .. }
+                | GitHubError::NoToken { .. }
+        )
+    }
+
     /// The next step for the user: the help of every variant, in one place.
     fn next_step(&self) -> String {
         match self {

@@ -13,8 +13,8 @@ pub mod manifest_edit;
 use miette::Diagnostic;
 
 use crate::compiled::{CompiledPlan, JobKind};
+use crate::github::GitHub;
 use crate::github::tag::same_commit;
-use crate::github::{GitHub, GitHubError};
 use manifest_edit::Entry;
 
 /// One manifest entry to pin: where its tag lives and what it pins now.
@@ -121,10 +121,7 @@ pub async fn resolve(github: &GitHub, targets: Vec<Target>) -> Vec<Outcome> {
                     Some(_) => Pin::Moved { actual: commit },
                 },
                 Err(e) => {
-                    stop = matches!(
-                        e,
-                        GitHubError::Unavailable { .. } | GitHubError::Credentials { .. }
-                    );
+                    stop = e.fails_every_request();
                     Pin::Failed {
                         message: e.to_string(),
                         help: e.help().map(|h| h.to_string()).unwrap_or_default(),

@@ -13,6 +13,7 @@ use crate::github::{GitHub, GitHubError};
 use crate::preflight::facts::Failure;
 use crate::preflight::finding::{Check, Finding, Grant, Report, RepositoryAccess};
 use crate::preflight::targets::Targets;
+use crate::preflight::token;
 
 /// Checks the App and its installations; false when the other checks cannot run.
 pub async fn check(github: &GitHub, app: Identity, targets: &Targets, report: &mut Report) -> bool {
@@ -30,16 +31,7 @@ pub async fn check(github: &GitHub, app: Identity, targets: &Targets, report: &m
             return false;
         }
         Err(error) => {
-            let failure = Failure::of(&error);
-            report.add(Finding::new(
-                Check::GitHubUnreachable,
-                format!(
-                    "cannot read from `{}`: {}",
-                    github.api_url().as_str(),
-                    failure.message
-                ),
-                failure.help,
-            ));
+            report.add(token::unreachable(github, &error));
             return false;
         }
     }

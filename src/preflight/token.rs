@@ -80,15 +80,17 @@ pub async fn check(github: &GitHub, report: &mut Report) -> bool {
     }
 }
 
-fn unreachable(github: &GitHub, error: &GitHubError) -> Finding {
+/// The finding of a first read that failed: an API that cannot be reached (its error names
+/// the URL already) or one that answered with an error (named here).
+pub fn unreachable(github: &GitHub, error: &GitHubError) -> Finding {
     let failure = Failure::of(error);
-    Finding::new(
-        Check::GitHubUnreachable,
-        format!(
+    let message = match error {
+        GitHubError::Unreachable { .. } => failure.message,
+        _ => format!(
             "cannot read from `{}`: {}",
             github.api_url().as_str(),
             failure.message
         ),
-        failure.help,
-    )
+    };
+    Finding::new(Check::GitHubUnreachable, message, failure.help)
 }

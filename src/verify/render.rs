@@ -12,7 +12,7 @@ use crate::verify::finding::Report;
 use crate::verify::side::{AssetFacts, ReleaseFields};
 
 /// Widest name column of the asset list; longer names push their line out.
-pub const NAME_COLUMN: usize = 40;
+pub const NAME_COLUMN: usize = 64;
 
 /// The header, the assets with their hashes, then every finding with its help.
 pub fn text(report: &Report) -> String {
