@@ -51,8 +51,9 @@ pub struct ConnectionArgs {
     /// charged; a continued run keeps the one it last used).
     #[arg(long, value_name = "DURATION", value_parser = crate::compile::duration::parse_seconds)]
     poll_interval: Option<u64>,
-    /// Tests: how long GitHub's run lists may lag (default 2m).
-    #[arg(long, value_name = "DURATION", hide = true, value_parser = crate::compile::duration::parse_seconds)]
+    /// GitHub: how long a dispatched run may stay missing from GitHub's run lists (default
+    /// 2m); an attempt whose run is not found is dispatched again only after that long.
+    #[arg(long, value_name = "DURATION", value_parser = crate::compile::duration::parse_seconds)]
     list_lag: Option<u64>,
 }
 
@@ -164,7 +165,7 @@ pub fn start(
                 dir,
                 &settings,
                 plan,
-                reporter,
+                reporter.clone(),
                 connection,
                 credentials.clone(),
             )?;
@@ -175,6 +176,8 @@ pub fn start(
             runtime.block_on(session::start(dir, plan, settings.clone(), &mut backend))?
         }
     };
+    // Shown inside the fold, with what the backend said while it looked.
+    Progress::lines(reporter).event(&machine, &adopted);
     drop(adoption);
     drive_on(
         &runtime,
@@ -183,14 +186,14 @@ pub fn start(
         journal,
         connection,
         credentials,
-        Opened::Started(adopted),
+        Opened::Started,
     )
 }
 
 /// How the run reached the executor.
 enum Opened {
-    /// Just started; the adoption's event.
-    Started(Event),
+    /// Just started (its adoption already shown).
+    Started,
     /// Continued, after these events the command journaled itself (a retry, a cancel).
     Continued(Vec<Event>),
 }
@@ -453,7 +456,7 @@ fn execute<B: Backend>(
 ) -> Result<(Ending, Machine), RunError> {
     let shown = dir.display().to_string();
     let mut executor = match opened {
-        Opened::Started(adopted) => executor.announcing(vec![adopted]),
+        Opened::Started => executor,
         Opened::Continued(journaled) => executor.announcing(journaled).continuing(),
     };
     let ending = runtime.block_on(async { executor.run(interruption()).await });
