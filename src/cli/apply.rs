@@ -12,6 +12,7 @@ use crate::cli::drive::{self, ConnectionArgs};
 use crate::cli::input::{BackendName, PlanArgs, compile_and_report};
 use crate::cli::preflight;
 use crate::cli::simulate::load_scenario;
+use crate::cli::state_dir::StateDirArg;
 use crate::compiled::parse_plan_hash;
 use crate::exec::backend::unix_ms;
 use crate::exec::event::{BackendKind, Settings};
@@ -21,9 +22,6 @@ use crate::github::error::Purpose;
 use crate::numbers::few;
 use crate::run_error::RunError;
 
-/// Where runs are kept unless --state-dir says otherwise.
-pub const DEFAULT_STATE_DIR: &str = ".relplan";
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -32,9 +30,8 @@ pub struct Args {
     /// Actions, `local` this machine.
     #[arg(long, value_enum)]
     backend: BackendName,
-    /// Directory of the run's journal, lock and (sim) world.
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    #[command(flatten)]
+    state_dir: StateDirArg,
     /// Refuse (exit 4, nothing dispatched) unless the compiled plan has this hash
     /// (`sha256:<64 hex>`, or the 64 hex digits alone).
     #[arg(long, value_name = "HASH", value_parser = parse_plan_hash)]
@@ -95,7 +92,7 @@ pub fn run(mut args: Args) -> Result<Exit, RunError> {
     }
     let scenario = load_scenario(args.scenario.as_deref(), &plan)?;
     let seed = scenario.seed;
-    let dir = &args.state_dir;
+    let dir = &args.state_dir.state_dir;
     let new_run = !session::has_journal(dir);
     // A new run on GitHub needs its credentials before anything is written (its journal
     // says whether it authenticates as a GitHub App); a continued one is given them when it

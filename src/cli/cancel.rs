@@ -5,11 +5,10 @@
 //! cancelled its runs; otherwise `cancel` does it itself. Exit 0 once the runs are
 //! cancelled. `relplan retry` continues the cancelled jobs later.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::drive::{self, ConnectionArgs};
+use crate::cli::state_dir::StateDirArg;
 use crate::cli::{Exit, output};
 use crate::exec::event::AttemptOutcome;
 use crate::exec::executor::Ending;
@@ -23,15 +22,14 @@ const WAIT: Duration = Duration::from_millis(100);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Directory of the run (as given to `apply`).
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    #[command(flatten)]
+    state_dir: StateDirArg,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let dir = &args.state_dir;
+    let dir = &args.state_dir.state_dir;
     let shown = dir.display().to_string();
     let machine = session::read(dir)?;
     if machine.is_finished() {

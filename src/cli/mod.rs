@@ -26,6 +26,7 @@ mod resume;
 mod retry;
 mod schema;
 mod simulate;
+mod state_dir;
 mod status;
 mod step_summary;
 mod supervise;

@@ -1,23 +1,20 @@
 //! `relplan pause`: ask the run in a state directory to start nothing new. Running jobs
 //! finish, then the executor stops (exit 130); `relplan resume` continues.
 
-use std::path::PathBuf;
-
 use crate::cli::Exit;
-use crate::cli::apply::DEFAULT_STATE_DIR;
+use crate::cli::state_dir::StateDirArg;
 use crate::exec::event::Event;
 use crate::exec::{journal, requests, session};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Directory of the run (as given to `apply`).
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    #[command(flatten)]
+    state_dir: StateDirArg,
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let dir = &args.state_dir;
+    let dir = &args.state_dir.state_dir;
     let shown = dir.display();
     // A run that finished and was then retried is running again: ask the replayed run.
     if session::read(dir)?.is_finished() {

@@ -3,25 +3,22 @@
 //! still holds the directory (paused, waiting for running jobs), the pause request is
 //! withdrawn and that executor continues.
 
-use std::path::PathBuf;
-
 use crate::cli::Exit;
-use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::drive::{self, ConnectionArgs};
+use crate::cli::state_dir::StateDirArg;
 use crate::exec::{journal, requests, session};
 use crate::run_error::RunError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Directory of the run (as given to `apply`).
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    #[command(flatten)]
+    state_dir: StateDirArg,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let dir = &args.state_dir;
+    let dir = &args.state_dir.state_dir;
     let was_paused = requests::withdraw_pause(dir)?;
     if was_paused && journal::is_locked(dir) {
         eprintln!("the executor running on `{}` continues", dir.display());

@@ -4,11 +4,11 @@
 //! again; attempt numbers go on. The request is journaled, then the run continues as
 //! `resume` does, or, when an executor is running there, that executor takes it up.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cli::Exit;
-use crate::cli::apply::DEFAULT_STATE_DIR;
 use crate::cli::drive::{self, ConnectionArgs};
+use crate::cli::state_dir::StateDirArg;
 use crate::compile::suggest::did_you_mean;
 use crate::exec::machine::{JobState, Machine};
 use crate::exec::requests::{self, Request};
@@ -21,15 +21,14 @@ pub struct Args {
     /// Jobs to retry (default: every job that failed, was blocked or was cancelled).
     #[arg(value_name = "JOB")]
     jobs: Vec<String>,
-    /// Directory of the run (as given to `apply`).
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    #[command(flatten)]
+    state_dir: StateDirArg,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let dir = &args.state_dir;
+    let dir = &args.state_dir.state_dir;
     let shown = dir.display();
     let machine = session::read(dir)?;
     let jobs = jobs_to_retry(&machine, &args.jobs, dir, &shown.to_string())?;

@@ -7,14 +7,14 @@
 
 use std::fmt::Write;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::backend::local::{AttemptDir, LOG_FILE, release_path};
 use crate::cli::Exit;
-use crate::cli::apply::DEFAULT_STATE_DIR;
+use crate::cli::state_dir::StateDirArg;
 use crate::cli::{output, release_place};
 use crate::compile::duration::format_seconds;
 use crate::exec::event::{AttemptOutcome, BackendKind};
@@ -28,9 +28,8 @@ use crate::secrets;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Directory of the run (as given to `apply`).
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    #[command(flatten)]
+    state_dir: StateDirArg,
     /// `markdown` is for a step summary or an issue.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -96,7 +95,7 @@ struct Halted<'a> {
 }
 
 pub fn run(args: Args) -> Result<Exit, RunError> {
-    let dir = &args.state_dir;
+    let dir = &args.state_dir.state_dir;
     if !args.watch {
         let machine = session::read(dir)?;
         output::print(&render(&machine, dir, args.format)?)?;
